@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+# tenc: one binary, build/tenc, from cmd/, lib/ and bpf/ (skeletons embedded).
+#   make [V=1] [SANITIZE=1]    build (SANITIZE=1 builds into build/asan/)
+#   make test                  every lane: unit, netns, vm (+ unit/netns on the ASan build)
+#   make test-unit | test-netns | test-vm
+#   make demo                  namespace nodes with encryption and the audit
+#   make deps                  install build and test dependencies (apt-get)
+#   make install | uninstall   PREFIX=/usr/local DESTDIR=
+#   make bench                 benchmarks (bench/)
+
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR ?=
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+PKGS    := libbpf libnl-3.0 libnl-xfrm-3.0 libnl-route-3.0 libmnl jansson libcrypto
+# Recursive (=): evaluated only when compiling, after `make deps` has run.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lreadline
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
+	   -DTENC_VERSION='"$(VERSION)"' -Ilib -Ibpf -I$(BUILD) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS := $(wildcard lib/*.c)
+CMD_SRCS := $(wildcard cmd/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+CMD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+
+# Commands that get a tenc-<command> multi-call link.
+LINKS := enable disable key peer subnet status audit trace shell version
+
+.PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
+	unit-tests demo bench
+
+all: $(BUILD)/tenc
+
+$(BUILD)/tenc: $(CMD_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf \
+		$(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH)) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# Unit tests: pure code from lib/, no root needed.
+unit-tests: $(UNIT_BINS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
+deps:
+	$(Q)tests/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-tests
+	$(Q)tests/run.sh all
+
+test-unit: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)tests/run.sh unit
+
+test-netns: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh netns
+
+test-vm: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh vm
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)examples/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/run.sh
+
+install: $(BUILD)/tenc
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/tenc $(DESTDIR)$(SBINDIR)/tenc
+	for c in $(LINKS); do ln -sf tenc $(DESTDIR)$(SBINDIR)/tenc-$$c; done
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 completions/tenc.bash $(DESTDIR)$(BASHCOMPDIR)/tenc
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/tenc $(foreach c,$(LINKS),$(DESTDIR)$(SBINDIR)/tenc-$(c))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenc
+
+clean:
+	rm -rf build
+
+-include $(CMD_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)

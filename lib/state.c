@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* state.c: state directory and writer lock (see state.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "env.h"
+#include "state.h"
+#include "tenc.h"
+
+static int lock_fd = -1;
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int state_dir_ensure(void)
+{
+	int r = mkdir_p(g.state_dir, 0700);
+
+	if (r)
+		return tenc_errno(TENC_FAIL, -r, "state dir", "%s", g.state_dir);
+	return 0;
+}
+
+char *state_path(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", g.state_dir, name);
+	return buf;
+}
+
+static long read_holder(int fd)
+{
+	char buf[32] = "";
+	ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	return r > 0 ? strtol(buf, NULL, 10) : 0;
+}
+
+int state_lock(void)
+{
+	char path[4096];
+	struct timespec start, now;
+	int fd;
+
+	if (lock_fd >= 0)
+		return 0;
+	fd = open(state_path(path, sizeof(path), "lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return tenc_errno(TENC_FAIL, errno, "lock", "%s", path);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK) {
+			close(fd);
+			return tenc_errno(TENC_FAIL, errno, "lock", "%s", path);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= g.wait_s) {
+			long pid = read_holder(fd);
+
+			close(fd);
+			return tenc_err(TENC_FAIL, "lock",
+					"state dir %s is locked by pid %ld (waited %d s; see --wait)",
+					g.state_dir, pid, g.wait_s);
+		}
+		usleep(50 * 1000);
+	}
+	if (ftruncate(fd, 0) == 0) {
+		char pid[32];
+		int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+		if (pwrite(fd, pid, (size_t)len, 0) != len)
+			tenc_info(1, "lock: could not record pid");
+	}
+	lock_fd = fd;
+	return 0;
+}
+
+void state_unlock(void)
+{
+	if (lock_fd < 0)
+		return;
+	if (ftruncate(lock_fd, 0))
+		tenc_info(1, "lock: could not clear pid");
+	close(lock_fd); /* releases the flock */
+	lock_fd = -1;
+}
+
+int writer_begin(void)
+{
+	char bpffs[4096];
+	int r;
+
+	r = env_check_caps();
+	if (r)
+		return r;
+	r = state_dir_ensure();
+	if (r)
+		return r;
+	r = state_lock();
+	if (r)
+		return r;
+	r = env_bpffs(bpffs, sizeof(bpffs), true);
+	if (r) {
+		state_unlock();
+		return TENC_FAIL;
+	}
+	return 0;
+}
+
+void writer_end(void)
+{
+	state_unlock();
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# deps.sh: install every build and test dependency from Debian packages.
+# Idempotent: when all are present it only runs dpkg-query (well under a second).
+set -euo pipefail
+pkgs=(
+	make gcc clang llvm pkg-config bpftool git
+	libbpf-dev libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev libmnl-dev
+	libjansson-dev libreadline-dev libssl-dev
+	iproute2 iputils-ping tcpdump bats bsdutils procps kmod socat python3 python3-jsonschema
+	qemu-system-x86 busybox-static
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: need root to install packages" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,95 @@
+# helpers.bash: shared by the bats suites in tests/netns.
+# Every test gets fresh network namespaces named tenc-test-$$-<test>-<name>
+# and state dirs under a private temp dir; teardown removes them, on
+# failure too. Load with: load helpers
+#
+# Lanes: TENC_TEST_LANE=vm inside the qemu guest (tests/vm), else host.
+# need_feature skips on the host when the kernel lacks a feature, and fails
+# in the VM lane, where every feature must be present.
+
+bats_require_minimum_version 1.5.0
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+TENC=${TENC:-$REPO/build/tenc}
+export TENC
+
+# Name prefix of this test's namespaces.
+T_PREFIX="tenc-test-$$-${BATS_TEST_NUMBER:-0}"
+
+setup() {
+	T_DIR=$(mktemp -d "${BATS_TMPDIR:-/tmp}/tenc-test.XXXXXX")
+	T_NS=()
+	if declare -F test_setup >/dev/null; then test_setup; fi
+}
+
+teardown() {
+	if declare -F test_teardown >/dev/null; then test_teardown || true; fi
+	local ns d
+	for ns in "${T_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+	# Unmount any bpffs a node's state dir got (tenc mounts one per state dir).
+	for d in "$T_DIR"/*/bpf; do
+		[ -d "$d" ] || continue
+		umount -l "$d" 2>/dev/null || true
+	done
+	rm -rf "$T_DIR"
+}
+
+# ns NAME: the full namespace name for a node/pod NAME of this test.
+ns() { echo "$T_PREFIX-$1"; }
+
+# ns_add NAME...: create namespaces (with lo up) and register them for cleanup.
+ns_add() {
+	local n
+	for n in "$@"; do
+		ip netns add "$(ns "$n")"
+		T_NS+=("$(ns "$n")")
+		ip -n "$(ns "$n")" link set lo up
+	done
+}
+
+# on NAME CMD...: run CMD inside namespace NAME.
+on() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+
+# tenc_on NODE ARGS...: run tenc as node NODE (its own state dir and netns).
+tenc_on() {
+	local n=$1; shift
+	TENC_STATE_DIR="$T_DIR/$n" ip netns exec "$(ns "$n")" "$TENC" "$@"
+}
+
+# need_root: skip (host) when not root; the VM lane is always root.
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+# need_feature NAME: a feature as `tenc -j version` reports it.
+need_feature() {
+	local f=$1 have
+	have=$("$TENC" -j version | python3 -c "import json,sys; print(json.load(sys.stdin)['features']['$f']['available'])")
+	if [ "$have" != True ]; then
+		if [ "${TENC_TEST_LANE:-host}" = vm ]; then
+			echo "feature $f missing in the VM lane" >&2
+			return 1
+		fi
+		skip "kernel lacks $f (runs in the VM lane)"
+	fi
+}
+
+# json_get EXPR: evaluate a Python expression on the JSON on stdin (as j).
+json_get() {
+	python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
+}
+
+# snapshot NODE: everything tenc may touch in a node, for before/after checks.
+snapshot() {
+	local n=$1
+	{
+		echo "# xfrm state"; on "$n" ip xfrm state
+		echo "# xfrm policy"; on "$n" ip xfrm policy
+		echo "# rule"; on "$n" ip rule
+		echo "# route"; on "$n" ip route show table all
+		echo "# tc"; for d in $(on "$n" ls /sys/class/net); do
+			on "$n" tc filter show dev "$d" ingress 2>/dev/null
+			on "$n" tc filter show dev "$d" egress 2>/dev/null
+		done
+	}
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# run.sh LANE...: run test lanes and close with one line "N passed, N failed, N skipped".
+#   unit        C unit tests (tests/unit), build/            no root needed
+#   unit-asan   the same against build/asan (make SANITIZE=1)
+#   netns       bats suites (tests/netns) on this machine's kernel, build/tenc
+#   netns-asan  the same against build/asan/tenc; any sanitizer report fails
+#   vm          the bats suites inside Debian's stock kernel under qemu (tests/vm)
+#   all         every lane above, in that order
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+[ $# -eq 0 ] && set -- all
+[ "$1" = all ] && set -- unit unit-asan netns netns-asan vm
+# Lanes named as make targets name them.
+for a in "$@"; do
+	case $a in unit|unit-asan|netns|netns-asan|vm) ;;
+	*) echo "run.sh: unknown lane '$a'" >&2; exit 2 ;;
+	esac
+done
+
+total_p=0 total_f=0 total_s=0 failed_lanes=()
+san_dir=$repo/build/asan/reports
+
+# Sanitizer reports go to files; any file at the end of a lane fails it.
+san_env() {
+	mkdir -p "$san_dir"
+	rm -f "$san_dir"/*
+	export ASAN_OPTIONS="log_path=$san_dir/asan:detect_leaks=1:abort_on_error=0:exitcode=99"
+	export UBSAN_OPTIONS="log_path=$san_dir/ubsan:print_stacktrace=1:halt_on_error=1"
+	export LSAN_OPTIONS="suppressions=$repo/tests/lib/lsan.supp"
+}
+
+san_check() {
+	local f bad=0
+	for f in "$san_dir"/*; do
+		[ -e "$f" ] || continue
+		echo "not ok - sanitizer report $(basename "$f")"
+		sed 's/^/# /' "$f"
+		bad=1
+	done
+	[ $bad -eq 0 ] && echo "ok - no sanitizer reports"
+}
+
+run_lane() {
+	local lane=$1
+	case $lane in
+	unit) tests/unit/run.sh build ;;
+	unit-asan) (san_env; tests/unit/run.sh build/asan; san_check) ;;
+	netns) TENC=$repo/build/tenc tests/netns/run.sh ;;
+	netns-asan) (san_env; TENC=$repo/build/asan/tenc tests/netns/run.sh; san_check) ;;
+	vm) tests/vm/run.sh ;;
+	esac
+}
+
+for lane in "$@"; do
+	echo "=== lane: $lane"
+	out=$(mktemp)
+	run_lane "$lane" 2>&1 | tests/lib/tally.sh "$lane" | tee "$out"
+	line=$(grep -E "^$lane: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" "$out" | tail -n1)
+	rm -f "$out"
+	read -r p f s < <(echo "$line" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	if [ "$f" -gt 0 ] || [ $((p + f)) -eq 0 ]; then
+		failed_lanes+=("$lane")
+		[ "$f" -eq 0 ] && f=1 # a lane that ran nothing counts as one failure
+	fi
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+done
+
+[ ${#failed_lanes[@]} -gt 0 ] && echo "failed lanes: ${failed_lanes[*]}"
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]
