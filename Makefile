@@ -90,10 +90,15 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # Unit tests: pure code from lib/, no root needed.
 unit-tests: $(UNIT_BINS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+# Linked against an archive, so a test pulls in only the modules it uses.
+$(BUILD)/libtenc.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtenc.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libtenc.a $(PKG_LIBS)
 
 deps:
 	$(Q)tests/deps.sh

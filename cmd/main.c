@@ -8,12 +8,18 @@
 #include "cli.h"
 #include "tenc.h"
 
-extern const struct cmd cmd_help_, cmd_version;
+extern const struct cmd cmd_enable, cmd_disable, cmd_key, cmd_peer, cmd_status;
+extern const struct cmd cmd_shell, cmd_help_, cmd_version;
 
 static const struct cmd *const top[] = {
+	&cmd_enable,
+	&cmd_disable,
+	&cmd_key,
+	&cmd_peer,
+	&cmd_status,
+	&cmd_shell,
 	&cmd_help_,
 	&cmd_version,
-	
 	NULL,
 };
 
@@ -22,51 +28,6 @@ const struct cmd tenc_root = {
 	.sub = top,
 	.summary = "transparent IPsec encryption of pod and node traffic",
 };
-
-/* Parse global options before the command; returns argv index or -1/-2. */
-static int parse_globals(int argc, char **argv)
-{
-	static const struct cmd root_only = { .name = "tenc", .sub = top };
-	int key;
-	struct option lo[16];
-	char so[32] = "+:";
-	size_t n = 0, s = 2;
-
-	for (const struct opt *o = global_opts; o->name; o++, n++) {
-		lo[n] = (struct option){ o->name, o->has_arg, NULL, o->key };
-		if (o->key < OPT_LONG_BASE) {
-			so[s++] = (char)o->key;
-			if (o->has_arg)
-				so[s++] = ':';
-		}
-	}
-	lo[n] = (struct option){ "version", no_argument, NULL, 'V' };
-	lo[n + 1] = (struct option){ 0 };
-	so[s++] = 'V';
-	optind = 0;
-	opterr = 0;
-	while ((key = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		int r;
-
-		switch (key) {
-		case 'h':
-			cmd_usage(stdout, &tenc_root);
-			return -2;
-		case 'V':
-			return -3;
-		case '?':
-			return cmd_usage_error(&root_only, "unknown option '%s'", argv[optind - 1]), -1;
-		case ':':
-			return cmd_usage_error(&root_only, "option '%s' needs an argument", argv[optind - 1]), -1;
-		default:
-			r = global_opt(key, optarg);
-			if (r)
-				return cmd_usage_error(&root_only, "bad value '%s' for '%s'", optarg,
-						       argv[optind - 1]), -1;
-		}
-	}
-	return optind;
-}
 
 int main(int argc, char **argv)
 {
@@ -91,7 +52,7 @@ int main(int argc, char **argv)
 		args[n++] = argv[i];
 	args[n] = NULL;
 
-	i = parse_globals(n, args);
+	i = cli_parse_globals(n, args);
 	if (i == -1)
 		ret = TENC_USAGE;
 	else if (i == -2)

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "tenc.h"
 
-enum { OPT_WAIT = OPT_LONG_BASE, OPT_HELP_ = 'h' };
+enum { OPT_WAIT = OPT_GLOBAL_BASE };
 
 const struct opt global_opts[] = {
 	{ "json", 'j', no_argument, NULL, "print JSON", NULL },
@@ -193,6 +193,51 @@ int opts_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx)
 	free(lo);
 	free(so);
 	return ret ? ret : optind;
+}
+
+int cli_parse_globals(int argc, char **argv)
+{
+	/* Not tenc_root: a usage error then lists the commands, not the globals. */
+	const struct cmd root_only = { .name = "tenc", .sub = tenc_root.sub };
+	struct option lo[16];
+	char so[32] = "+:";
+	size_t n = 0, s = 2;
+	int key;
+
+	for (const struct opt *o = global_opts; o->name; o++, n++) {
+		lo[n] = (struct option){ o->name, o->has_arg, NULL, o->key };
+		if (o->key < OPT_LONG_BASE) {
+			so[s++] = (char)o->key;
+			if (o->has_arg)
+				so[s++] = ':';
+		}
+	}
+	lo[n] = (struct option){ "version", no_argument, NULL, 'V' };
+	lo[n + 1] = (struct option){ 0 };
+	so[s++] = 'V';
+	optind = 0;
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		int r;
+
+		switch (key) {
+		case 'h':
+			cmd_usage(stdout, &tenc_root);
+			return -2;
+		case 'V':
+			return -3;
+		case '?':
+			return cmd_usage_error(&root_only, "unknown option '%s'", argv[optind - 1]), -1;
+		case ':':
+			return cmd_usage_error(&root_only, "option '%s' needs an argument", argv[optind - 1]), -1;
+		default:
+			r = global_opt(key, optarg);
+			if (r)
+				return cmd_usage_error(&root_only, "bad value '%s' for '%s'", optarg,
+						       argv[optind - 1]), -1;
+		}
+	}
+	return optind;
 }
 
 int cmd_need_args(const struct cmd *c, int argc, int i, int min, int max)

@@ -11,6 +11,8 @@
 
 /* Long-only option keys start here. */
 #define OPT_LONG_BASE 256
+/* Long-only global options use keys from here, apart from commands' keys. */
+#define OPT_GLOBAL_BASE 0x1000
 
 struct opt {
 	const char *name;     /* long name, without "--" */
@@ -52,6 +54,12 @@ typedef int (*opt_cb)(int key, char *arg, void *ctx);
  * positional argument, or -1 after printing a usage error (exit 2), or
  * -2 when --help was printed (exit 0). */
 int opts_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx);
+
+/* Parse the global options that lead argv (argv[0] is the program name, or
+ * any word: parsing starts at argv[1]). Returns the index of the command word
+ * (argc when there is none), -1 after a usage error, -2 when --help was
+ * printed, -3 for -V/--version. Used by main() and by the shell per line. */
+int cli_parse_globals(int argc, char **argv);
 
 /* Handle one global option key; returns 0, or -1 if key is not global. */
 int global_opt(int key, const char *arg);

@@ -63,29 +63,73 @@ static int bpffs_abs(char *out, size_t n)
 	return 0;
 }
 
-static bool same_mntns_as_init(void)
+/* Mount namespace identity of a pid (0: self); false if unreadable. */
+static bool mntns_of(pid_t pid, struct stat *st)
 {
-	struct stat a, b;
+	char path[64];
 
-	if (stat("/proc/self/ns/mnt", &a) || stat("/proc/1/ns/mnt", &b))
-		return true;
-	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/mnt");
+	return stat(path, st) == 0;
 }
 
-/* Run fn(path) in PID 1's mount namespace, in a child process. */
-static int in_init_mntns(int (*fn)(const char *), const char *path)
+static pid_t parent_of(pid_t pid)
 {
-	pid_t pid;
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* The process whose mount namespace a bpffs must live in to outlive this
+ * invocation: PID 1 when we can see its namespace, else the nearest
+ * ancestor in another mount namespace (`ip netns exec` unshares one for
+ * the command it runs). 0: our own namespace will do. */
+static pid_t home_pid(void)
+{
+	struct stat self, other;
+	pid_t p;
+
+	if (!mntns_of(0, &self))
+		return 0;
+	if (mntns_of(1, &other))
+		return (other.st_ino == self.st_ino && other.st_dev == self.st_dev) ? 0 : 1;
+	for (p = getppid(); p > 1; p = parent_of(p)) {
+		if (!mntns_of(p, &other))
+			break;
+		if (other.st_ino != self.st_ino || other.st_dev != self.st_dev)
+			return p;
+	}
+	return 0;
+}
+
+/* Run fn(path) in the home mount namespace, in a child process. */
+static int in_home_mntns(int (*fn)(const char *), const char *path)
+{
+	pid_t home = home_pid(), pid;
 	int st;
 
-	if (same_mntns_as_init())
+	if (!home)
 		return fn(path);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		int fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
+		char ns[64];
+		int fd;
 
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)home);
+		fd = open(ns, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWNS))
 			_exit(EPERM);
 		_exit(-fn(path));
@@ -120,7 +164,10 @@ static int find(const char *abs, char *out, size_t n)
 		snprintf(out, n, "%s", abs);
 		return 0;
 	}
-	if ((size_t)snprintf(out, n, "/proc/1/root%s", abs) < n && env_is_bpffs(out))
+	pid_t home = home_pid();
+
+	if (home && (size_t)snprintf(out, n, "/proc/%d/root%s", (int)home, abs) < n &&
+	    env_is_bpffs(out))
 		return 0;
 	return -1;
 }
@@ -136,7 +183,7 @@ int env_bpffs(char *out, size_t n, bool create)
 		return 0;
 	if (!create)
 		return -1;
-	r = in_init_mntns(do_mount, abs);
+	r = in_home_mntns(do_mount, abs);
 	if (r)
 		return tenc_errno(TENC_FAIL, -r, "bpffs", "mount %s", abs);
 	if (find(abs, out, n))
@@ -153,7 +200,7 @@ int env_bpffs_release(void)
 	if (r == -ENOENT)
 		return 0;
 	if (!r)
-		r = in_init_mntns(do_umount, abs);
+		r = in_home_mntns(do_umount, abs);
 	if (r)
 		return tenc_errno(TENC_FAIL, -r, "bpffs", "unmount %s", abs);
 	return 0;

@@ -3,8 +3,9 @@
  * idea): capabilities, and the bpffs this state dir pins into.
  * Owns: finding or mounting <state_dir>/bpf. `ip netns exec` remounts /sys,
  * hiding /sys/fs/bpf, so tenc mounts a bpffs of its own under the state dir,
- * in PID 1's mount namespace so that it outlives this invocation; a process
- * whose mount namespace does not see it reaches it through /proc/1/root. */
+ * in a mount namespace that outlives this invocation (PID 1's if visible,
+ * else that of the nearest ancestor outside `ip netns exec`'s private one);
+ * a process that does not see the mount reaches it via /proc/PID/root. */
 #ifndef TENC_ENV_H
 #define TENC_ENV_H
 #include <stdbool.h>

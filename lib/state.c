@@ -108,7 +108,6 @@ void state_unlock(void)
 
 int writer_begin(void)
 {
-	char bpffs[4096];
 	int r;
 
 	r = env_check_caps();
@@ -117,15 +116,7 @@ int writer_begin(void)
 	r = state_dir_ensure();
 	if (r)
 		return r;
-	r = state_lock();
-	if (r)
-		return r;
-	r = env_bpffs(bpffs, sizeof(bpffs), true);
-	if (r) {
-		state_unlock();
-		return TENC_FAIL;
-	}
-	return 0;
+	return state_lock();
 }
 
 void writer_end(void)

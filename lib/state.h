@@ -19,7 +19,8 @@ int state_lock(void);
 void state_unlock(void);
 
 /* Everything a state-changing command needs up front: privileges, the state
- * dir, its bpffs, the lock. Reports what is missing; 0 or TENC_FAIL. */
+ * dir, the lock. Reports what is missing; 0 or TENC_FAIL. (The bpffs is
+ * enable's to create: see env_bpffs.) */
 int writer_begin(void);
 void writer_end(void);
 

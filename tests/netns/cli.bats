@@ -27,17 +27,20 @@ load helpers
 }
 
 @test "an ambiguous prefix is refused with the candidates, exit 2" {
-	# every subcommand table has at least two entries sharing a first letter
-	local word first
-	word=$("$TENC" -j help | json_get "sorted(c['command'].split()[0] for c in j['commands'])" )
-	run "$TENC" -j help
-	first=$(echo "$output" | python3 -c '
+	# the first letter shared by two top-level commands (status, shell)
+	local first
+	first=$("$TENC" -j help | python3 -c '
 import json,sys,collections
-c=collections.Counter(x["command"].split()[0][0] for x in json.load(sys.stdin)["commands"])
-print([k for k,v in c.items() if v>1][0])')
+names={c["command"].split()[0] for c in json.load(sys.stdin)["commands"]}
+c=collections.Counter(n[0] for n in names)
+print(sorted(k for k,v in c.items() if v>1)[0])')
 	run "$TENC" "$first"
 	[ "$status" -eq 2 ]
 	[[ $output == *"ambiguous command, could be: "*", "* ]]
+	# a prefix inside a group is matched within the group
+	run "$TENC" pe l -j
+	[ "$status" -eq 0 ]
+	echo "$output" | json_get "j['peers']"
 }
 
 @test "an unknown command exits 2 and names it" {

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/* enable.c: `tenc enable`: load, pin and attach the BPF programs, and make
+ * the kernel hold the node's whole plan (policies, rules, routes, SAs,
+ * ipcache). Idempotent; with other arguments it reconfigures. Without
+ * --encrypt it only observes: no marks, no XFRM objects. */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "apply.h"
+#include "bpfdp.h"
+#include "cli.h"
+#include "env.h"
+#include "node.h"
+#include "state.h"
+#include "tenc.h"
+
+enum { O_ENCRYPT = OPT_LONG_BASE, O_NODE_IP, O_POD_CIDR, O_DEV, O_UNDERLAY, O_MODE };
+
+static const struct opt enable_opts[] = {
+	{ "encrypt", O_ENCRYPT, no_argument, NULL, "encrypt (without it: observe only, no marks)", NULL },
+	{ "node-ip", O_NODE_IP, required_argument, "IP", "this node's underlay address", NULL },
+	{ "pod-cidr", O_POD_CIDR, required_argument, "CIDR", "a local pod cidr (repeatable)", NULL },
+	{ "dev", O_DEV, required_argument, "IFACE", "device pods send through (repeatable)", "iface" },
+	{ "underlay-dev", O_UNDERLAY, required_argument, "IFACE",
+	  "underlay device (default: the one holding --node-ip)", "iface" },
+	{ "mode", O_MODE, required_argument, "MODE", "endpoint or subnet (default endpoint)",
+	  "endpoint|subnet" },
+	{ 0 },
+};
+
+struct enable_args {
+	struct tenc_config c;
+	bool have_ip;
+};
+
+static int enable_opt(int key, char *arg, void *ctx)
+{
+	struct enable_args *a = ctx;
+	struct tenc_config *c = &a->c;
+	char err[128];
+
+	switch (key) {
+	case O_ENCRYPT:
+		c->encrypt = true;
+		return 0;
+	case O_NODE_IP:
+		if (parse_ipv4(arg, &c->node_ip, err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--node-ip", "%s", err);
+		a->have_ip = true;
+		return 0;
+	case O_POD_CIDR:
+		if (c->n_pod_cidrs == MAX_POD_CIDRS)
+			return tenc_err(TENC_USAGE, "--pod-cidr", "at most %d", MAX_POD_CIDRS);
+		if (parse_cidr(arg, &c->pod_cidrs[c->n_pod_cidrs], err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--pod-cidr", "%s", err);
+		c->n_pod_cidrs++;
+		return 0;
+	case O_DEV:
+		if (c->n_devs == MAX_DEVS)
+			return tenc_err(TENC_USAGE, "--dev", "at most %d", MAX_DEVS);
+		if (!if_nametoindex(arg))
+			return tenc_err(TENC_USAGE, "--dev", "no such interface '%s'", arg);
+		snprintf(c->devs[c->n_devs++], IF_NAMESIZE, "%s", arg);
+		return 0;
+	case O_UNDERLAY:
+		if (!if_nametoindex(arg))
+			return tenc_err(TENC_USAGE, "--underlay-dev", "no such interface '%s'", arg);
+		snprintf(c->underlay, IF_NAMESIZE, "%s", arg);
+		return 0;
+	case O_MODE:
+		if (strcmp(arg, "endpoint") && strcmp(arg, "subnet"))
+			return tenc_err(TENC_USAGE, "--mode", "'%s': expected endpoint or subnet", arg);
+		c->mode = strcmp(arg, "subnet") == 0 ? MODE_SUBNET : MODE_ENDPOINT;
+		return 0;
+	}
+	return -1;
+}
+
+/* The interface holding addr, into name. 0 or -1. */
+static int dev_of_addr(uint32_t addr, char *name)
+{
+	struct ifaddrs *ifa, *i;
+	int r = -1;
+
+	if (getifaddrs(&ifa))
+		return -1;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == addr) {
+			snprintf(name, IF_NAMESIZE, "%s", i->ifa_name);
+			r = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return r;
+}
+
+static int validate(struct enable_args *a, const struct node *n)
+{
+	struct tenc_config *c = &a->c;
+	char err[160], x[32], y[32];
+
+	if (!a->have_ip)
+		return tenc_err(TENC_USAGE, "--node-ip", "required");
+	if (c->n_pod_cidrs == 0)
+		return tenc_err(TENC_USAGE, "--pod-cidr", "at least one is required");
+	for (int i = 0; i < c->n_pod_cidrs; i++)
+		for (int j = 0; j < i; j++)
+			if (cidr_overlap(&c->pod_cidrs[i], &c->pod_cidrs[j]))
+				return tenc_err(TENC_USAGE, "--pod-cidr", "%s overlaps %s",
+						fmt_cidr(&c->pod_cidrs[i], x, 32), fmt_cidr(&c->pod_cidrs[j], y, 32));
+	if (!c->underlay[0] && dev_of_addr(c->node_ip, c->underlay))
+		return tenc_err(TENC_USAGE, "--node-ip", "no interface holds %s; give --underlay-dev",
+				fmt_ipv4(c->node_ip, x, 32));
+	for (int i = 0; i < c->n_devs; i++)
+		if (strcmp(c->devs[i], c->underlay) == 0)
+			return tenc_err(TENC_USAGE, "--dev", "%s is the underlay device", c->devs[i]);
+	/* Existing peers must still fit beside the (new) local pod cidrs. */
+	for (size_t k = 0; k < n->peers.n; k++) {
+		struct node tmp = *n;
+
+		tmp.cfg = *c;
+		tmp.enabled = true;
+		if (node_check_peer(&tmp, &n->peers.v[k], &n->peers.v[k], err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--pod-cidr", "peer '%s': %s", n->peers.v[k].name, err);
+	}
+	return 0;
+}
+
+/* Was the clsact on dev created by tenc earlier? Keep that knowledge. */
+static bool created_before(const struct node *n, const char *dev)
+{
+	if (!n->enabled)
+		return false;
+	if (strcmp(n->cfg.underlay, dev) == 0)
+		return n->cfg.underlay_qdisc_created;
+	for (int i = 0; i < n->cfg.n_devs; i++)
+		if (strcmp(n->cfg.devs[i], dev) == 0)
+			return n->cfg.dev_qdisc_created[i];
+	return false;
+}
+
+static bool in_list(const struct tenc_config *c, const char *dev)
+{
+	for (int i = 0; i < c->n_devs; i++)
+		if (strcmp(c->devs[i], dev) == 0)
+			return true;
+	return false;
+}
+
+static int attach_all(const char *bpffs, struct tenc_config *c, const struct node *old)
+{
+	bool cr = false, cr2 = false;
+
+	for (int i = 0; i < c->n_devs; i++) {
+		if (bpfdp_attach(bpffs, c->devs[i], HOOK_FROM_POD, &cr))
+			return TENC_FAIL;
+		c->dev_qdisc_created[i] = cr || created_before(old, c->devs[i]);
+	}
+	if (bpfdp_attach(bpffs, c->underlay, HOOK_FROM_WIRE, &cr) ||
+	    bpfdp_attach(bpffs, c->underlay, HOOK_TO_WIRE, &cr2))
+		return TENC_FAIL;
+	c->underlay_qdisc_created = cr || cr2 || created_before(old, c->underlay);
+	/* Devices dropped by a reconfiguration. */
+	if (old->enabled) {
+		for (int i = 0; i < old->cfg.n_devs; i++)
+			if (!in_list(c, old->cfg.devs[i]) && strcmp(old->cfg.devs[i], c->underlay))
+				bpfdp_detach(old->cfg.devs[i], HOOK_FROM_POD, old->cfg.dev_qdisc_created[i]);
+		if (strcmp(old->cfg.underlay, c->underlay)) {
+			bpfdp_detach(old->cfg.underlay, HOOK_FROM_WIRE, false);
+			bpfdp_detach(old->cfg.underlay, HOOK_TO_WIRE, old->cfg.underlay_qdisc_created);
+		}
+	}
+	return 0;
+}
+
+/* A first enable failed: leave nothing behind. */
+static void undo_fresh(const char *bpffs, const struct tenc_config *c)
+{
+	struct plan none = { 0 };
+	size_t changes;
+	struct dp d;
+
+	for (int i = 0; i < c->n_devs; i++)
+		bpfdp_detach(c->devs[i], HOOK_FROM_POD, c->dev_qdisc_created[i]);
+	bpfdp_detach(c->underlay, HOOK_FROM_WIRE, false);
+	bpfdp_detach(c->underlay, HOOK_TO_WIRE, c->underlay_qdisc_created);
+	if (dp_open(&d) == 0) {
+		dp_reconcile(&d, &none, &changes);
+		dp_close(&d);
+	}
+	bpfdp_unpin(bpffs);
+	env_bpffs_release();
+}
+
+static int do_enable(const struct cmd *self, int argc, char **argv)
+{
+	struct enable_args a = { 0 };
+	struct node n, want;
+	struct plan p = { 0 };
+	struct dp d;
+	struct tenc_cfg kc;
+	char bpffs[4096];
+	size_t changes = 0;
+	int i, ret;
+
+	i = opts_parse(self, argc, argv, enable_opt, &a);
+	if (i < 0)
+		return i == -2 ? TENC_OK : TENC_USAGE;
+	if (cmd_need_args(self, argc, i, 0, 0))
+		return TENC_USAGE;
+	if ((ret = node_load(&n)))
+		return ret;
+	if ((ret = validate(&a, &n)))
+		goto out_node;
+	if (n.enabled)
+		a.c.n_subnets = n.cfg.n_subnets, memcpy(a.c.subnets, n.cfg.subnets, sizeof(a.c.subnets));
+	if ((ret = writer_begin()))
+		goto out_node;
+	ret = TENC_FAIL;
+	if (env_bpffs(bpffs, sizeof(bpffs), true) || bpfdp_load(bpffs))
+		goto out_lock;
+	kc.node_ip = a.c.node_ip;
+	kc.flags = a.c.encrypt ? CFG_F_ENCRYPT : 0;
+	if (cfg_write(bpffs, &kc))
+		goto out_lock;
+	want = n;
+	want.cfg = a.c;
+	want.enabled = true;
+	if (rtnl_link(a.c.underlay, &want.ifindex, &want.mtu) || node_plan(&want, &p))
+		goto out_lock;
+	if (dp_open(&d))
+		goto out_plan;
+	/* XFRM, rules and routes first (the default drop before any mark),
+	 * the programs last. */
+	ret = dp_reconcile(&d, &p, &changes);
+	dp_close(&d);
+	if (ret == 0)
+		ret = attach_all(bpffs, &a.c, &n);
+	if (ret == 0)
+		ret = config_save(&a.c);
+	if (ret && !n.enabled)
+		undo_fresh(bpffs, &a.c);
+	if (ret == 0) {
+		char ip[32];
+
+		if (tenc_json_begin()) {
+			jw_start_object(jw);
+			jw_bool_field(jw, "encrypt", a.c.encrypt);
+			jw_string_field(jw, "node_ip", fmt_ipv4(a.c.node_ip, ip, sizeof(ip)));
+			jw_uint_field(jw, "changes", changes);
+			jw_end_object(jw);
+		} else {
+			printf("tenc %s on %s (%s), %zu kernel change%s\n",
+			       a.c.encrypt ? "encrypting" : "observing", fmt_ipv4(a.c.node_ip, ip, sizeof(ip)),
+			       a.c.underlay, changes, changes == 1 ? "" : "s");
+		}
+	}
+out_plan:
+	plan_free(&p);
+out_lock:
+	writer_end();
+out_node:
+	node_free(&n);
+	return ret;
+}
+
+const struct cmd cmd_enable = {
+	.name = "enable",
+	.fn = do_enable,
+	.opts = enable_opts,
+	.synopsis = "[--encrypt] --node-ip IP --pod-cidr CIDR [--pod-cidr CIDR]... [--dev IFACE]... "
+		    "[--underlay-dev IFACE] [--mode endpoint|subnet]",
+	.summary = "attach the datapath and install the node's objects",
+};

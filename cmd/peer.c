@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/* peer.c: `tenc peer add|del|list|sync`: the other nodes. Each change is
+ * validated whole before the kernel is touched (exit 2 changes nothing);
+ * then the peer's plan is added or removed, with rollback on failure.
+ * sync (peer_sync.c) applies a desired set given as JSON. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apply.h"
+#include "cli.h"
+#include "node.h"
+#include "peer.h"
+#include "state.h"
+#include "tenc.h"
+
+enum { O_NODE_IP = OPT_LONG_BASE, O_CIDR, O_SPI };
+
+static const struct opt add_opts[] = {
+	{ "node-ip", O_NODE_IP, required_argument, "IP", "the peer's node (underlay) ip", NULL },
+	{ "cidr", O_CIDR, required_argument, "CIDR", "a pod cidr of the peer (repeatable)", NULL },
+	{ "spi", O_SPI, required_argument, "N", "the SPI the peer advertises (1..15)", "spi" },
+	{ 0 },
+};
+
+int peer_parse_spi(const char *s, int *out, char *err, size_t n)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+
+	if (!*s || *end || v < 1 || v > 15)
+		return snprintf(err, n, "'%s' must be 1..15", s), -1;
+	*out = (int)v;
+	return 0;
+}
+
+struct add_args {
+	struct peer p;
+	bool have_ip;
+};
+
+static int add_opt(int key, char *arg, void *ctx)
+{
+	struct add_args *a = ctx;
+	char err[128];
+
+	switch (key) {
+	case O_NODE_IP:
+		if (parse_ipv4(arg, &a->p.node_ip, err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--node-ip", "%s", err);
+		a->have_ip = true;
+		return 0;
+	case O_CIDR:
+		if (a->p.n_cidrs == MAX_PEER_CIDRS)
+			return tenc_err(TENC_USAGE, "--cidr", "at most %d", MAX_PEER_CIDRS);
+		if (parse_cidr(arg, &a->p.cidrs[a->p.n_cidrs], err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--cidr", "%s", err);
+		a->p.n_cidrs++;
+		return 0;
+	case O_SPI:
+		if (peer_parse_spi(arg, &a->p.adv_spi, err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--spi", "%s", err);
+		return 0;
+	}
+	return -1;
+}
+
+int peer_apply(struct node *n, const struct peer *x, bool add)
+{
+	struct plan p = { 0 };
+	struct dp d;
+	int ret;
+
+	if (!n->enabled)
+		return 0; /* recorded; enable installs it */
+	if (plan_peer(&n->cfg, &n->keys, x, n->ifindex, n->mtu, &p)) {
+		plan_free(&p);
+		return tenc_err(TENC_FAIL, "plan", "out of memory or key derivation failed");
+	}
+	ret = dp_open(&d);
+	if (!ret) {
+		ret = add ? dp_add(&d, &p, false) : dp_del(&d, &p);
+		dp_close(&d);
+	}
+	plan_free(&p);
+	return ret;
+}
+
+static int do_add(const struct cmd *self, int argc, char **argv)
+{
+	struct add_args a = { 0 };
+	struct node n;
+	struct peer *x;
+	char err[192];
+	int i, ret;
+
+	i = opts_parse(self, argc, argv, add_opt, &a);
+	if (i < 0)
+		return i == -2 ? TENC_OK : TENC_USAGE;
+	if (cmd_need_args(self, argc, i, 1, 1))
+		return TENC_USAGE;
+	snprintf(a.p.name, sizeof(a.p.name), "%s", argv[i]);
+	if (strlen(argv[i]) >= sizeof(a.p.name) || !node_valid_name(argv[i]))
+		return tenc_err(TENC_USAGE, "name", "'%s' must be 1..63 of A-Z a-z 0-9 . _ -", argv[i]);
+	if (!a.have_ip)
+		return tenc_err(TENC_USAGE, "--node-ip", "required");
+	if (a.p.n_cidrs == 0)
+		return tenc_err(TENC_USAGE, "--cidr", "at least one is required");
+	if ((ret = writer_begin()))
+		return ret;
+	if ((ret = node_load(&n)))
+		goto out_lock;
+	if (node_check_peer(&n, &a.p, NULL, err, sizeof(err))) {
+		ret = tenc_err(TENC_USAGE, a.p.name, "%s", err);
+		goto out;
+	}
+	a.p.id = peers_free_id(&n.peers);
+	if (!a.p.id || !(x = peers_add(&n.peers))) {
+		ret = tenc_err(TENC_FAIL, a.p.name, "no free peer id");
+		goto out;
+	}
+	*x = a.p;
+	ret = peer_apply(&n, x, true);
+	if (!ret)
+		ret = peers_save(&n.peers);
+	if (!ret && tenc_json_begin())
+		peer_json(x);
+	else if (!ret)
+		printf("peer %s added (id %u)\n", x->name, x->id);
+out:
+	node_free(&n);
+out_lock:
+	writer_end();
+	return ret;
+}
+
+static int no_opts(int key, char *arg, void *ctx)
+{
+	(void)key, (void)arg, (void)ctx;
+	return -1;
+}
+
+static int do_del(const struct cmd *self, int argc, char **argv)
+{
+	struct node n;
+	struct peer *x;
+	int i, ret;
+
+	i = opts_parse(self, argc, argv, no_opts, NULL);
+	if (i < 0)
+		return i == -2 ? TENC_OK : TENC_USAGE;
+	if (cmd_need_args(self, argc, i, 1, 1))
+		return TENC_USAGE;
+	if ((ret = writer_begin()))
+		return ret;
+	if ((ret = node_load(&n)))
+		goto out_lock;
+	x = peers_find(&n.peers, argv[i]);
+	if (!x) {
+		ret = tenc_err(TENC_USAGE, argv[i], "no such peer");
+		goto out;
+	}
+	ret = peer_apply(&n, x, false);
+	if (!ret) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s", x->name);
+		peers_remove(&n.peers, x);
+		ret = peers_save(&n.peers);
+		if (!ret && !g.json)
+			printf("peer %s removed\n", name);
+	}
+out:
+	node_free(&n);
+out_lock:
+	writer_end();
+	return ret;
+}
+
+void peer_json(const struct peer *x)
+{
+	char buf[32];
+
+	jw_start_object(jw);
+	jw_string_field(jw, "name", x->name);
+	jw_uint_field(jw, "id", x->id);
+	jw_string_field(jw, "node_ip", fmt_ipv4(x->node_ip, buf, sizeof(buf)));
+	jw_name(jw, "cidrs");
+	jw_start_array(jw);
+	for (int k = 0; k < x->n_cidrs; k++)
+		jw_string(jw, fmt_cidr(&x->cidrs[k], buf, sizeof(buf)));
+	jw_end_array(jw);
+	if (x->adv_spi)
+		jw_uint_field(jw, "spi", (uint64_t)x->adv_spi);
+	jw_end_object(jw);
+}
+
+static int do_list(const struct cmd *self, int argc, char **argv)
+{
+	struct peers ps;
+	char buf[32];
+	int i, ret;
+
+	i = opts_parse(self, argc, argv, no_opts, NULL);
+	if (i < 0)
+		return i == -2 ? TENC_OK : TENC_USAGE;
+	if (cmd_need_args(self, argc, i, 0, 0))
+		return TENC_USAGE;
+	if ((ret = peers_load(&ps)))
+		return ret;
+	if (tenc_json_begin()) {
+		jw_start_object(jw);
+		jw_name(jw, "peers");
+		jw_start_array(jw);
+		for (size_t k = 0; k < ps.n; k++)
+			peer_json(&ps.v[k]);
+		jw_end_array(jw);
+		jw_end_object(jw);
+	} else {
+		if (ps.n)
+			printf("%-20s %5s %-15s %4s %s\n", "NAME", "ID", "NODE-IP", "SPI", "CIDRS");
+		for (size_t k = 0; k < ps.n; k++) {
+			const struct peer *x = &ps.v[k];
+
+			printf("%-20s %5u %-15s ", x->name, x->id, fmt_ipv4(x->node_ip, buf, sizeof(buf)));
+			if (x->adv_spi)
+				printf("%4d", x->adv_spi);
+			else
+				printf("%4s", "-");
+			for (int c = 0; c < x->n_cidrs; c++)
+				printf("%s%s", c ? "," : " ", fmt_cidr(&x->cidrs[c], buf, sizeof(buf)));
+			printf("\n");
+		}
+	}
+	peers_free(&ps);
+	return TENC_OK;
+}
+
+static const struct cmd peer_add = {
+	.name = "add", .fn = do_add, .opts = add_opts,
+	.synopsis = "NAME --node-ip IP --cidr CIDR [--cidr CIDR]... [--spi N]",
+	.summary = "add a peer node", .args_values = "",
+};
+static const struct cmd peer_del = {
+	.name = "del", .fn = do_del, .synopsis = "NAME", .summary = "remove a peer node",
+	.args_values = "peer",
+};
+static const struct cmd peer_list = {
+	.name = "list", .fn = do_list, .synopsis = "", .summary = "list the peers (input for sync)",
+};
+
+static const struct cmd *const peer_cmds[] = { &peer_add, &peer_del, &peer_list, &peer_sync, NULL };
+
+const struct cmd cmd_peer = {
+	.name = "peer",
+	.sub = peer_cmds,
+	.summary = "manage peer nodes",
+};

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* addr: strict IPv4 address and CIDR parsing and formatting. A CIDR with
+ * host bits set is refused (10.1.0.1/24), so what tenc stores is canonical. */
+#ifndef TENC_ADDR_H
+#define TENC_ADDR_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cidr {
+	uint32_t addr;	/* network order */
+	uint8_t len;
+};
+
+/* 0, or -1 with err saying what is wrong (without the field name). */
+int parse_ipv4(const char *s, uint32_t *out, char *err, size_t n);
+/* "A.B.C.D/L"; a bare address is a /32. */
+int parse_cidr(const char *s, struct cidr *out, char *err, size_t n);
+const char *fmt_ipv4(uint32_t a, char *buf, size_t n);
+const char *fmt_cidr(const struct cidr *c, char *buf, size_t n);
+bool cidr_overlap(const struct cidr *a, const struct cidr *b);
+bool cidr_contains(const struct cidr *c, uint32_t addr);
+uint32_t cidr_mask(uint8_t len); /* network order */
+
+#endif

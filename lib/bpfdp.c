@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bpfdp.c: the BPF datapath from user space (see bpfdp.h).
+ * Owns: loading the embedded tenc skeleton, the pins under the state dir's
+ * bpffs (ipcache, tenc_cfg, prog_*), tenc's tc filters (clsact, handle and
+ * priority TENC_TC_*), and reading/writing the two maps through their pins.
+ * Failures are reported here (tenc_err) and returned as -errno; -ENOENT from
+ * ipcache_lookup/ipcache_delete/bpfdp_query and -ENODEV from bpfdp_query
+ * are answers, not failures, and are not reported. Addresses are in network
+ * byte order. libbpf speaks only at -vv (its debug log at -vvv). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+#include "bpfdp.h"
+#include "tenc.h"
+#include "tenc.skel.h"
+
+/* Report errno-style err (positive) and evaluate to -err; errno is read
+ * once, before reporting can change it. */
+#define FAIL(err, what, ...) ({						\
+	int e_ = (err);							\
+	tenc_errno(TENC_FAIL, e_, what, __VA_ARGS__);			\
+	-e_;								\
+})
+
+static const char *const hook_names[HOOK__COUNT] = {
+	[HOOK_FROM_POD] = "from_pod",
+	[HOOK_FROM_WIRE] = "from_wire",
+	[HOOK_TO_WIRE] = "to_wire",
+};
+
+static const char *const prog_pins[HOOK__COUNT] = {
+	[HOOK_FROM_POD] = "prog_from_pod",
+	[HOOK_FROM_WIRE] = "prog_from_wire",
+	[HOOK_TO_WIRE] = "prog_to_wire",
+};
+
+static const char *const map_pins[] = { "ipcache", "tenc_cfg" };
+
+const char *bpfdp_hook_name(enum bpfdp_hook hook)
+{
+	return (unsigned int)hook < HOOK__COUNT ? hook_names[hook] : "?";
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (g.verbose < 2 || (level == LIBBPF_DEBUG && g.verbose < 3))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void libbpf_quiet(void)
+{
+	libbpf_set_print(libbpf_log);
+}
+
+static int pin_path(char *out, size_t n, const char *bpffs, const char *name)
+{
+	if ((size_t)snprintf(out, n, "%s/%s", bpffs, name) >= n)
+		return FAIL(ENAMETOOLONG, "bpf", "%s/%s", bpffs, name);
+	return 0;
+}
+
+static struct bpf_program *hook_prog(struct tenc *skel, enum bpfdp_hook hook)
+{
+	switch (hook) {
+	case HOOK_FROM_POD:
+		return skel->progs.tenc_from_pod;
+	case HOOK_FROM_WIRE:
+		return skel->progs.tenc_from_wire;
+	default:
+		return skel->progs.tenc_to_wire;
+	}
+}
+
+/* A pinned map libbpf would refuse to reuse, told in words: a tenc built
+ * with another layout left it (disable removes it). */
+static int check_pinned_map(struct bpf_map *map, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, r = 0;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : FAIL(errno, "bpf", "%s", path);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		r = FAIL(errno, "bpf", "%s", path);
+	else if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		   info.value_size != bpf_map__value_size(map) ||
+		   info.max_entries != bpf_map__max_entries(map) ||
+		   info.map_flags != bpf_map__map_flags(map)) {
+		r = -EEXIST;
+		tenc_err(TENC_FAIL, "bpf",
+			 "pinned map %s is not the one this tenc builds (pinned/built: type %u/%u key %u/%u "
+			 "value %u/%u max %u/%u flags %#x/%#x); another version of tenc left it, disable removes it",
+			 path, info.type, bpf_map__type(map), info.key_size, bpf_map__key_size(map),
+			 info.value_size, bpf_map__value_size(map), info.max_entries,
+			 bpf_map__max_entries(map), info.map_flags, bpf_map__map_flags(map));
+	}
+	close(fd);
+	return r;
+}
+
+int bpfdp_load(const char *bpffs)
+{
+	char path[PATH_MAX];
+	struct tenc *skel;
+	unsigned int i;
+	int r;
+
+	libbpf_quiet();
+	skel = tenc__open();
+	if (!skel)
+		return FAIL(errno, "bpf", "open the embedded BPF object");
+	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_pins[i]);
+
+		r = map ? pin_path(path, sizeof(path), bpffs, map_pins[i]) : -ENOENT;
+		if (!r)
+			r = check_pinned_map(map, path);
+		if (!r)
+			r = bpf_map__set_pin_path(map, path);
+		if (r)
+			goto out;
+	}
+	r = tenc__load(skel);
+	if (r) {
+		FAIL(-r, "bpf", "load the programs%s", g.verbose < 2 ? " (-vv shows libbpf's log)" : "");
+		goto out;
+	}
+	for (i = 0; i < HOOK__COUNT; i++) {
+		r = pin_path(path, sizeof(path), bpffs, prog_pins[i]);
+		if (r)
+			goto out;
+		if (unlink(path) && errno != ENOENT) {
+			r = FAIL(errno, "bpf", "replace %s", path);
+			goto out;
+		}
+		r = bpf_program__pin(hook_prog(skel, i), path);
+		if (r) {
+			FAIL(-r, "bpf", "pin %s", path);
+			goto out;
+		}
+	}
+	tenc_info(1, "loaded the BPF programs, pinned under %s", bpffs);
+out:
+	tenc__destroy(skel);
+	return r;
+}
+
+static int hook_ifindex(const char *ifname)
+{
+	int ifindex = if_nametoindex(ifname);
+
+	return ifindex ? ifindex : -ENODEV;
+}
+
+static void tc_hook_init(struct bpf_tc_hook *th, int ifindex, enum bpfdp_hook hook)
+{
+	memset(th, 0, sizeof(*th));
+	th->sz = sizeof(*th);
+	th->ifindex = ifindex;
+	th->attach_point = hook == HOOK_TO_WIRE ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+static void tc_opts_init(struct bpf_tc_opts *to)
+{
+	memset(to, 0, sizeof(*to));
+	to->sz = sizeof(*to);
+	to->handle = TENC_TC_HANDLE;
+	to->priority = TENC_TC_PRIO;
+}
+
+int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bool *created_qdisc)
+{
+	struct bpf_tc_hook th;
+	struct bpf_tc_opts to;
+	char path[PATH_MAX];
+	bool created = false;
+	int ifindex, fd, r;
+
+	if (created_qdisc)
+		*created_qdisc = false;
+	if ((unsigned int)hook >= HOOK__COUNT)
+		return -EINVAL;
+	libbpf_quiet();
+	ifindex = hook_ifindex(ifname);
+	if (ifindex < 0)
+		return tenc_err(TENC_FAIL, ifname, "no such network interface, cannot attach %s",
+				hook_names[hook]), -ENODEV;
+	r = pin_path(path, sizeof(path), bpffs, prog_pins[hook]);
+	if (r)
+		return r;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return FAIL(errno, "bpf", "%s%s", path, errno == ENOENT ? " (not loaded)" : "");
+	tc_hook_init(&th, ifindex, hook);
+	r = bpf_tc_hook_create(&th);
+	if (!r)
+		created = true;
+	else if (r != -EEXIST) {
+		FAIL(-r, ifname, "create the clsact qdisc");
+		goto out;
+	}
+	tc_opts_init(&to);
+	to.prog_fd = fd;
+	to.flags = BPF_TC_F_REPLACE;
+	r = bpf_tc_attach(&th, &to);
+	if (r) {
+		FAIL(-r, ifname, "attach %s", hook_names[hook]);
+		if (created) {
+			th.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&th);
+			created = false;
+		}
+		goto out;
+	}
+	tenc_info(1, "%s: attached %s (prog id %u)%s", ifname, hook_names[hook], to.prog_id,
+		  created ? ", created its clsact qdisc" : "");
+out:
+	if (created_qdisc)
+		*created_qdisc = created;
+	close(fd);
+	return r;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		++*(int *)data;
+	return MNL_CB_OK;
+}
+
+/* How many tc filters (anyone's) sit on one side of ifindex's clsact, or
+ * -errno. libbpf cannot list filters, so this is a netlink dump. */
+static int clsact_filters(int ifindex, __u32 parent)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct tcmsg *tcm;
+	unsigned int seq = time(NULL), portid;
+	int n = 0, r;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	while ((r = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		r = mnl_cb_run(buf, r, seq, portid, count_cb, &n);
+		if (r <= 0)
+			break;
+	}
+	r = r < 0 ? -errno : n;
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
+int bpfdp_detach(const char *ifname, enum bpfdp_hook hook, bool destroy_qdisc)
+{
+	struct bpf_tc_hook th;
+	struct bpf_tc_opts to;
+	int ifindex, r, in, eg;
+
+	if ((unsigned int)hook >= HOOK__COUNT)
+		return -EINVAL;
+	libbpf_quiet();
+	ifindex = hook_ifindex(ifname);
+	if (ifindex < 0)
+		return 0;
+	tc_hook_init(&th, ifindex, hook);
+	tc_opts_init(&to);
+	r = bpf_tc_detach(&th, &to);
+	/* ENOENT: no such filter; EINVAL: no clsact qdisc at all. */
+	if (r && r != -ENOENT && r != -EINVAL)
+		return FAIL(-r, ifname, "detach %s", hook_names[hook]);
+	if (!r)
+		tenc_info(1, "%s: detached %s", ifname, hook_names[hook]);
+	if (!destroy_qdisc)
+		return 0;
+	/* Destroying clsact drops every filter on it: only when none is left. */
+	in = clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	eg = clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	if (in < 0 || eg < 0)
+		return FAIL(in < 0 ? -in : -eg, ifname, "list tc filters");
+	if (in || eg) {
+		tenc_info(1, "%s: kept the clsact qdisc: other filters are on it", ifname);
+		return 0;
+	}
+	th.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	r = bpf_tc_hook_destroy(&th);
+	if (r && r != -ENOENT && r != -EINVAL)
+		return FAIL(-r, ifname, "delete the clsact qdisc");
+	if (!r)
+		tenc_info(1, "%s: deleted the clsact qdisc", ifname);
+	return 0;
+}
+
+int bpfdp_query(const char *ifname, enum bpfdp_hook hook, uint32_t *prog_id, char *name, size_t n)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct bpf_tc_hook th;
+	struct bpf_tc_opts to;
+	int ifindex, fd, r;
+
+	if (name && n)
+		name[0] = '\0';
+	if ((unsigned int)hook >= HOOK__COUNT)
+		return -EINVAL;
+	libbpf_quiet();
+	ifindex = hook_ifindex(ifname);
+	if (ifindex < 0)
+		return ifindex;
+	tc_hook_init(&th, ifindex, hook);
+	tc_opts_init(&to);
+	r = bpf_tc_query(&th, &to);
+	if (r == -EINVAL)	/* no clsact qdisc */
+		r = -ENOENT;
+	if (r)
+		return r == -ENOENT ? r : FAIL(-r, ifname, "query %s", hook_names[hook]);
+	if (prog_id)
+		*prog_id = to.prog_id;
+	if (!name || !n)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(to.prog_id);
+	if (fd < 0)	/* replaced meanwhile: the id stands, the name is unknown */
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(name, n, "%s", info.name);
+	close(fd);
+	return 0;
+}
+
+int bpfdp_unpin(const char *bpffs)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i < ARRAY_SIZE(map_pins) + HOOK__COUNT; i++) {
+		const char *name = i < ARRAY_SIZE(map_pins) ? map_pins[i] : prog_pins[i - ARRAY_SIZE(map_pins)];
+
+		if (pin_path(path, sizeof(path), bpffs, name))
+			return -ENAMETOOLONG;
+		if (unlink(path) && errno != ENOENT) {
+			int e = FAIL(errno, "bpf", "unpin %s", path);
+
+			r = r ? r : e;
+		}
+	}
+	return r;
+}
+
+/* ipcache */
+
+static int open_pin(const char *bpffs, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, r = pin_path(path, sizeof(path), bpffs, name);
+
+	if (r)
+		return r;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return FAIL(errno, "bpf", "%s%s", path, errno == ENOENT ? " (not loaded)" : "");
+	return fd;
+}
+
+int ipcache_open(const char *bpffs)
+{
+	return open_pin(bpffs, "ipcache");
+}
+
+/* The key of addr/plen with the host bits cleared, so that dumps show the
+ * prefix and lookups compare equal. */
+static int ipc_key(struct ipcache_key *k, uint32_t addr, uint8_t plen)
+{
+	if (plen > 32)
+		return -EINVAL;
+	k->prefixlen = plen;
+	k->addr = plen ? addr & htonl(~0u << (32 - plen)) : 0;
+	return 0;
+}
+
+static const char *cidr(char *buf, size_t n, uint32_t addr, uint8_t plen)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	snprintf(buf, n, "%s/%u", a, plen);
+	return buf;
+}
+
+int ipcache_update(int fd, uint32_t addr, uint8_t plen, const struct ipcache_val *v)
+{
+	struct ipcache_key k;
+	char c[24];
+
+	if (ipc_key(&k, addr, plen) || v->spi > TENC_SPI_MAX)
+		return tenc_err(TENC_FAIL, "ipcache", "%s: bad entry (spi %u)",
+				cidr(c, sizeof(c), addr, plen), v->spi), -EINVAL;
+	if (bpf_map_update_elem(fd, &k, v, BPF_ANY))
+		return FAIL(errno, "ipcache", "set %s", cidr(c, sizeof(c), addr, plen));
+	return 0;
+}
+
+int ipcache_delete(int fd, uint32_t addr, uint8_t plen)
+{
+	struct ipcache_key k;
+	char c[24];
+
+	if (ipc_key(&k, addr, plen))
+		return -EINVAL;
+	if (!bpf_map_delete_elem(fd, &k))
+		return 0;
+	if (errno == ENOENT)
+		return -ENOENT;
+	return FAIL(errno, "ipcache", "delete %s", cidr(c, sizeof(c), addr, plen));
+}
+
+static bool same_key(const struct ipcache_key *a, const struct ipcache_key *b)
+{
+	struct ipcache_key m;
+
+	return !ipc_key(&m, b->addr, b->prefixlen) && a->prefixlen == m.prefixlen && a->addr == m.addr;
+}
+
+int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v)
+{
+	struct ipcache_key k, first, next;
+	char c[24];
+
+	if (ipc_key(&k, addr, plen))
+		return -EINVAL;
+	/* The trie answers with the longest prefix <= plen that holds addr.
+	 * Whether that is addr/plen itself, get_next_key tells: it looks its
+	 * key up exactly and, when absent, restarts at the first key, which
+	 * never follows an existing key (the order is a postorder walk). */
+	if (bpf_map_lookup_elem(fd, &k, v) || bpf_map_get_next_key(fd, NULL, &first))
+		goto fail;
+	if (same_key(&k, &first))
+		return 0;
+	if (bpf_map_get_next_key(fd, &k, &next))
+		goto fail;
+	return same_key(&first, &next) ? -ENOENT : 0;
+fail:
+	if (errno == ENOENT)
+		return -ENOENT;
+	return FAIL(errno, "ipcache", "lookup %s", cidr(c, sizeof(c), addr, plen));
+}
+
+int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data),
+		 void *data)
+{
+	struct ipcache_key k, next;
+	struct ipcache_val v;
+	unsigned long n = 0;
+	void *prev = NULL;
+	int r;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		/* A key deleted under us restarts the walk: do not go round forever. */
+		if (++n > TENC_IPCACHE_MAX)
+			return tenc_err(TENC_FAIL, "ipcache", "dump: the map changes under us"), -EAGAIN;
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v)) {
+			if (errno == ENOENT)
+				continue;
+			return FAIL(errno, "ipcache", "dump");
+		}
+		r = cb(k.addr, k.prefixlen, &v, data);
+		if (r)
+			return r;
+	}
+	return errno == ENOENT ? 0 : FAIL(errno, "ipcache", "dump");
+}
+
+/* tenc_cfg */
+
+int cfg_write(const char *bpffs, const struct tenc_cfg *c)
+{
+	__u32 zero = 0;
+	int fd = open_pin(bpffs, "tenc_cfg"), r = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, &zero, c, BPF_ANY))
+		r = FAIL(errno, "bpf", "write tenc_cfg");
+	close(fd);
+	return r;
+}
+
+int cfg_read(const char *bpffs, struct tenc_cfg *c)
+{
+	__u32 zero = 0;
+	int fd = open_pin(bpffs, "tenc_cfg"), r = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, c))
+		r = FAIL(errno, "bpf", "read tenc_cfg");
+	close(fd);
+	return r;
+}

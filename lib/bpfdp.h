@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* bpfdp: the BPF datapath from user space: loading the embedded skeleton,
+ * pinning maps and programs in the state dir's bpffs, attaching them to tc
+ * (clsact, handle/prio TENC_TC_*), detaching, querying what is attached,
+ * and reading/writing the ipcache and the config map.
+ * Pinned names under <bpffs>/: ipcache, tenc_cfg, prog_from_pod,
+ * prog_from_wire, prog_to_wire. */
+#ifndef TENC_BPFDP_H
+#define TENC_BPFDP_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "tenc_kern_user.h"
+
+enum bpfdp_hook { HOOK_FROM_POD, HOOK_FROM_WIRE, HOOK_TO_WIRE, HOOK__COUNT };
+
+/* Load the programs and pin maps and programs under bpffs. Existing pinned
+ * maps are reused (their contents survive a re-run of enable); programs are
+ * replaced. 0 or -errno (message reported with tenc_err). */
+int bpfdp_load(const char *bpffs);
+/* Attach the pinned program for hook to ifname (ingress for FROM_*, egress
+ * for TO_WIRE), replacing tenc's own filter if present. Creates the clsact
+ * qdisc if missing and says so in *created_qdisc. 0 or -errno. */
+int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bool *created_qdisc);
+/* Remove tenc's filter for hook from ifname; destroy the clsact qdisc too if
+ * destroy_qdisc (tenc created it). Missing device/filter is not an error. */
+int bpfdp_detach(const char *ifname, enum bpfdp_hook hook, bool destroy_qdisc);
+/* What is attached at tenc's handle/prio: program id and name. 0 found,
+ * -ENOENT none, -errno. */
+int bpfdp_query(const char *ifname, enum bpfdp_hook hook, uint32_t *prog_id, char *name, size_t n);
+/* Unpin everything under bpffs (maps and programs). */
+int bpfdp_unpin(const char *bpffs);
+const char *bpfdp_hook_name(enum bpfdp_hook hook);
+
+/* ipcache and config map, through their pins. Open returns an fd or -errno. */
+int ipcache_open(const char *bpffs);
+int ipcache_update(int fd, uint32_t addr, uint8_t plen, const struct ipcache_val *v);
+int ipcache_delete(int fd, uint32_t addr, uint8_t plen);	/* -ENOENT if absent */
+int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v); /* exact prefix */
+int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data),
+		 void *data);
+int cfg_write(const char *bpffs, const struct tenc_cfg *c);
+int cfg_read(const char *bpffs, struct tenc_cfg *c);
+
+#endif

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/* node.c: the node's state as one object (see node.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "node.h"
+#include "rtnl.h"
+#include "tenc.h"
+
+int node_load(struct node *n)
+{
+	int r;
+
+	memset(n, 0, sizeof(*n));
+	r = config_load(&n->cfg);
+	if (r > 0)
+		return r;
+	n->enabled = r == 0;
+	if ((r = keys_load(&n->keys)) || (r = peers_load(&n->peers))) {
+		node_free(n);
+		return r;
+	}
+	if (n->enabled) {
+		r = rtnl_link(n->cfg.underlay, &n->ifindex, &n->mtu);
+		if (r) {
+			node_free(n);
+			return tenc_errno(TENC_FAIL, -r, "underlay", "%s", n->cfg.underlay);
+		}
+	}
+	return 0;
+}
+
+void node_free(struct node *n)
+{
+	keys_wipe(&n->keys);
+	peers_free(&n->peers);
+}
+
+int node_plan(const struct node *n, struct plan *p)
+{
+	if (!n->enabled)
+		return 0;
+	if (plan_all(&n->cfg, &n->keys, &n->peers, n->ifindex, n->mtu, p))
+		return tenc_err(TENC_FAIL, "plan", "out of memory or key derivation failed");
+	return 0;
+}
+
+bool node_valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,
+		    size_t len)
+{
+	char a[32], b[32];
+
+	if (!node_valid_name(x->name))
+		return snprintf(err, len, "name: '%s' must be 1..63 of A-Z a-z 0-9 . _ -", x->name), -1;
+	if (n->enabled && x->node_ip == n->cfg.node_ip)
+		return snprintf(err, len, "--node-ip: %s is this node's own ip",
+				fmt_ipv4(x->node_ip, a, sizeof(a))), -1;
+	for (int i = 0; i < x->n_cidrs; i++) {
+		for (int j = 0; j < i; j++)
+			if (cidr_overlap(&x->cidrs[i], &x->cidrs[j]))
+				return snprintf(err, len, "--cidr: %s overlaps %s",
+						fmt_cidr(&x->cidrs[i], a, sizeof(a)),
+						fmt_cidr(&x->cidrs[j], b, sizeof(b))), -1;
+		for (int j = 0; j < n->cfg.n_pod_cidrs; j++)
+			if (cidr_overlap(&x->cidrs[i], &n->cfg.pod_cidrs[j]))
+				return snprintf(err, len, "--cidr: %s overlaps the local pod cidr %s",
+						fmt_cidr(&x->cidrs[i], a, sizeof(a)),
+						fmt_cidr(&n->cfg.pod_cidrs[j], b, sizeof(b))), -1;
+	}
+	for (size_t k = 0; k < n->peers.n; k++) {
+		const struct peer *o = &n->peers.v[k];
+
+		if (o == self)
+			continue;
+		if (strcmp(o->name, x->name) == 0)
+			return snprintf(err, len, "name: a peer named '%s' exists", x->name), -1;
+		if (o->node_ip == x->node_ip)
+			return snprintf(err, len, "--node-ip: %s is peer '%s''s node ip",
+					fmt_ipv4(x->node_ip, a, sizeof(a)), o->name), -1;
+		for (int i = 0; i < x->n_cidrs; i++)
+			for (int j = 0; j < o->n_cidrs; j++)
+				if (cidr_overlap(&x->cidrs[i], &o->cidrs[j]))
+					return snprintf(err, len, "--cidr: %s overlaps peer '%s''s %s",
+							fmt_cidr(&x->cidrs[i], a, sizeof(a)), o->name,
+							fmt_cidr(&o->cidrs[j], b, sizeof(b))), -1;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* node: this node instance as the commands see it: the state files loaded
+ * together, the underlay's ifindex and MTU, and the checks a new peer must
+ * pass against what exists (names, node ips, overlapping cidrs). */
+#ifndef TENC_NODE_H
+#define TENC_NODE_H
+#include <stdbool.h>
+#include "plan.h"
+#include "store.h"
+
+struct node {
+	bool enabled;		/* config.json exists */
+	struct tenc_config cfg;
+	struct keyring keys;
+	struct peers peers;
+	int ifindex;		/* underlay, when enabled */
+	uint32_t mtu;
+};
+
+/* Load every state file. 0 or TENC_FAIL (reported). */
+int node_load(struct node *n);
+void node_free(struct node *n);
+/* Whole plan of the node's intent (empty when not enabled). */
+int node_plan(const struct node *n, struct plan *p);
+/* Is x acceptable beside the existing peers (skipping `self`) and the
+ * local pod cidrs? 0, or -1 with err naming the field. */
+int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,
+		    size_t errlen);
+/* Peer names: 1..63 of [A-Za-z0-9._-], not starting with '-'. */
+bool node_valid_name(const char *name);
+
+#endif

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/* plan.c: the objects tenc intends (see plan.h and docs/design.md). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/xfrm.h>
+#include <openssl/crypto.h>
+#include "plan.h"
+
+#define GROW(arr, n, cap)                                                     \
+	({                                                                    \
+		int ok_ = 1;                                                  \
+		if ((n) == (cap)) {                                           \
+			size_t c_ = (cap) ? (cap) * 2 : 16;                   \
+			void *v_ = realloc((arr), c_ * sizeof(*(arr)));       \
+			if (v_) {                                             \
+				(arr) = v_;                                   \
+				(cap) = c_;                                   \
+			} else {                                              \
+				ok_ = 0;                                      \
+			}                                                     \
+		}                                                             \
+		if (ok_)                                                      \
+			memset(&(arr)[(n)], 0, sizeof(*(arr)));               \
+		ok_ ? &(arr)[(n)++] : NULL;                                   \
+	})
+
+struct xpol *plan_push_pol(struct plan *p) { return GROW(p->pols, p->n_pols, p->cap_pols); }
+struct xsa *plan_push_sa(struct plan *p) { return GROW(p->sas, p->n_sas, p->cap_sas); }
+struct rroute *plan_push_route(struct plan *p) { return GROW(p->routes, p->n_routes, p->cap_routes); }
+struct rrule *plan_push_rule(struct plan *p) { return GROW(p->rules, p->n_rules, p->cap_rules); }
+struct ipc_entry *plan_push_ipc(struct plan *p) { return GROW(p->ipc, p->n_ipc, p->cap_ipc); }
+
+int plan_node(const struct tenc_config *c, struct plan *p)
+{
+	struct xpol *x;
+	struct rrule *r;
+	struct ipc_entry *e;
+
+	for (int i = 0; i < c->n_pod_cidrs; i++) {
+		if (!(e = plan_push_ipc(p)))
+			return -ENOMEM;
+		e->prefix = c->pod_cidrs[i];
+		e->val.flags = IPC_F_LOCAL;
+	}
+	if (!c->encrypt)
+		return 0;
+	if (!(x = plan_push_pol(p)))
+		return -ENOMEM;
+	x->dir = XFRM_POLICY_OUT;
+	x->mark = TENC_MARK_ENCRYPT;
+	x->mark_mask = TENC_MARK_TYPE_MASK;
+	x->priority = PRIO_DROP;
+	x->block = true;
+	for (int i = 0; i < 2; i++) {
+		if (!(x = plan_push_pol(p)))
+			return -ENOMEM;
+		x->dir = i == 0 ? XFRM_POLICY_IN : XFRM_POLICY_FWD;
+		x->mark = TENC_MARK_DECRYPT;
+		x->mark_mask = TENC_MARK_TYPE_MASK;
+		x->priority = PRIO_INFWD;
+	}
+	if (!(r = plan_push_rule(p)))
+		return -ENOMEM;
+	r->pref = TENC_RULE_PREF;
+	r->fwmark = TENC_MARK_ENCRYPT;
+	r->fwmask = TENC_MARK_TYPE_MASK;
+	r->table = TENC_TABLE;
+	r->protocol = TENC_RTPROT;
+	return 0;
+}
+
+int plan_out_spi(const struct keyring *r, const struct peer *x)
+{
+	const struct tenc_key *cur = keys_current(r);
+
+	for (int i = 0; x->out_spi && i < r->n; i++)
+		if (r->v[i].k.spi == x->out_spi && r->v[i].state != KEY_PENDING)
+			return x->out_spi;
+	return cur ? cur->spi : 0;
+}
+
+static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const struct peer *x,
+		    struct plan *p)
+{
+	struct xsa *out = plan_push_sa(p), *in;
+	struct xpol *pol;
+
+	if (!out)
+		return -ENOMEM;
+	out->src = c->node_ip;
+	out->dst = x->node_ip;
+	out->spi = (uint32_t)k->spi;
+	out->reqid = TENC_REQID(k->spi);
+	out->esn = true;
+	if (key_derive(k, c->node_ip, x->node_ip, &out->key))
+		return -EINVAL;
+	if (!(in = plan_push_sa(p)))
+		return -ENOMEM;
+	in->src = x->node_ip;
+	in->dst = c->node_ip;
+	in->spi = (uint32_t)k->spi;
+	in->reqid = TENC_REQID(k->spi);
+	in->mark = TENC_MARK_IN(x->id);
+	in->mark_mask = TENC_MARK_IN_MASK;
+	in->esn = true;
+	in->replay_window = 128;
+	if (key_derive(k, x->node_ip, c->node_ip, &in->key))
+		return -EINVAL;
+	if (!(pol = plan_push_pol(p)))
+		return -ENOMEM;
+	pol->dir = XFRM_POLICY_OUT;
+	pol->mark = TENC_MARK_OUT(k->spi, x->id);
+	pol->mark_mask = TENC_MARK_OUT_MASK;
+	pol->priority = PRIO_PEER;
+	pol->tmpl_src = c->node_ip;
+	pol->tmpl_dst = x->node_ip;
+	pol->reqid = TENC_REQID(k->spi);
+	return 0;
+}
+
+int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
+	      int ifindex, uint32_t mtu, struct plan *p)
+{
+	int out_spi = plan_out_spi(r, x);
+	const struct tenc_key *out_key = NULL;
+	struct ipc_entry *e;
+	int ret;
+
+	for (int i = 0; i < r->n; i++) {
+		if (r->v[i].k.spi == out_spi)
+			out_key = &r->v[i].k;
+		if (c->encrypt && (ret = peer_sas(c, &r->v[i].k, x, p)))
+			return ret;
+	}
+	/* The peer's node ip, then its pod cidrs. */
+	for (int i = -1; i < x->n_cidrs; i++) {
+		if (!(e = plan_push_ipc(p)))
+			return -ENOMEM;
+		e->prefix = i < 0 ? (struct cidr){ x->node_ip, 32 } : x->cidrs[i];
+		e->val.peer_id = x->id;
+		e->val.spi = (uint8_t)out_spi;
+		e->val.flags = (uint8_t)((i < 0 ? IPC_F_NODE : 0) | (out_spi ? 0 : IPC_F_NOKEY));
+	}
+	if (!c->encrypt)
+		return 0;
+	for (int i = 0; i < x->n_cidrs; i++) {
+		struct rroute *rt = plan_push_route(p);
+		struct xpol *pol;
+
+		if (!rt)
+			return -ENOMEM;
+		rt->table = TENC_TABLE;
+		rt->dst = x->cidrs[i].addr;
+		rt->dst_len = x->cidrs[i].len;
+		rt->oif = ifindex;
+		rt->mtu = out_key ? mtu - (uint32_t)key_overhead(out_key) : mtu - 80;
+		rt->protocol = TENC_RTPROT;
+		if (!out_key)
+			continue;
+		if (!(pol = plan_push_pol(p)))
+			return -ENOMEM;
+		pol->dir = XFRM_POLICY_OUT;
+		pol->sel_dst = x->cidrs[i].addr;
+		pol->sel_dst_len = x->cidrs[i].len;
+		pol->mark = 0;
+		pol->mark_mask = TENC_MARK_TYPE_MASK;
+		pol->priority = PRIO_HOST;
+		pol->tmpl_src = c->node_ip;
+		pol->tmpl_dst = x->node_ip;
+		pol->reqid = TENC_REQID(out_spi);
+	}
+	return 0;
+}
+
+int plan_all(const struct tenc_config *c, const struct keyring *r, const struct peers *ps,
+	     int ifindex, uint32_t mtu, struct plan *p)
+{
+	int ret = plan_node(c, p);
+
+	for (size_t i = 0; !ret && i < ps->n; i++)
+		ret = plan_peer(c, r, &ps->v[i], ifindex, mtu, p);
+	return ret;
+}
+
+void plan_free(struct plan *p)
+{
+	if (p->sas)
+		OPENSSL_cleanse(p->sas, p->n_sas * sizeof(*p->sas));
+	free(p->sas);
+	free(p->pols);
+	free(p->routes);
+	free(p->rules);
+	free(p->ipc);
+	memset(p, 0, sizeof(*p));
+}
+
+bool plan_sa_same(const struct xsa *a, const struct xsa *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->spi == b->spi && a->reqid == b->reqid &&
+	       a->mark == b->mark && a->mark_mask == b->mark_mask;
+}
+
+bool plan_pol_same(const struct xpol *a, const struct xpol *b)
+{
+	return a->dir == b->dir && a->sel_src == b->sel_src && a->sel_src_len == b->sel_src_len &&
+	       a->sel_dst == b->sel_dst && a->sel_dst_len == b->sel_dst_len && a->mark == b->mark &&
+	       a->mark_mask == b->mark_mask && a->priority == b->priority && a->block == b->block &&
+	       (a->block || (a->tmpl_dst == b->tmpl_dst && a->reqid == b->reqid));
+}
+
+bool plan_route_same(const struct rroute *a, const struct rroute *b)
+{
+	return a->table == b->table && a->dst == b->dst && a->dst_len == b->dst_len &&
+	       a->oif == b->oif && a->mtu == b->mtu;
+}
+
+bool plan_rule_same(const struct rrule *a, const struct rrule *b)
+{
+	return a->pref == b->pref && a->fwmark == b->fwmark && a->fwmask == b->fwmask &&
+	       a->table == b->table;
+}
+
+bool plan_sa_is_tenc(const struct xsa *sa)
+{
+	return sa->reqid > TENC_REQID_BASE && sa->reqid <= TENC_REQID(TENC_SPI_MAX);
+}
+
+bool plan_pol_is_tenc(const struct xpol *p)
+{
+	uint32_t type = p->mark & TENC_MARK_TYPE_MASK;
+
+	if (p->mark_mask == TENC_MARK_TYPE_MASK && (type == TENC_MARK_ENCRYPT || type == TENC_MARK_DECRYPT))
+		return true;
+	if (p->mark_mask == TENC_MARK_OUT_MASK && type == TENC_MARK_ENCRYPT)
+		return true;
+	return !p->block && p->reqid > TENC_REQID_BASE && p->reqid <= TENC_REQID(TENC_SPI_MAX);
+}

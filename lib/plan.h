@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* plan: the kernel objects tenc intends, computed from the state files
+ * alone (config, keys, peers). One function per scope: the node-wide
+ * objects, and one peer's objects. enable, peer, key and disable apply or
+ * remove plans; status compares the whole plan with what the kernel holds.
+ * docs/design.md lists the objects; this file is their single definition. */
+#ifndef TENC_PLAN_H
+#define TENC_PLAN_H
+#include <stddef.h>
+#include "rtnl.h"
+#include "store.h"
+#include "tenc_kern_user.h"
+#include "xfrm.h"
+
+struct ipc_entry {
+	struct cidr prefix;
+	struct ipcache_val val;
+};
+
+struct plan {
+	struct xsa *sas;
+	size_t n_sas, cap_sas;
+	struct xpol *pols;
+	size_t n_pols, cap_pols;
+	struct rroute *routes;
+	size_t n_routes, cap_routes;
+	struct rrule *rules;
+	size_t n_rules, cap_rules;
+	struct ipc_entry *ipc;
+	size_t n_ipc, cap_ipc;
+};
+
+#define PRIO_PEER	100	/* per peer and spi, selected by mark */
+#define PRIO_HOST	200	/* node-originated, selected by destination */
+#define PRIO_INFWD	1000
+#define PRIO_DROP	2000	/* default drop of marked traffic */
+
+/* Node-wide: default-drop, in/fwd policies, the fwmark rule (all only with
+ * encrypt), and the ipcache entries of the local pod cidrs. */
+int plan_node(const struct tenc_config *c, struct plan *p);
+/* One peer: its ipcache entries; with encrypt, its routes, and per key its
+ * IN and OUT SAs and OUT policy, and the node-originated policies for the
+ * SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM / -EINVAL. */
+int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
+	      int underlay_ifindex, uint32_t underlay_mtu, struct plan *p);
+/* Everything: the node's objects and every peer's. */
+int plan_all(const struct tenc_config *c, const struct keyring *r, const struct peers *ps,
+	     int underlay_ifindex, uint32_t underlay_mtu, struct plan *p);
+/* The SPI OUT uses towards x: x->out_spi if that key is installed, else
+ * the current key's; 0 when there is none. */
+int plan_out_spi(const struct keyring *r, const struct peer *x);
+void plan_free(struct plan *p);
+/* Append a zeroed object; NULL on ENOMEM. */
+struct xsa *plan_push_sa(struct plan *p);
+struct xpol *plan_push_pol(struct plan *p);
+struct rroute *plan_push_route(struct plan *p);
+struct rrule *plan_push_rule(struct plan *p);
+struct ipc_entry *plan_push_ipc(struct plan *p);
+
+/* Identity comparisons used by status (drift) and removal. */
+bool plan_sa_same(const struct xsa *a, const struct xsa *b);
+bool plan_pol_same(const struct xpol *a, const struct xpol *b);
+bool plan_route_same(const struct rroute *a, const struct rroute *b);
+bool plan_rule_same(const struct rrule *a, const struct rrule *b);
+/* Is a kernel object tenc's (by reqid, marks, priority, protocol)? */
+bool plan_sa_is_tenc(const struct xsa *sa);
+bool plan_pol_is_tenc(const struct xpol *p);
+
+#endif

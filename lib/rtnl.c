@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* rtnl.c: IPv4 routes and FIB rules as tenc installs them (see rtnl.h):
+ * building RTM_NEWROUTE/DELROUTE and RTM_NEWRULE/DELRULE on an nlb queue,
+ * parsing route and rule dumps, and a device's ifindex and MTU.
+ * tenc's routes: table TENC_TABLE, scope link, no gateway, dev + mtu;
+ * its rule: fwmark/mask lookup TENC_TABLE. Both tagged TENC_RTPROT. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include "rtnl.h"
+
+/* Tables above 255 only fit RTA_TABLE / FRA_TABLE. */
+static uint8_t hdr_table(uint32_t table)
+{
+	return table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+}
+
+static void put_route(struct nlmsghdr *nlh, const struct rroute *r, bool del)
+{
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = r->dst_len;
+	rt->rtm_table = hdr_table(r->table);
+	rt->rtm_protocol = r->protocol;
+	/* On delete, scope NOWHERE is the wildcard (as iproute2 does). */
+	rt->rtm_scope = del ? RT_SCOPE_NOWHERE : RT_SCOPE_LINK;
+	rt->rtm_type = RTN_UNICAST;
+	if (r->table >= 256)
+		mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
+	if (r->dst_len)
+		mnl_attr_put(nlh, RTA_DST, sizeof(r->dst), &r->dst);
+	if (r->oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
+	if (r->mtu && !del) {
+		struct nlattr *m = mnl_attr_nest_start(nlh, RTA_METRICS);
+
+		mnl_attr_put_u32(nlh, RTAX_MTU, r->mtu);
+		mnl_attr_nest_end(nlh, m);
+	}
+}
+
+void rtnl_route_add(struct nlb *b, const struct rroute *r, bool replace)
+{
+	uint16_t f = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+
+	put_route(nlb_msg(b, RTM_NEWROUTE, f), r, false);
+}
+
+void rtnl_route_del(struct nlb *b, const struct rroute *r)
+{
+	put_route(nlb_msg(b, RTM_DELROUTE, 0), r, true);
+}
+
+static void put_rule(struct nlmsghdr *nlh, const struct rrule *r)
+{
+	struct fib_rule_hdr *h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+
+	h->family = AF_INET;
+	h->table = hdr_table(r->table);
+	h->action = FR_ACT_TO_TBL;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->pref);
+	if (r->fwmark || r->fwmask) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, r->fwmark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, r->fwmask);
+	}
+	mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
+	if (r->protocol)
+		mnl_attr_put_u8(nlh, FRA_PROTOCOL, r->protocol);
+}
+
+void rtnl_rule_add(struct nlb *b, const struct rrule *r)
+{
+	put_rule(nlb_msg(b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL), r);
+}
+
+void rtnl_rule_del(struct nlb *b, const struct rrule *r)
+{
+	put_rule(nlb_msg(b, RTM_DELRULE, 0), r);
+}
+
+/* --- dumps -------------------------------------------------------------- */
+
+struct tb {
+	const struct nlattr *a[64];
+};
+
+static int attr_tb(const struct nlattr *a, void *data)
+{
+	struct tb *tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t < 64)
+		tb->a[t] = a;
+	return MNL_CB_OK;
+}
+
+static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return dflt;
+	return mnl_attr_get_u32(a);
+}
+
+struct route_walk {
+	uint32_t table;
+	int (*cb)(const struct rroute *r, void *data);
+	void *data;
+	int ret;
+};
+
+static int stop_with(int r, int *ret)
+{
+	if (r == 0)
+		return MNL_CB_OK;
+	*ret = r < 0 ? r : 0;
+	return MNL_CB_STOP;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_walk *w = data;
+	const struct rtmsg *rt;
+	struct tb tb = { { NULL } }, mx = { { NULL } };
+	struct rroute r = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rt))
+		return MNL_CB_OK;
+	rt = mnl_nlmsg_get_payload(nlh);
+	if (rt->rtm_family != AF_INET || (rt->rtm_flags & RTM_F_CLONED))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rt), attr_tb, &tb);
+	r.table = get_u32(tb.a[RTA_TABLE], rt->rtm_table);
+	if (w->table && r.table != w->table)
+		return MNL_CB_OK;
+	r.dst_len = rt->rtm_dst_len;
+	if (tb.a[RTA_DST] && mnl_attr_get_payload_len(tb.a[RTA_DST]) == 4)
+		memcpy(&r.dst, mnl_attr_get_payload(tb.a[RTA_DST]), 4);
+	r.oif = (int)get_u32(tb.a[RTA_OIF], 0);
+	r.protocol = rt->rtm_protocol;
+	if (tb.a[RTA_METRICS]) {
+		mnl_attr_parse_nested(tb.a[RTA_METRICS], attr_tb, &mx);
+		r.mtu = get_u32(mx.a[RTAX_MTU], 0);
+	}
+	return stop_with(w->cb(&r, w->data), &w->ret);
+}
+
+int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute *r, void *data),
+		    void *data)
+{
+	struct rtmsg rt = { .rtm_family = AF_INET };
+	struct route_walk w = { table, cb, data, 0 };
+	int r = nlb_dump(b, RTM_GETROUTE, &rt, sizeof(rt), route_cb, &w, NULL);
+
+	return r ? r : w.ret;
+}
+
+struct rule_walk {
+	int (*cb)(const struct rrule *r, void *data);
+	void *data;
+	int ret;
+};
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_walk *w = data;
+	const struct fib_rule_hdr *h;
+	struct tb tb = { { NULL } };
+	struct rrule r = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*h))
+		return MNL_CB_OK;
+	h = mnl_nlmsg_get_payload(nlh);
+	if (h->family != AF_INET)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*h), attr_tb, &tb);
+	r.pref = get_u32(tb.a[FRA_PRIORITY], 0);
+	r.fwmark = get_u32(tb.a[FRA_FWMARK], 0);
+	/* The kernel leaves the mask out when it is all ones. */
+	r.fwmask = get_u32(tb.a[FRA_FWMASK], tb.a[FRA_FWMARK] ? 0xffffffff : 0);
+	r.table = get_u32(tb.a[FRA_TABLE], h->table);
+	if (tb.a[FRA_PROTOCOL] && mnl_attr_validate(tb.a[FRA_PROTOCOL], MNL_TYPE_U8) == 0)
+		r.protocol = mnl_attr_get_u8(tb.a[FRA_PROTOCOL]);
+	return stop_with(w->cb(&r, w->data), &w->ret);
+}
+
+int rtnl_rule_dump(struct nlb *b, int (*cb)(const struct rrule *r, void *data), void *data)
+{
+	struct fib_rule_hdr h = { .family = AF_INET };
+	struct rule_walk w = { cb, data, 0 };
+	int r = nlb_dump(b, RTM_GETRULE, &h, sizeof(h), rule_cb, &w, NULL);
+
+	return r ? r : w.ret;
+}
+
+/* ioctls on a socket of this process's netns: right after setns() too,
+ * where /sys/class/net may still show the old namespace. */
+int rtnl_link(const char *ifname, int *ifindex, uint32_t *mtu)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	if (!ifname || strlen(ifname) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (ifindex)
+		*ifindex = ifr.ifr_ifindex;
+	if (mtu) {
+		if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) {
+			err = -errno;
+			goto out;
+		}
+		*mtu = (uint32_t)ifr.ifr_mtu;
+	}
+out:
+	close(fd);
+	return err;
+}

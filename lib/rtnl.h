@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* rtnl: the routes and rules tenc installs (IPv4), queued on an nlb, and
+ * read back. tenc's own are tagged with protocol TENC_RTPROT. */
+#ifndef TENC_RTNL_H
+#define TENC_RTNL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "nlbatch.h"
+
+#define TENC_RTPROT	0xe5
+#define TENC_TABLE	2005
+#define TENC_RULE_PREF	100
+
+struct rroute {
+	uint32_t table;
+	uint32_t dst;		/* network order */
+	uint8_t dst_len;
+	int oif;		/* ifindex */
+	uint32_t mtu;		/* 0: none */
+	uint8_t protocol;
+};
+
+struct rrule {
+	uint32_t pref;
+	uint32_t fwmark, fwmask;
+	uint32_t table;
+	uint8_t protocol;
+};
+
+void rtnl_route_add(struct nlb *b, const struct rroute *r, bool replace);
+void rtnl_route_del(struct nlb *b, const struct rroute *r);
+void rtnl_rule_add(struct nlb *b, const struct rrule *r);
+void rtnl_rule_del(struct nlb *b, const struct rrule *r);
+/* Dump IPv4 routes of one table (all tables when table == 0) / all rules. */
+int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute *r, void *data), void *data);
+int rtnl_rule_dump(struct nlb *b, int (*cb)(const struct rrule *r, void *data), void *data);
+/* ifindex and MTU of a device by name: 0 or -errno. */
+int rtnl_link(const char *ifname, int *ifindex, uint32_t *mtu);
+
+#endif

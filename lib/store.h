@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* store: the state files that say what tenc intends (config.json,
+ * peers.json, keys.json; see docs/design.md). JSON via jansson, written
+ * atomically (temp file + rename), mode 0600. The kernel is read back
+ * separately (status); these files are never taken as proof of anything. */
+#ifndef TENC_STORE_H
+#define TENC_STORE_H
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+#include "keys.h"
+
+#define MAX_POD_CIDRS	16
+#define MAX_DEVS	16
+#define MAX_PEER_CIDRS	16
+#define MAX_SUBNETS	256
+
+enum tenc_mode { MODE_ENDPOINT, MODE_SUBNET };
+
+struct tenc_config {
+	bool encrypt;
+	uint32_t node_ip;
+	struct cidr pod_cidrs[MAX_POD_CIDRS];
+	int n_pod_cidrs;
+	char devs[MAX_DEVS][IF_NAMESIZE];
+	bool dev_qdisc_created[MAX_DEVS];	/* tenc created its clsact */
+	int n_devs;
+	char underlay[IF_NAMESIZE];
+	bool underlay_qdisc_created;
+	enum tenc_mode mode;
+	struct cidr subnets[MAX_SUBNETS];
+	int n_subnets;
+};
+
+struct peer {
+	char name[64];
+	uint16_t id;			/* local, 1..65535: in marks */
+	uint32_t node_ip;
+	struct cidr cidrs[MAX_PEER_CIDRS];
+	int n_cidrs;
+	int adv_spi;			/* SPI the peer advertises, 0 unknown */
+	int out_spi;			/* SPI OUT uses towards it, 0 none */
+};
+
+struct peers {
+	struct peer *v;
+	size_t n, cap;
+};
+
+enum key_state { KEY_CURRENT, KEY_PENDING, KEY_RETIRING };
+
+struct keyring {
+	struct {
+		struct tenc_key k;
+		enum key_state state;
+	} v[16];	/* one per SPI at most */
+	int n;
+};
+
+const char *key_state_str(enum key_state s);
+const char *mode_str(enum tenc_mode m);
+
+/* 0, -ENOENT (not enabled / none yet), or TENC_FAIL after reporting. */
+int config_load(struct tenc_config *c);
+int config_save(const struct tenc_config *c);
+/* Forget that the node is enabled (config.json); keys and peers stay. */
+int config_remove_enabled(void);
+
+int peers_load(struct peers *p);	/* missing file: empty set, 0 */
+int peers_save(const struct peers *p);
+void peers_free(struct peers *p);
+struct peer *peers_find(const struct peers *p, const char *name);
+struct peer *peers_add(struct peers *p);	/* zeroed slot; NULL on ENOMEM */
+void peers_remove(struct peers *p, struct peer *x);
+/* Lowest id not in use, 0 if all are. */
+uint16_t peers_free_id(const struct peers *p);
+
+int keys_load(struct keyring *r);	/* missing file: empty ring, 0 */
+int keys_save(const struct keyring *r);
+void keys_wipe(struct keyring *r);
+/* The current key, or NULL. */
+const struct tenc_key *keys_current(const struct keyring *r);
+
+#endif

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xfrm.c: XFRM states and policies as tenc installs them (see xfrm.h):
+ * IPv4, ESP, tunnel mode, marks, ESN; message building, dump parsing,
+ * /proc/net/xfrm_stat. Requests go on an nlb queue (nlbatch.c).
+ *
+ * Kernel rules this file follows (net/xfrm/xfrm_user.c, xfrm_replay.c):
+ * - ESN needs XFRMA_REPLAY_ESN_VAL, and xfrm_usersa_info.replay_window
+ *   must then be 0 (the window lives in the ESN struct);
+ * - with ESN the ESN window must be > 0 unless the SA is marked as an
+ *   output SA with XFRMA_SA_DIR (6.10+). tenc targets older kernels too,
+ *   so an ESN SA asked for with window 0 (OUT) gets XFRM_ESN_MIN_WINDOW;
+ * - a non-ESN window over 32 only works through the ESN struct too
+ *   (bitmap mode); usersa_info.replay_window is clamped to 32;
+ * - templates need aalgos/ealgos/calgos = ~0, or the inbound template
+ *   check rejects states whose algorithms are not in the masks (AEAD).
+ * Keys: SA dumps carry key material; it is wiped in the receive buffer as
+ * soon as it has been seen and is never copied out (has_key says it was
+ * there; algorithm names and lengths are kept). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/xfrm.h>
+#include "xfrm.h"
+
+/* Reserve a zeroed attribute payload of len bytes at the tail of nlh.
+ * Lets key bytes go straight into the queue, with no copy on the stack. */
+static void *attr_reserve(struct nlmsghdr *nlh, uint16_t type, size_t len)
+{
+	struct nlattr *a = mnl_nlmsg_get_payload_tail(nlh);
+	size_t alen = MNL_ATTR_HDRLEN + len;
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)alen;
+	memset((char *)a + MNL_ATTR_HDRLEN, 0, MNL_ALIGN(alen) - MNL_ATTR_HDRLEN);
+	nlh->nlmsg_len += MNL_ALIGN(alen);
+	return (char *)a + MNL_ATTR_HDRLEN;
+}
+
+static void put_mark(struct nlmsghdr *nlh, uint32_t mark, uint32_t mask)
+{
+	struct xfrm_mark m = { .v = mark, .m = mask };
+
+	if (mark || mask)
+		mnl_attr_put(nlh, XFRMA_MARK, sizeof(m), &m);
+}
+
+static void lft_inf(struct xfrm_lifetime_cfg *l)
+{
+	l->soft_byte_limit = l->hard_byte_limit = XFRM_INF;
+	l->soft_packet_limit = l->hard_packet_limit = XFRM_INF;
+}
+
+/* ICV truncation (bits) for HMACs, per their RFCs; 0: unknown. */
+static unsigned int trunc_bits(const char *name)
+{
+	if (strstr(name, "sha512"))
+		return 256;
+	if (strstr(name, "sha384"))
+		return 192;
+	if (strstr(name, "sha256"))
+		return 128;
+	if (strstr(name, "sha1") || strstr(name, "md5") || strstr(name, "rmd160"))
+		return 96;
+	return 0;
+}
+
+static void put_algs(struct nlmsghdr *nlh, const struct tenc_key *k)
+{
+	if (k->aead) {
+		struct xfrm_algo_aead *a = attr_reserve(nlh, XFRMA_ALG_AEAD, sizeof(*a) + k->key_len);
+
+		snprintf(a->alg_name, sizeof(a->alg_name), "%s", k->algo);
+		a->alg_key_len = (unsigned int)k->key_len * 8;
+		a->alg_icv_len = (unsigned int)k->icv_bits;
+		memcpy(a->alg_key, k->key, k->key_len);
+		return;
+	}
+	if (trunc_bits(k->auth_algo)) {
+		struct xfrm_algo_auth *a = attr_reserve(nlh, XFRMA_ALG_AUTH_TRUNC,
+							 sizeof(*a) + k->auth_key_len);
+
+		snprintf(a->alg_name, sizeof(a->alg_name), "%s", k->auth_algo);
+		a->alg_key_len = (unsigned int)k->auth_key_len * 8;
+		a->alg_trunc_len = trunc_bits(k->auth_algo);
+		memcpy(a->alg_key, k->auth_key, k->auth_key_len);
+	} else {
+		/* Unknown HMAC: the kernel's default truncation. */
+		struct xfrm_algo *a = attr_reserve(nlh, XFRMA_ALG_AUTH, sizeof(*a) + k->auth_key_len);
+
+		snprintf(a->alg_name, sizeof(a->alg_name), "%s", k->auth_algo);
+		a->alg_key_len = (unsigned int)k->auth_key_len * 8;
+		memcpy(a->alg_key, k->auth_key, k->auth_key_len);
+	}
+	{
+		struct xfrm_algo *c = attr_reserve(nlh, XFRMA_ALG_CRYPT, sizeof(*c) + k->key_len);
+
+		snprintf(c->alg_name, sizeof(c->alg_name), "%s", k->algo);
+		c->alg_key_len = (unsigned int)k->key_len * 8;
+		memcpy(c->alg_key, k->key, k->key_len);
+	}
+}
+
+void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
+{
+	struct nlmsghdr *nlh = nlb_msg(b, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA, 0);
+	struct xfrm_usersa_info *p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+	uint32_t w = sa->replay_window;
+
+	p->sel.family = AF_INET;
+	p->id.daddr.a4 = sa->dst;
+	p->id.spi = htonl(sa->spi);
+	p->id.proto = IPPROTO_ESP;
+	p->saddr.a4 = sa->src;
+	lft_inf(&p->lft);
+	p->reqid = sa->reqid;
+	p->family = AF_INET;
+	p->mode = XFRM_MODE_TUNNEL;
+	p->flags = sa->esn ? XFRM_STATE_ESN : 0;
+	put_algs(nlh, &sa->key);
+	if (sa->esn && !w)
+		w = XFRM_ESN_MIN_WINDOW;
+	if (sa->esn || w > 32) {
+		uint32_t words = (w + 31) / 32;
+		struct xfrm_replay_state_esn *rs =
+			attr_reserve(nlh, XFRMA_REPLAY_ESN_VAL, sizeof(*rs) + words * 4);
+
+		rs->bmp_len = words;
+		rs->replay_window = w;
+		p->replay_window = 0;
+	} else {
+		p->replay_window = (uint8_t)w;
+	}
+	put_mark(nlh, sa->mark, sa->mark_mask);
+}
+
+static void put_sa_id(struct nlmsghdr *nlh, uint32_t dst, uint32_t spi, uint32_t mark,
+		      uint32_t mask)
+{
+	struct xfrm_usersa_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+
+	id->daddr.a4 = dst;
+	id->spi = htonl(spi);
+	id->family = AF_INET;
+	id->proto = IPPROTO_ESP;
+	put_mark(nlh, mark, mask);
+}
+
+void xfrm_sa_del(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask)
+{
+	put_sa_id(nlb_msg(b, XFRM_MSG_DELSA, 0), dst, spi, mark, mark_mask);
+}
+
+static void fill_sel(struct xfrm_selector *s, const struct xpol *p)
+{
+	s->family = AF_INET;
+	s->saddr.a4 = p->sel_src;
+	s->daddr.a4 = p->sel_dst;
+	s->prefixlen_s = p->sel_src_len;
+	s->prefixlen_d = p->sel_dst_len;
+}
+
+void xfrm_pol_add(struct nlb *b, const struct xpol *pol, bool update)
+{
+	struct nlmsghdr *nlh = nlb_msg(b, update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY, 0);
+	struct xfrm_userpolicy_info *p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+
+	fill_sel(&p->sel, pol);
+	lft_inf(&p->lft);
+	p->priority = pol->priority;
+	p->dir = pol->dir;
+	p->action = pol->block ? XFRM_POLICY_BLOCK : XFRM_POLICY_ALLOW;
+	if (!pol->block) {
+		struct xfrm_user_tmpl *t = attr_reserve(nlh, XFRMA_TMPL, sizeof(*t));
+
+		t->family = AF_INET;
+		t->id.proto = IPPROTO_ESP;
+		t->id.daddr.a4 = pol->tmpl_dst;
+		t->saddr.a4 = pol->tmpl_src;
+		t->mode = XFRM_MODE_TUNNEL;
+		t->reqid = pol->reqid;
+		t->optional = pol->optional;
+		t->aalgos = t->ealgos = t->calgos = ~0u;
+	}
+	put_mark(nlh, pol->mark, pol->mark_mask);
+}
+
+void xfrm_pol_del(struct nlb *b, const struct xpol *pol)
+{
+	struct nlmsghdr *nlh = nlb_msg(b, XFRM_MSG_DELPOLICY, 0);
+	struct xfrm_userpolicy_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+
+	fill_sel(&id->sel, pol);
+	id->dir = pol->dir;
+	put_mark(nlh, pol->mark, pol->mark_mask);
+}
+
+/* --- parsing ------------------------------------------------------------ */
+
+static int attr_tb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t <= XFRMA_MAX)
+		tb[t] = a;
+	return MNL_CB_OK;
+}
+
+/* Payload of a if it holds at least len bytes, else NULL. */
+static void *attr_data(const struct nlattr *a, size_t len)
+{
+	if (!a || mnl_attr_get_payload_len(a) < len)
+		return NULL;
+	return mnl_attr_get_payload(a);
+}
+
+static void get_mark(const struct nlattr *a, uint32_t *v, uint32_t *m)
+{
+	const struct xfrm_mark *xm = attr_data(a, sizeof(*xm));
+
+	*v = xm ? xm->v : 0;
+	*m = xm ? xm->m : 0;
+}
+
+/* Name and length of one algorithm; then its key bytes are wiped in place. */
+static bool take_alg(const struct nlattr *a, size_t hdr, char *name, size_t *key_len)
+{
+	struct xfrm_algo *x = attr_data(a, hdr);	/* all start with name, key_len */
+	size_t kb;
+
+	if (!x)
+		return false;
+	kb = (x->alg_key_len + 7) / 8;
+	if (mnl_attr_get_payload_len(a) < hdr + kb)
+		kb = mnl_attr_get_payload_len(a) - hdr;
+	explicit_bzero((char *)x + hdr, kb);
+	snprintf(name, 64, "%.*s", (int)sizeof(x->alg_name), x->alg_name);
+	*key_len = kb;
+	return true;
+}
+
+/* One XFRM_MSG_NEWSA into *sa. 1: an IPv4 ESP SA; 0: not one of those. */
+static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };
+	const struct xfrm_usersa_info *p;
+	const struct xfrm_replay_state_esn *rs;
+	const struct xfrm_replay_state *rl;
+	const struct xfrm_algo_aead *aead;
+	struct tenc_key *k = &sa->key;
+
+	memset(sa, 0, sizeof(*sa));
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
+		return 0;
+	p = mnl_nlmsg_get_payload(nlh);
+	mnl_attr_parse(nlh, sizeof(*p), attr_tb, tb);
+	/* Wipe keys first, whatever the SA turns out to be. */
+	k->aead = take_alg(tb[XFRMA_ALG_AEAD], sizeof(struct xfrm_algo_aead), k->algo, &k->key_len);
+	if (k->aead) {
+		aead = mnl_attr_get_payload(tb[XFRMA_ALG_AEAD]);
+		k->icv_bits = (int)aead->alg_icv_len;
+		sa->has_key = true;
+	}
+	if (take_alg(tb[XFRMA_ALG_AUTH_TRUNC], sizeof(struct xfrm_algo_auth), k->auth_algo,
+		     &k->auth_key_len) ||
+	    take_alg(tb[XFRMA_ALG_AUTH], sizeof(struct xfrm_algo), k->auth_algo, &k->auth_key_len))
+		sa->has_key = true;
+	if (take_alg(tb[XFRMA_ALG_CRYPT], sizeof(struct xfrm_algo), k->algo, &k->key_len))
+		sa->has_key = true;
+	if (p->family != AF_INET || p->id.proto != IPPROTO_ESP)
+		return 0;
+	sa->src = p->saddr.a4;
+	sa->dst = p->id.daddr.a4;
+	sa->spi = ntohl(p->id.spi);
+	sa->reqid = p->reqid;
+	sa->esn = p->flags & XFRM_STATE_ESN;
+	sa->replay_window = p->replay_window;
+	sa->bytes = p->curlft.bytes;
+	sa->packets = p->curlft.packets;
+	sa->add_time = p->curlft.add_time;
+	sa->use_time = p->curlft.use_time;
+	/* stats.replay_window counts packets left of the window, stats.replay
+	 * duplicates inside it: both are replay rejections. */
+	sa->replay_errors = p->stats.replay + p->stats.replay_window;
+	sa->integrity_errors = p->stats.integrity_failed;
+	get_mark(tb[XFRMA_MARK], &sa->mark, &sa->mark_mask);
+	rs = attr_data(tb[XFRMA_REPLAY_ESN_VAL], sizeof(*rs));
+	rl = attr_data(tb[XFRMA_REPLAY_VAL], sizeof(*rl));
+	if (rs) {
+		sa->oseq = (uint64_t)rs->oseq_hi << 32 | rs->oseq;
+		sa->seq = (uint64_t)rs->seq_hi << 32 | rs->seq;
+		sa->replay_window = rs->replay_window;
+	} else if (rl) {
+		sa->oseq = rl->oseq;
+		sa->seq = rl->seq;
+	}
+	return 1;
+}
+
+struct sa_walk {
+	int (*cb)(const struct xsa *sa, void *data);
+	void *data;
+	int ret;
+};
+
+static int sa_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sa_walk *w = data;
+	struct xsa sa;
+	int r;
+
+	if (!parse_sa(nlh, &sa))
+		return MNL_CB_OK;
+	r = w->cb(&sa, w->data);
+	explicit_bzero(&sa, sizeof(sa));
+	if (r == 0)
+		return MNL_CB_OK;
+	w->ret = r < 0 ? r : 0;
+	return MNL_CB_STOP;
+}
+
+int xfrm_sa_dump(struct nlb *b, int (*cb)(const struct xsa *sa, void *data), void *data)
+{
+	struct sa_walk w = { cb, data, 0 };
+	int r = nlb_dump(b, XFRM_MSG_GETSA, NULL, 0, sa_dump_cb, &w, NULL);
+
+	return r ? r : w.ret;
+}
+
+struct sa_get {
+	struct xsa *out;
+	bool found;
+};
+
+static int sa_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sa_get *g = data;
+
+	if (!g->found && parse_sa(nlh, g->out))
+		g->found = true;
+	return MNL_CB_OK;
+}
+
+int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask,
+		struct xsa *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct sa_get g = { out, false };
+	int r;
+
+	nlh->nlmsg_type = XFRM_MSG_GETSA;
+	put_sa_id(nlh, dst, spi, mark, mark_mask);
+	memset(out, 0, sizeof(*out));
+	r = nlb_call(b, nlh, sa_get_cb, &g, NULL);
+	if (r == -ESRCH || (!r && !g.found))
+		r = -ENOENT;
+	if (r)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+static int parse_pol(const struct nlmsghdr *nlh, struct xpol *x)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };
+	const struct xfrm_userpolicy_info *p;
+	const struct xfrm_userpolicy_type *ut;
+	const struct xfrm_user_tmpl *t;
+
+	memset(x, 0, sizeof(*x));
+	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
+		return 0;
+	p = mnl_nlmsg_get_payload(nlh);
+	if (p->sel.family != AF_INET || p->dir > XFRM_POLICY_FWD)
+		return 0;
+	mnl_attr_parse(nlh, sizeof(*p), attr_tb, tb);
+	ut = attr_data(tb[XFRMA_POLICY_TYPE], sizeof(*ut));
+	if (ut && ut->type != XFRM_POLICY_TYPE_MAIN)
+		return 0;
+	x->dir = p->dir;
+	x->sel_src = p->sel.saddr.a4;
+	x->sel_dst = p->sel.daddr.a4;
+	x->sel_src_len = p->sel.prefixlen_s;
+	x->sel_dst_len = p->sel.prefixlen_d;
+	x->priority = p->priority;
+	x->block = p->action == XFRM_POLICY_BLOCK;
+	x->index = p->index;
+	get_mark(tb[XFRMA_MARK], &x->mark, &x->mark_mask);
+	t = attr_data(tb[XFRMA_TMPL], sizeof(*t));
+	if (t) {
+		x->tmpl_src = t->saddr.a4;
+		x->tmpl_dst = t->id.daddr.a4;
+		x->reqid = t->reqid;
+		x->optional = t->optional;
+	}
+	return 1;
+}
+
+struct pol_walk {
+	int (*cb)(const struct xpol *p, void *data);
+	void *data;
+	int ret;
+};
+
+static int pol_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct pol_walk *w = data;
+	struct xpol x;
+	int r;
+
+	if (!parse_pol(nlh, &x))
+		return MNL_CB_OK;
+	r = w->cb(&x, w->data);
+	if (r == 0)
+		return MNL_CB_OK;
+	w->ret = r < 0 ? r : 0;
+	return MNL_CB_STOP;
+}
+
+int xfrm_pol_dump(struct nlb *b, int (*cb)(const struct xpol *p, void *data), void *data)
+{
+	struct pol_walk w = { cb, data, 0 };
+	int r = nlb_dump(b, XFRM_MSG_GETPOLICY, NULL, 0, pol_dump_cb, &w, NULL);
+
+	return r ? r : w.ret;
+}
+
+int xfrm_stat_read(int (*cb)(const char *name, uint64_t value, void *data), void *data)
+{
+	FILE *f = fopen("/proc/net/xfrm_stat", "re");
+	char line[256], name[64];
+	uint64_t v;
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	while (!r && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %" SCNu64, name, &v) == 2)
+			r = cb(name, v, data);
+	}
+	fclose(f);
+	return r < 0 ? r : 0;
+}

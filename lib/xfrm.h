@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xfrm: XFRM states (SAs) and policies as tenc uses them: IPv4, ESP,
+ * tunnel mode, marks, ESN. Builds the netlink messages (queued on an nlb,
+ * pipelined) and parses dumps back into the same structs.
+ * libnl-xfrm 3.7 lacks XFRMA_SET_MARK and XFRMA_IF_ID, so this is libmnl. */
+#ifndef TENC_XFRM_H
+#define TENC_XFRM_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "keys.h"
+#include "nlbatch.h"
+
+/* Kernels refuse an ESN SA with replay window 0 unless it is flagged as
+ * output with XFRMA_SA_DIR (6.10+): ESN SAs asked for with window 0 (OUT)
+ * get this window instead, one bitmap word. Dumps then show it. */
+#define XFRM_ESN_MIN_WINDOW 32
+
+struct xsa {
+	uint32_t src, dst;		/* IPv4, network order */
+	uint32_t spi;			/* host order */
+	uint32_t reqid;
+	uint32_t mark, mark_mask;	/* 0/0: none */
+	struct tenc_key key;		/* the derived key for this direction */
+	bool esn;
+	uint32_t replay_window;		/* packets; 0 for OUT SAs */
+	/* filled by dumps only: */
+	uint64_t bytes, packets;	/* curlft */
+	uint64_t add_time, use_time;
+	uint64_t oseq;			/* ESN: (oseq_hi << 32) | oseq */
+	uint64_t seq;			/* ESN: highest inbound seq seen */
+	uint32_t replay_errors, integrity_errors;
+	bool has_key;			/* the dump carried key material */
+};
+
+struct xpol {
+	uint8_t dir;			/* XFRM_POLICY_IN/OUT/FWD */
+	uint32_t sel_src, sel_dst;	/* network order */
+	uint8_t sel_src_len, sel_dst_len;
+	uint32_t mark, mark_mask;
+	uint32_t priority;
+	bool block;			/* action block, no template */
+	/* template (when !block) */
+	uint32_t tmpl_src, tmpl_dst;	/* 0.0.0.0: any */
+	uint32_t reqid;			/* 0: any */
+	bool optional;			/* level use instead of required */
+	/* filled by dumps only: */
+	uint32_t index;
+};
+
+/* Queue NEWSA (or UPDSA when update). */
+void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update);
+/* Queue DELSA for (dst, spi, esp, mark). */
+void xfrm_sa_del(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask);
+/* Queue NEWPOLICY (or UPDPOLICY when update). */
+void xfrm_pol_add(struct nlb *b, const struct xpol *p, bool update);
+/* Queue DELPOLICY by (dir, selector, mark). */
+void xfrm_pol_del(struct nlb *b, const struct xpol *p);
+
+/* Dump every SA / policy of this netns (IPv4 ESP SAs only). Key material in
+ * SA dumps is wiped before cb sees the struct. 0 or -errno.
+ * cb returns 0 to go on, > 0 to stop (the dump returns 0), < 0 to stop
+ * with that error (the dump returns it). */
+int xfrm_sa_dump(struct nlb *b, int (*cb)(const struct xsa *sa, void *data), void *data);
+int xfrm_pol_dump(struct nlb *b, int (*cb)(const struct xpol *p, void *data), void *data);
+/* One SA by (dst, spi, esp, mark): 0, -ENOENT or -errno. */
+int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask,
+		struct xsa *out);
+
+/* /proc/net/xfrm_stat: call cb for every counter (name, value). 0 or -errno. */
+int xfrm_stat_read(int (*cb)(const char *name, uint64_t value, void *data), void *data);
+
+#endif

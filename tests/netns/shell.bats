@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# shell.bats: `tenc shell` through a real terminal (a tmux pane): the prompt,
+# commands and per-line global options, tab completion, errors, Ctrl-C,
+# history in the state dir, exit statuses; and commands piped in without one.
+
+load helpers
+
+test_setup() {
+	export TENC_STATE_DIR="$T_DIR/node"
+	T_SOCK="tenc-test-$$-$BATS_TEST_NUMBER"
+}
+
+test_teardown() {
+	tmux -L "$T_SOCK" kill-server 2>/dev/null
+}
+
+tm() { tmux -L "$T_SOCK" "$@"; }
+
+# pty_start [ARGS...]: run tenc ARGS in a 120x30 terminal (as $PTY_AS runs
+# it, if set); when tenc ends the pane shows "[exit N]".
+pty_start() {
+	local cmd
+	printf -v cmd '%q ' ${PTY_AS:-} env TENC_STATE_DIR="$TENC_STATE_DIR" "$TENC" "$@"
+	tm new-session -d -x 120 -y 30 "$cmd; echo \"[exit \$?]\"; sleep 600"
+	wait_for "tenc>"
+}
+
+# keys KEYS...: type into the pane (tmux key names: Enter, Tab, C-d).
+keys() { tm send-keys -- "$@"; }
+
+# screen: the pane's text, wrapped lines joined.
+screen() { tm capture-pane -p -J; }
+
+# wait_for TEXT [N]: until N (default 1) lines of the pane contain TEXT, at
+# most 5 s; then print the pane and fail.
+wait_for() {
+	local i
+	for i in $(seq 50); do
+		[ "$(screen | grep -cF -- "$1")" -ge "${2:-1}" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for ${2:-1} line(s) with '$1'; the pane:" >&2
+	screen >&2
+	return 1
+}
+
+@test "tenc with no arguments on a terminal opens the prompt" {
+	pty_start
+	[ "$(screen | head -n1)" = "tenc>" ]
+}
+
+@test "a command runs and prints, then the prompt comes back" {
+	pty_start
+	keys version Enter
+	wait_for "features:"
+	wait_for "tenc>" 2
+	screen | grep -qx "$("$TENC" version | head -n1)"
+	screen | grep -qE '^  xfrm +(yes|no|unknown)'
+}
+
+@test "-j version prints JSON; global options last for their line only" {
+	pty_start
+	keys "-j version" Enter
+	wait_for '{"version":'
+	screen | grep '^{' | json_get "j['features']['xfrm']['result']" | grep -Eqx 'yes|no|unknown'
+	keys version Enter
+	wait_for "features:"
+	[ "$(screen | grep -c '^{')" -eq 1 ]
+}
+
+@test "tab completes a unique prefix" {
+	pty_start
+	keys vers Tab
+	wait_for "tenc> version"
+	keys Enter
+	wait_for "features:"
+	keys "help sh" Tab
+	wait_for "tenc> help shell"
+	keys Enter
+	wait_for "Usage: tenc shell"
+}
+
+@test "double tab lists the candidates of an ambiguous word" {
+	pty_start
+	keys "version --" Tab Tab
+	wait_for "--state-dir"
+	screen | grep -qE -- '^--help +--json +--pretty +--state-dir +--verbose +--wait$'
+	screen | grep -qx 'tenc> version --'
+	keys C-u Tab Tab
+	wait_for "quit"
+	screen | grep -qE '^exit +help +quit +shell +version$'
+}
+
+@test "tab completes a path for --state-dir" {
+	mkdir -p "$T_DIR/some-dir"
+	pty_start
+	keys "-s $T_DIR/some-d" Tab
+	wait_for "tenc> -s $T_DIR/some-dir/"
+}
+
+@test "an unknown command prints the error and the shell goes on" {
+	pty_start
+	keys frobnicate Enter
+	wait_for "tenc: frobnicate: unknown command, expected one of: "
+	keys 'help "vers' Enter
+	wait_for "tenc: shell: unterminated quote"
+	keys "help 'version'" Enter
+	wait_for "Usage: tenc version"
+	screen | grep -qx "tenc>"
+}
+
+@test "Ctrl-C drops the line being typed" {
+	pty_start
+	keys "help vers"
+	wait_for "tenc> help vers"
+	keys C-c
+	wait_for "tenc>" 2
+	keys version Enter
+	wait_for "features:"
+	! screen | grep -q "unknown command"
+}
+
+@test "history is written to the state dir, capped, and read by the next shell" {
+	mkdir -p "$TENC_STATE_DIR"
+	seq -f "old %g" 1005 >"$TENC_STATE_DIR/history"
+	pty_start
+	keys version Enter
+	wait_for "features:"
+	keys "help shell" Enter
+	wait_for "Usage: tenc shell"
+	keys exit Enter
+	wait_for "[exit 0]"
+	[ "$(tail -n3 "$TENC_STATE_DIR/history")" = "$(printf 'version\nhelp shell\nexit')" ]
+	[ "$(wc -l <"$TENC_STATE_DIR/history")" -eq 1000 ]
+	tm kill-server
+	pty_start
+	keys Up Up
+	wait_for "tenc> help shell"
+}
+
+@test "not root: no state dir, no history file, and no error" {
+	# /var/lib is root's: an unprivileged user cannot make a state dir there.
+	TENC_STATE_DIR=/var/lib/tenc-test-$$-no-such-dir
+	if [ "$(id -u)" = 0 ]; then
+		PTY_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	fi
+	pty_start
+	keys version Enter
+	wait_for "features:"
+	keys Up
+	wait_for "tenc> version" 2
+	keys C-u exit Enter
+	wait_for "[exit 0]"
+	! screen | grep -q "tenc: "
+	[ ! -e "$TENC_STATE_DIR" ]
+}
+
+@test "Ctrl-D leaves with a newline and status 0" {
+	pty_start
+	keys C-d
+	wait_for "[exit 0]"
+	screen | grep -qx '\[exit 0\]'
+}
+
+@test "exit 3 leaves with status 3; exit keeps the last status" {
+	pty_start
+	keys "exit 3" Enter
+	wait_for "[exit 3]"
+	tm kill-server
+	pty_start
+	keys frobnicate Enter
+	wait_for "unknown command"
+	keys exit Enter
+	wait_for "[exit 2]"
+}
+
+@test "commands piped into tenc shell run without a terminal" {
+	run --separate-stderr "$TENC" shell <<-'EOF'
+		version
+		-j version
+		  # a comment, then a blank line
+
+		help 'version'
+		frobnicate
+		shell
+		exit 3
+		version
+	EOF
+	[ "$status" -eq 3 ]
+	[ "$(echo "$output" | grep -c '^features:')" -eq 1 ]
+	echo "$output" | grep '^{' | json_get "j['features']['xfrm']['result']" | grep -Eqx 'yes|no|unknown'
+	[[ $output == *"Usage: tenc version"* ]]
+	[[ $output != *"tenc>"* ]]
+	[[ $stderr == *"tenc: frobnicate: unknown command"* ]]
+	[[ $stderr == *"tenc: shell: already in the shell"* ]]
+	run "$TENC" shell <<<"frobnicate"
+	[ "$status" -eq 2 ]
+}

@@ -1,0 +1,68 @@
+# topo.bash: a small cluster of namespace nodes for the datapath tests.
+#
+#        pod1 10.1.1.2            pod2 10.1.2.2            pod3 10.1.3.2
+#          | eth0                   | eth0                   | eth0
+#          | pod0 10.1.1.1          | pod0 10.1.2.1          | pod0 10.1.3.1
+#        node1                    node2                    node3
+#          | eth0 10.0.0.1          | eth0 10.0.0.2          | eth0 10.0.0.3
+#          +-------- n1 ------ br0 (wire) ------ n2 --------+---- n3
+#                                   |
+#                                  ext eth0 10.0.0.9   (a host that is no peer)
+#
+# Nodes route the other nodes' pod cidrs via their node ips (native routing,
+# plaintext until tenc encrypts). Load after helpers: load topo
+
+# topo_up N: nodes 1..N with a pod each, the wire, and the non-peer "ext".
+topo_up() {
+	local n=${1:-2} i j
+	ns_add wire ext
+	on wire ip link add br0 type bridge
+	on wire ip link set br0 up
+	for i in $(seq 1 "$n"); do
+		ns_add "node$i" "pod$i"
+		on wire ip link add "n$i" type veth peer name eth0 netns "$(ns node$i)"
+		on wire ip link set "n$i" master br0 up
+		on "node$i" ip addr add "10.0.0.$i/24" dev eth0
+		on "node$i" ip link set eth0 up
+		on "node$i" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+		on "pod$i" ip link add eth0 type veth peer name pod0 netns "$(ns node$i)"
+		on "pod$i" ip addr add "10.1.$i.2/24" dev eth0
+		on "pod$i" ip link set eth0 up
+		on "pod$i" ip route add default via "10.1.$i.1"
+		on "node$i" ip addr add "10.1.$i.1/24" dev pod0
+		on "node$i" ip link set pod0 up
+	done
+	on wire ip link add n9 type veth peer name eth0 netns "$(ns ext)"
+	on wire ip link set n9 master br0 up
+	on ext ip addr add 10.0.0.9/24 dev eth0
+	on ext ip link set eth0 up
+	for i in $(seq 1 "$n"); do
+		for j in $(seq 1 "$n"); do
+			[ "$i" = "$j" ] || on "node$i" ip route add "10.1.$j.0/24" via "10.0.0.$j"
+		done
+		on ext ip route add "10.1.$i.0/24" via "10.0.0.$i"
+	done
+}
+
+# enable_node I [ARGS]: tenc enable --encrypt on node I with its pod device.
+enable_node() {
+	local i=$1; shift
+	tenc_on "node$i" enable --node-ip "10.0.0.$i" --pod-cidr "10.1.$i.0/24" --dev pod0 "$@"
+}
+
+# peer_all N: on every node, add every other node as a peer.
+peer_all() {
+	local n=$1 i j
+	for i in $(seq 1 "$n"); do
+		for j in $(seq 1 "$n"); do
+			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --cidr "10.1.$j.0/24"
+		done
+	done
+}
+
+# key_all N KEYFILE: add the same key on every node.
+key_all() {
+	local n=$1 f=$2 i
+	for i in $(seq 1 "$n"); do tenc_on "node$i" key add "$f"; done
+}

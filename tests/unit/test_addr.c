@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_addr.c: IPv4/CIDR parsing, formatting and overlap. */
+#include <arpa/inet.h>
+#include "addr.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct cidr c, d;
+	uint32_t a;
+	char err[128], buf[64];
+
+	ok(parse_ipv4("10.0.0.1", &a, err, sizeof(err)) == 0, "plain address");
+	is_str(fmt_ipv4(a, buf, sizeof(buf)), "10.0.0.1", "formats back");
+	ok(parse_ipv4("10.0.0.256", &a, err, sizeof(err)) == -1, "octet out of range refused");
+	ok(strstr(err, "10.0.0.256") != NULL, "error names the input: %s", err);
+	ok(parse_ipv4("10.0.0", &a, err, sizeof(err)) == -1, "short address refused");
+	ok(parse_ipv4("", &a, err, sizeof(err)) == -1, "empty refused");
+
+	ok(parse_cidr("10.1.0.0/24", &c, err, sizeof(err)) == 0, "cidr");
+	is_int(c.len, 24, "prefix length");
+	is_str(fmt_cidr(&c, buf, sizeof(buf)), "10.1.0.0/24", "cidr formats back");
+	ok(parse_cidr("10.1.0.1/24", &c, err, sizeof(err)) == -1, "host bits refused");
+	ok(strstr(err, "host bits") != NULL, "says host bits: %s", err);
+	ok(parse_cidr("10.1.0.0/33", &c, err, sizeof(err)) == -1, "/33 refused");
+	ok(parse_cidr("10.1.0.0/", &c, err, sizeof(err)) == -1, "empty length refused");
+	ok(parse_cidr("10.1.0.0/2x", &c, err, sizeof(err)) == -1, "junk length refused");
+	ok(parse_cidr("nope/8", &c, err, sizeof(err)) == -1, "bad address refused");
+	ok(parse_cidr("10.0.0.7", &c, err, sizeof(err)) == 0 && c.len == 32, "bare address is /32");
+	ok(parse_cidr("0.0.0.0/0", &c, err, sizeof(err)) == 0 && c.len == 0, "default route");
+
+	parse_cidr("10.1.0.0/16", &c, err, sizeof(err));
+	parse_cidr("10.1.2.0/24", &d, err, sizeof(err));
+	ok(cidr_overlap(&c, &d) && cidr_overlap(&d, &c), "nested cidrs overlap both ways");
+	parse_cidr("10.2.0.0/16", &d, err, sizeof(err));
+	ok(!cidr_overlap(&c, &d), "disjoint cidrs do not overlap");
+	parse_ipv4("10.1.255.255", &a, err, sizeof(err));
+	ok(cidr_contains(&c, a), "contains last address");
+	parse_ipv4("10.2.0.0", &a, err, sizeof(err));
+	ok(!cidr_contains(&c, a), "does not contain next block");
+	is_int(ntohl(cidr_mask(24)), 0xffffff00u, "mask /24");
+	is_int(cidr_mask(0), 0, "mask /0");
+	return done_testing();
+}
