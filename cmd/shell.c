@@ -322,7 +322,7 @@ static int do_shell(const struct cmd *self, int argc, char **argv)
 	if (cmd_need_args(self, argc, i, 0, 0))
 		return TENC_USAGE;
 	if (g.in_shell)
-		return tenc_err(TENC_USAGE, "shell", "already in the shell");
+		return tenc_err(TENC_USAGE, "nested", "already in the shell");
 	g.in_shell = true;
 	start = g;
 	if (tty) {

@@ -25,9 +25,19 @@
 
 # Every command path tenc has -> its own long options (global ones aside).
 declare -gA _tenc_cmds=(
+	[enable]="--encrypt --node-ip --pod-cidr --dev --underlay-dev --mode"
+	[disable]=""
+	[key gen]=""
+	[key add]="--spi"
+	[key list]=""
+	[peer add]="--node-ip --cidr --spi"
+	[peer del]=""
+	[peer list]=""
+	[peer sync]="--prune"
+	[status]=""
+	[shell]=""
 	[help]=""
 	[version]=""
-	[shell]=""
 )
 
 # Options accepted anywhere, before or after the command.
@@ -41,11 +51,22 @@ declare -gA _tenc_optargs=(
 	[--state-dir]=dir
 	[-s]=dir
 	[--wait]=""
+	[--node-ip]=""
+	[--pod-cidr]=""
+	[--dev]=iface
+	[--underlay-dev]=iface
+	[--mode]="endpoint|subnet"
+	[--cidr]=""
+	[key add --spi]=""
+	[peer add --spi]=spi
 )
 
 # Commands whose positional arguments complete to something.
 declare -gA _tenc_args=(
 	[help]=command
+	[key add]=file
+	[peer del]=peer
+	[peer sync]=file
 )
 
 # _tenc_children PATH: the words that may follow command path PATH ("" for

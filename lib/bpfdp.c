@@ -159,6 +159,21 @@ out:
 	return r;
 }
 
+static int open_pin(const char *bpffs, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, r = pin_path(path, sizeof(path), bpffs, name);
+
+	if (r)
+		return r;
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		return tenc_err(TENC_FAIL, "bpf", "%s: not loaded (no such pin)", path), -ENOENT;
+	return FAIL(errno, "bpf", "%s", path);
+}
+
 static int hook_ifindex(const char *ifname)
 {
 	int ifindex = if_nametoindex(ifname);
@@ -186,7 +201,6 @@ int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bo
 {
 	struct bpf_tc_hook th;
 	struct bpf_tc_opts to;
-	char path[PATH_MAX];
 	bool created = false;
 	int ifindex, fd, r;
 
@@ -199,12 +213,9 @@ int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bo
 	if (ifindex < 0)
 		return tenc_err(TENC_FAIL, ifname, "no such network interface, cannot attach %s",
 				hook_names[hook]), -ENODEV;
-	r = pin_path(path, sizeof(path), bpffs, prog_pins[hook]);
-	if (r)
-		return r;
-	fd = bpf_obj_get(path);
+	fd = open_pin(bpffs, prog_pins[hook]);
 	if (fd < 0)
-		return FAIL(errno, "bpf", "%s%s", path, errno == ENOENT ? " (not loaded)" : "");
+		return fd;
 	tc_hook_init(&th, ifindex, hook);
 	r = bpf_tc_hook_create(&th);
 	if (!r)
@@ -382,18 +393,6 @@ int bpfdp_unpin(const char *bpffs)
 
 /* ipcache */
 
-static int open_pin(const char *bpffs, const char *name)
-{
-	char path[PATH_MAX];
-	int fd, r = pin_path(path, sizeof(path), bpffs, name);
-
-	if (r)
-		return r;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return FAIL(errno, "bpf", "%s%s", path, errno == ENOENT ? " (not loaded)" : "");
-	return fd;
-}
 
 int ipcache_open(const char *bpffs)
 {
@@ -447,37 +446,6 @@ int ipcache_delete(int fd, uint32_t addr, uint8_t plen)
 	return FAIL(errno, "ipcache", "delete %s", cidr(c, sizeof(c), addr, plen));
 }
 
-static bool same_key(const struct ipcache_key *a, const struct ipcache_key *b)
-{
-	struct ipcache_key m;
-
-	return !ipc_key(&m, b->addr, b->prefixlen) && a->prefixlen == m.prefixlen && a->addr == m.addr;
-}
-
-int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v)
-{
-	struct ipcache_key k, first, next;
-	char c[24];
-
-	if (ipc_key(&k, addr, plen))
-		return -EINVAL;
-	/* The trie answers with the longest prefix <= plen that holds addr.
-	 * Whether that is addr/plen itself, get_next_key tells: it looks its
-	 * key up exactly and, when absent, restarts at the first key, which
-	 * never follows an existing key (the order is a postorder walk). */
-	if (bpf_map_lookup_elem(fd, &k, v) || bpf_map_get_next_key(fd, NULL, &first))
-		goto fail;
-	if (same_key(&k, &first))
-		return 0;
-	if (bpf_map_get_next_key(fd, &k, &next))
-		goto fail;
-	return same_key(&first, &next) ? -ENOENT : 0;
-fail:
-	if (errno == ENOENT)
-		return -ENOENT;
-	return FAIL(errno, "ipcache", "lookup %s", cidr(c, sizeof(c), addr, plen));
-}
-
 int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data),
 		 void *data)
 {
@@ -503,6 +471,46 @@ int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipc
 			return r;
 	}
 	return errno == ENOENT ? 0 : FAIL(errno, "ipcache", "dump");
+}
+
+static int find_cb(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data)
+{
+	const struct ipcache_key *k = data;
+	struct ipcache_key m;
+
+	(void)v;
+	return !ipc_key(&m, addr, plen) && m.prefixlen == k->prefixlen && m.addr == k->addr;
+}
+
+int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v)
+{
+	struct ipcache_key k, up;
+	struct ipcache_val uv;
+	char c[24];
+	int r;
+
+	if (ipc_key(&k, addr, plen))
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &k, v))
+		goto fail;
+	/* That is the longest prefix <= plen holding addr: addr/plen itself
+	 * if no shorter prefix holds addr, or one does with another value.
+	 * Otherwise only a walk tells (get_next_key's exact search misjudged
+	 * same-length siblings before Linux 6.13). */
+	if (!plen)
+		return 0;
+	up = k;
+	up.prefixlen--;
+	if (bpf_map_lookup_elem(fd, &up, &uv))
+		return errno == ENOENT ? 0 : FAIL(errno, "ipcache", "lookup");
+	if (memcmp(&uv, v, sizeof(uv)))
+		return 0;
+	r = ipcache_dump(fd, find_cb, &k);
+	return r == 1 ? 0 : r ? r : -ENOENT;
+fail:
+	if (errno == ENOENT)
+		return -ENOENT;
+	return FAIL(errno, "ipcache", "lookup %s", cidr(c, sizeof(c), addr, plen));
 }
 
 /* tenc_cfg */

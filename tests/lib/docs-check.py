@@ -21,19 +21,22 @@ usage: docs-check.py [--only CHECK]... HELP_JSON MAN_DIR COMPLETION
 Manual page conventions (man(7) macros):
   - Pages: man/tenc.8, and man/tenc-<group>.8 for a command group (group =
     the first word of a command path, e.g. "peer" for "peer add"). A
-    command is documented on its group's page when that page exists, else
-    on tenc.8. tenc.8's SEE ALSO names every group page as tenc-<group>(8),
-    and no page names a tenc-<x>(8) that does not exist.
+    group's subcommands ("peer add") are documented on its page, which must
+    exist; a one-word command ("status") on tenc.8, or on tenc-<command>.8
+    if that page exists. tenc.8's SEE ALSO names every group page as
+    .BR tenc\-<group> (8), and no page names a tenc-<x>(8) that does not
+    exist.
   - In a page's ".SH COMMANDS" section every ".SS" heading documents one
     command: it starts with the bold span naming it, then the synopsis:
-        .SS "\\fBtenc peer add\\fR \\fINAME\\fR \\fIIP\\fR"
-    The only other heading allowed there is, on tenc.8, a pointer to a
-    group page: .SS "\\fBtenc peer\\fR" when man/tenc-peer.8 exists.
+        .SS "\fBtenc peer add\fR \fINAME\fR \fB\-\-node\-ip\fR \fIIP\fR"
+    tenc.8's COMMANDS also lists each group that has subcommands, by a
+    heading naming the group: .SS "\fBtenc peer\fR \fIsubcommand\fR".
+    No other heading is allowed there.
   - A command's options are ".TP" (or ".TQ") items inside its ".SS" block
     (up to the next .SS or .SH); the tag line names the long option and,
     if the option has one, its short form:
         .TP
-        .BR \\-n ", " \\-\\-name " \\fINAME\\fR"
+        .BR \-n ", " \-\-name " \fINAME\fR"
   - The global options are .TP items in tenc.8's ".SH OPTIONS".
   Only these headings and tags are read; prose may mention anything.
 

@@ -6,12 +6,15 @@
 # (completions/tenc.bash), and fails naming what is missing where.
 #
 # The conventions it enforces (its header has the details):
-#   - A command is documented on man/tenc-<group>.8 (group = its first word)
-#     when that page exists, else on man/tenc.8, by a .SS heading in the
-#     page's ".SH COMMANDS" section starting with the bold span naming it:
-#         .SS "\fBtenc peer add\fR \fINAME\fR \fIIP\fR"
-#     Every .SS in COMMANDS must be such a heading (on tenc.8 it may also be
-#     "\fBtenc <group>\fR", pointing to an existing group page).
+#   - Pages: a group's subcommands ("peer add") are documented on the
+#     group's page man/tenc-<group>.8, which must exist; a one-word command
+#     ("status") on man/tenc.8, or on man/tenc-<command>.8 if that exists.
+#   - Each command is a .SS heading in its page's ".SH COMMANDS" section,
+#     starting with the bold span naming it, then its synopsis:
+#         .SS "\fBtenc peer add\fR \fINAME\fR \fB\-\-node\-ip\fR \fIIP\fR"
+#     tenc.8's COMMANDS also lists each group with subcommands:
+#         .SS "\fBtenc peer\fR \fIsubcommand\fR"
+#     and no other .SS heading is allowed in COMMANDS.
 #   - A command's options are .TP items in its .SS block, the tag line
 #     naming the long option and its short form if it has one:
 #         .TP
@@ -161,6 +164,8 @@ first_command() {
 		j = json.load(open(sys.argv[1]))
 		j["commands"].append({"command": "frobnicate", "synopsis": "", "summary": "",
 		                      "options": []})
+		j["commands"].append({"command": "zap now", "synopsis": "", "summary": "",
+		                      "options": []})
 		for x in j["commands"]:
 		    if x["command"] == sys.argv[2]:
 		        x["options"].append({"long": "--level", "short": "-L", "arg": "N"})
@@ -173,6 +178,45 @@ first_command() {
 	[[ $output == *"$COMP: command \"frobnicate\" is missing from _tenc_cmds"* ]]
 	[[ $output == *"$COMP: option --level of \"$c\" is missing from _tenc_cmds[$c]"* ]]
 	[[ $output == *"option -L of \"$c\" takes an argument (N) but is not in _tenc_optargs"* ]]
+	[[ $output == *"$MAN/tenc-zap.8: command \"zap now\" is not documented: this page of its group does not exist"* ]]
+	[[ $output == *"$MAN/tenc.8: command group \"zap\" is not listed in COMMANDS"* ]]
+	[[ $output == *"$COMP: command \"zap now\" is missing from _tenc_cmds"* ]]
+}
+
+@test "self-check: a group page is read: its commands, options, SEE ALSO entry" {
+	broken_copy
+	python3 - "$T_DIR/help.json" >"$T_DIR/new.json" <<-'EOF'
+		import json, sys
+		j = json.load(open(sys.argv[1]))
+		j["commands"] += [
+		    {"command": "zap now", "synopsis": "", "summary": "", "options": [
+		        {"long": "--hard", "short": "-H"}, {"long": "--soft"}]},
+		    {"command": "zap later", "synopsis": "", "summary": "", "options": []}]
+		print(json.dumps(j))
+	EOF
+	cat >"$T_DIR/man/tenc-zap.8" <<-'EOF'
+		.TH TENC\-ZAP 8
+		.SH NAME
+		tenc\-zap \- zaps
+		.SH COMMANDS
+		.SS "\fBtenc zap now\fR"
+		Now.
+		.TP
+		.B \-\-hard
+		Hard, but without its -H.
+		.TP
+		.B \-\-gentle
+		Gentle.
+	EOF
+	check "$T_DIR/new.json" "$T_DIR/man" "$COMP"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$T_DIR/man/tenc-zap.8: command \"zap later\" is not documented"* ]]
+	[[ $output == *"$T_DIR/man/tenc-zap.8:5: option --soft of \"zap now\" is not documented"* ]]
+	[[ $output == *"$T_DIR/man/tenc-zap.8:8: option --hard of \"zap now\" is documented without its short form -H"* ]]
+	[[ $output == *"$T_DIR/man/tenc-zap.8:11: documents option --gentle of \"zap now\", which tenc does not have"* ]]
+	[[ $output == *"SEE ALSO does not name the group page tenc-zap.8"* ]]
+	[[ $output == *"$T_DIR/man/tenc.8: command group \"zap\" is not listed in COMMANDS"* ]]
+	[[ $output != *"tenc-zap.8: page for command group"* ]]
 }
 
 @test "self-check: commands and options tenc lacks, documented or completed, are caught" {

@@ -86,7 +86,7 @@ snapshot() {
 		echo "# xfrm state"; on "$n" ip xfrm state
 		echo "# xfrm policy"; on "$n" ip xfrm policy
 		echo "# rule"; on "$n" ip rule
-		echo "# route"; on "$n" ip route show table all
+		echo "# route"; on "$n" ip -4 route show table all
 		echo "# tc"; for d in $(on "$n" ls /sys/class/net); do
 			on "$n" tc filter show dev "$d" ingress 2>/dev/null
 			on "$n" tc filter show dev "$d" egress 2>/dev/null

@@ -28,8 +28,8 @@ pty_start() {
 # keys KEYS...: type into the pane (tmux key names: Enter, Tab, C-d).
 keys() { tm send-keys -- "$@"; }
 
-# screen: the pane's text, wrapped lines joined.
-screen() { tm capture-pane -p -J; }
+# screen: the pane's text, wrapped lines joined, trailing blanks dropped.
+screen() { tm capture-pane -p -J | sed 's/[[:space:]]*$//'; }
 
 # wait_for TEXT [N]: until N (default 1) lines of the pane contain TEXT, at
 # most 5 s; then print the pane and fail.
@@ -192,7 +192,7 @@ wait_for() {
 	[[ $output == *"Usage: tenc version"* ]]
 	[[ $output != *"tenc>"* ]]
 	[[ $stderr == *"tenc: frobnicate: unknown command"* ]]
-	[[ $stderr == *"tenc: shell: already in the shell"* ]]
+	[[ $stderr == *"tenc: shell: nested: already in the shell"* ]]
 	run "$TENC" shell <<<"frobnicate"
 	[ "$status" -eq 2 ]
 }

@@ -82,7 +82,7 @@ modprobe -d "$kdir" -S "$kv" --show-depends -a virtio_pci 9pnet_virtio 9p overla
 log=$build/console.log
 qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu ${XCPU:-max}
 	-m "$vm_mem" -smp 2 -nographic -no-reboot -nic none ${XQ:-}
-	-kernel "$kdir/boot/vmlinuz-$kv" -initrd "$build/initramfs.cpio"
+	-kernel "${XK:-$kdir/boot/vmlinuz-$kv}" -initrd "$build/initramfs.cpio"
 	-append "console=ttyS0 quiet panic=-1 ${XAPP:-} tenc_init=$here/guest-init.sh"
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$build/out,mount_tag=out,security_model=none,multidevs=remap")
