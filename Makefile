@@ -128,17 +128,20 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
 
+# bash-completion loads a command's completion from a file named after the
+# command, so the completion is linked as tenc-<command> too.
 install: $(BUILD)/tenc
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/tenc $(DESTDIR)$(SBINDIR)/tenc
 	for c in $(LINKS); do ln -sf tenc $(DESTDIR)$(SBINDIR)/tenc-$$c; done
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 completions/tenc.bash $(DESTDIR)$(BASHCOMPDIR)/tenc
+	for c in $(LINKS); do ln -sf tenc $(DESTDIR)$(BASHCOMPDIR)/tenc-$$c; done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tenc $(foreach c,$(LINKS),$(DESTDIR)$(SBINDIR)/tenc-$(c))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenc
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenc $(foreach c,$(LINKS),$(DESTDIR)$(BASHCOMPDIR)/tenc-$(c))
 
 clean:
 	rm -rf build

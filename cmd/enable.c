@@ -193,19 +193,60 @@ static void undo_fresh(const char *bpffs, const struct tenc_config *c)
 		dp_reconcile(&d, &none, &changes);
 		dp_close(&d);
 	}
-	bpfdp_unpin(bpffs);
+	if (bpffs[0])
+		bpfdp_unpin(bpffs);
 	env_bpffs_release();
+}
+
+/* The kernel side of enable: programs loaded, plan reconciled, programs
+ * attached (XFRM, rules and routes first: the default drop exists before
+ * any mark is set). */
+static int enable_kernel(struct enable_args *a, const struct node *n, const char *bpffs, size_t *changes)
+{
+	struct tenc_cfg kc = { .node_ip = a->c.node_ip, .flags = a->c.encrypt ? CFG_F_ENCRYPT : 0 };
+	struct node want = *n;
+	struct plan p = { 0 };
+	struct dp d;
+	int ret;
+
+	if (bpfdp_load(bpffs) || cfg_write(bpffs, &kc))
+		return TENC_FAIL;
+	want.cfg = a->c;
+	want.enabled = true;
+	if (rtnl_link(a->c.underlay, &want.ifindex, &want.mtu))
+		return tenc_err(TENC_FAIL, "underlay", "%s: cannot read its MTU", a->c.underlay);
+	if ((ret = node_plan(&want, &p)) == 0 && (ret = dp_open(&d)) == 0) {
+		ret = dp_reconcile(&d, &p, changes);
+		dp_close(&d);
+	}
+	plan_free(&p);
+	return ret ?: attach_all(bpffs, &a->c, n);
+}
+
+static void enable_print(const struct tenc_config *c, size_t changes)
+{
+	char ip[32];
+
+	fmt_ipv4(c->node_ip, ip, sizeof(ip));
+	if (tenc_json_begin()) {
+		jw_start_object(jw);
+		jw_bool_field(jw, "encrypt", c->encrypt);
+		jw_string_field(jw, "node_ip", ip);
+		jw_string_field(jw, "mode", mode_str(c->mode));
+		jw_uint_field(jw, "changes", changes);
+		jw_end_object(jw);
+	} else {
+		printf("tenc %s on %s (%s), %zu kernel change%s\n", c->encrypt ? "encrypting" : "observing",
+		       ip, c->underlay, changes, changes == 1 ? "" : "s");
+	}
 }
 
 static int do_enable(const struct cmd *self, int argc, char **argv)
 {
 	struct enable_args a = { 0 };
-	struct node n, want;
-	struct plan p = { 0 };
-	struct dp d;
-	struct tenc_cfg kc;
-	char bpffs[4096];
+	char bpffs[4096] = "";
 	size_t changes = 0;
+	struct node n;
 	int i, ret;
 
 	i = opts_parse(self, argc, argv, enable_opt, &a);
@@ -213,59 +254,27 @@ static int do_enable(const struct cmd *self, int argc, char **argv)
 		return i == -2 ? TENC_OK : TENC_USAGE;
 	if (cmd_need_args(self, argc, i, 0, 0))
 		return TENC_USAGE;
-	if ((ret = node_load(&n)))
+	if ((ret = writer_begin()))
 		return ret;
+	if ((ret = node_load(&n)))
+		goto out_lock;
 	if ((ret = validate(&a, &n)))
 		goto out_node;
-	if (n.enabled)
-		a.c.n_subnets = n.cfg.n_subnets, memcpy(a.c.subnets, n.cfg.subnets, sizeof(a.c.subnets));
-	if ((ret = writer_begin()))
-		goto out_node;
-	ret = TENC_FAIL;
-	if (env_bpffs(bpffs, sizeof(bpffs), true) || bpfdp_load(bpffs))
-		goto out_lock;
-	kc.node_ip = a.c.node_ip;
-	kc.flags = a.c.encrypt ? CFG_F_ENCRYPT : 0;
-	if (cfg_write(bpffs, &kc))
-		goto out_lock;
-	want = n;
-	want.cfg = a.c;
-	want.enabled = true;
-	if (rtnl_link(a.c.underlay, &want.ifindex, &want.mtu) || node_plan(&want, &p))
-		goto out_lock;
-	if (dp_open(&d))
-		goto out_plan;
-	/* XFRM, rules and routes first (the default drop before any mark),
-	 * the programs last. */
-	ret = dp_reconcile(&d, &p, &changes);
-	dp_close(&d);
-	if (ret == 0)
-		ret = attach_all(bpffs, &a.c, &n);
-	if (ret == 0)
-		ret = config_save(&a.c);
+	if (n.enabled) {
+		a.c.n_subnets = n.cfg.n_subnets;
+		memcpy(a.c.subnets, n.cfg.subnets, sizeof(a.c.subnets));
+	}
+	ret = env_bpffs(bpffs, sizeof(bpffs), true);
+	ret = ret ?: enable_kernel(&a, &n, bpffs, &changes);
+	ret = ret ?: config_save(&a.c);
 	if (ret && !n.enabled)
 		undo_fresh(bpffs, &a.c);
-	if (ret == 0) {
-		char ip[32];
-
-		if (tenc_json_begin()) {
-			jw_start_object(jw);
-			jw_bool_field(jw, "encrypt", a.c.encrypt);
-			jw_string_field(jw, "node_ip", fmt_ipv4(a.c.node_ip, ip, sizeof(ip)));
-			jw_uint_field(jw, "changes", changes);
-			jw_end_object(jw);
-		} else {
-			printf("tenc %s on %s (%s), %zu kernel change%s\n",
-			       a.c.encrypt ? "encrypting" : "observing", fmt_ipv4(a.c.node_ip, ip, sizeof(ip)),
-			       a.c.underlay, changes, changes == 1 ? "" : "s");
-		}
-	}
-out_plan:
-	plan_free(&p);
-out_lock:
-	writer_end();
+	if (ret == 0)
+		enable_print(&a.c, changes);
 out_node:
 	node_free(&n);
+out_lock:
+	writer_end();
 	return ret;
 }
 

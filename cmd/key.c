@@ -92,7 +92,7 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	if (cmd_need_args(self, argc, i, 1, 1))
 		return TENC_USAGE;
 	if (key_read_file(argv[i], &k, err, sizeof(err)))
-		return tenc_err(TENC_USAGE, argv[i], "%s", err);
+		return tenc_err(TENC_USAGE, "key", "%s", err);
 	if (spi)
 		k.spi = spi;
 	if ((ret = writer_begin()))
@@ -138,15 +138,6 @@ out_key:
 	return ret;
 }
 
-static const char *algo_of(const struct tenc_key *k, char *buf, size_t n)
-{
-	if (k->aead)
-		snprintf(buf, n, "%s", k->algo);
-	else
-		snprintf(buf, n, "%s+%s", k->auth_algo, k->algo);
-	return buf;
-}
-
 static int do_list(const struct cmd *self, int argc, char **argv)
 {
 	struct keyring r;
@@ -171,7 +162,7 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 		const struct tenc_key *key = &r.v[k].k;
 
 		key_fingerprint(key, fp);
-		algo_of(key, algo, sizeof(algo));
+		key_algo_str(key, algo, sizeof(algo));
 		if (jw) {
 			jw_start_object(jw);
 			jw_uint_field(jw, "spi", (uint64_t)key->spi);

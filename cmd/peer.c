@@ -26,7 +26,7 @@ static const struct opt add_opts[] = {
 int peer_parse_spi(const char *s, int *out, char *err, size_t n)
 {
 	char *end;
-	long v = strtol(s, &end, 0);
+	long v = strncmp(s, "0x", 2) == 0 ? strtol(s + 2, &end, 16) : strtol(s, &end, 10);
 
 	if (!*s || *end || v < 1 || v > 15)
 		return snprintf(err, n, "'%s' must be 1..15", s), -1;
@@ -106,6 +106,7 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 		return tenc_err(TENC_USAGE, "--node-ip", "required");
 	if (a.p.n_cidrs == 0)
 		return tenc_err(TENC_USAGE, "--cidr", "at least one is required");
+	node_sort_cidrs(&a.p);
 	if ((ret = writer_begin()))
 		return ret;
 	if ((ret = node_load(&n)))
@@ -167,8 +168,13 @@ static int do_del(const struct cmd *self, int argc, char **argv)
 		snprintf(name, sizeof(name), "%s", x->name);
 		peers_remove(&n.peers, x);
 		ret = peers_save(&n.peers);
-		if (!ret && !g.json)
+		if (!ret && tenc_json_begin()) {
+			jw_start_object(jw);
+			jw_string_field(jw, "removed", name);
+			jw_end_object(jw);
+		} else if (!ret) {
 			printf("peer %s removed\n", name);
+		}
 	}
 out:
 	node_free(&n);

@@ -100,6 +100,7 @@ static int parse_item(json_t *it, bool kube, const struct node *n, struct peer *
 		x->n_cidrs++;
 	}
 	json_decref(cidrs);
+	node_sort_cidrs(x);
 	if (x->n_cidrs == 0)
 		return tenc_err(TENC_USAGE, name, "cidrs: none");
 	if (spi_s && peer_parse_spi(spi_s, &x->adv_spi, err, sizeof(err)))
@@ -268,7 +269,8 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 		if ((ret = dp_open(&d)))
 			goto out;
 		ret = dp_del(&d, &del);
-		ret = ret ?: dp_add(&d, &add, false);
+		if (!ret && (ret = dp_add(&d, &add, false)))
+			dp_add(&d, &del, false); /* put back what was removed */
 		dp_close(&d);
 		if (ret)
 			goto out;

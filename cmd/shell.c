@@ -55,7 +55,8 @@ static char **split(const char *line, int *argc, bool lenient)
 				q = 0;
 			else if (!q && (*p == '\'' || *p == '"'))
 				q = *p;
-			else if (*p == '\\' && q != '\'' && p[1] && (!q || p[1] == '"' || p[1] == '\\'))
+			else if (*p == '\\' && q != '\'' && p[1] &&
+				 (!q || p[1] == '"' || p[1] == '\\'))
 				*o++ = *++p;
 			else
 				*o++ = *p;
@@ -71,12 +72,13 @@ static char **split(const char *line, int *argc, bool lenient)
 	}
 }
 
-/* Completion candidates: (pre, s) pairs from the command tree, then vals. */
+/* Completion candidates, each pre then s; s may point into vals (from
+ * complete_values(), freed once readline has the matches). */
 static struct {
 	const char *pre, *s;
-} cand[128];
+} cand[1024];
 static size_t ncand;
-static const char **vals; /* from complete_values() */
+static const char **vals;
 
 static void cand_add(const char *pre, const char *s)
 {
@@ -99,34 +101,35 @@ static char *cand_next(const char *text, int state)
 			return i++, s;
 		free(s);
 	}
-	for (; vals && vals[i - ncand]; i++)
-		if (!strncmp(vals[i - ncand], text, n))
-			return strdup(vals[i++ - ncand]);
 	return NULL;
 }
 
-/* The option of c, or global, with the short key, or the long name. */
-static const struct opt *opt_find(const struct cmd *c, int key, const char *name)
+/* The option of c, or global, with the short key, or the long name of n bytes. */
+static const struct opt *opt_find(const struct cmd *c, int key, const char *name, size_t n)
 {
 	const struct opt *set[] = { c->opts, global_opts };
 
 	for (size_t k = 0; k < ARRAY_SIZE(set); k++)
 		for (const struct opt *o = set[k]; o && o->name; o++)
-			if (key ? o->key == key : !strcmp(o->name, name))
+			if (key ? o->key == key : !strncmp(o->name, name, n) && !o->name[n])
 				return o;
 	return NULL;
 }
 
-/* The option whose argument is the word after a, or NULL. */
-static const struct opt *opt_waiting(const struct cmd *c, const char *a)
+/* The option whose argument is the next word (or, glued, the word being
+ * completed after "--name="), or NULL. */
+static const struct opt *opt_waiting(const struct cmd *c, const char *a, bool glued)
 {
 	const struct opt *o = NULL;
+	size_t n = strcspn(a, "=");
 
 	if (a[1] == '-') {
-		o = opt_find(c, 0, a + 2); /* "--name=arg" matches no name */
+		if (a[n] && (!glued || a[n + 1]))
+			return NULL; /* "--name=arg" */
+		o = opt_find(c, 0, a + 2, n - 2);
 	} else {
 		for (a++; *a && !(o && o->has_arg == required_argument); a++)
-			o = opt_find(c, *a, NULL);
+			o = opt_find(c, *a, NULL, 0);
 		if (*a)
 			return NULL; /* the rest of "-sDIR" was the argument */
 	}
@@ -155,7 +158,8 @@ static char **complete(const char *text, int begin, int end)
 		if (want)
 			want = NULL; /* argv[i] was the option's argument */
 		else if (argv[i][0] == '-' && argv[i][1])
-			want = opt_waiting(c, argv[i]);
+			want = opt_waiting(c, argv[i],
+					   i == argc - 1 && rl_line_buffer[begin - 1] == '=');
 		else if (c->sub && !positional && (s = cmd_lookup(c->sub, argv[i], &amb)))
 			c = s;
 		else
@@ -183,7 +187,9 @@ static char **complete(const char *text, int begin, int end)
 		rl_attempted_completion_over = 0; /* readline's filename completion */
 	else
 		vals = complete_values(kind);
-	if (ncand || vals)
+	for (size_t k = 0; vals && vals[k]; k++)
+		cand_add("", vals[k]);
+	if (ncand)
 		m = rl_completion_matches(text, cand_next);
 	free(vals);
 	vals = NULL;
@@ -349,8 +355,9 @@ static int do_shell(const struct cmd *self, int argc, char **argv)
 		}
 		free(line);
 	}
-	if (!quit && tty)
-		putchar('\n'); /* Ctrl-D */
+	/* Ctrl-D: readline ends the line itself when bracketed paste is on. */
+	if (!quit && tty && strcmp(rl_variable_value("enable-bracketed-paste") ?: "off", "on"))
+		putchar('\n');
 	if (tty)
 		clear_history();
 	free(hist_path);

@@ -239,23 +239,24 @@ static int stat_cb(const char *name, uint64_t val, void *data)
 
 static void keys(struct view *v)
 {
-	char fp[17];
+	char fp[17], algo[140];
 
 	for (int k = 0; k < v->n.keys.n; k++) {
 		const struct tenc_key *key = &v->n.keys.v[k].k;
 
 		key_fingerprint(key, fp);
+		key_algo_str(key, algo, sizeof(algo));
 		if (jw) {
 			jw_start_object(jw);
 			jw_uint_field(jw, "spi", (uint64_t)key->spi);
 			jw_string_field(jw, "state", key_state_str(v->n.keys.v[k].state));
-			jw_string_field(jw, "algorithm", key->aead ? key->algo : key->auth_algo);
+			jw_string_field(jw, "algorithm", algo);
 			jw_string_field(jw, "fingerprint", fp);
 			jw_string_field(jw, "key", "(hidden)");
 			jw_end_object(jw);
 		} else {
 			printf("  spi %-2d %-9s %s fingerprint %s key (hidden)\n", key->spi,
-			       key_state_str(v->n.keys.v[k].state), key->aead ? key->algo : key->auth_algo, fp);
+			       key_state_str(v->n.keys.v[k].state), algo, fp);
 		}
 	}
 }

@@ -71,18 +71,6 @@ static int pin_path(char *out, size_t n, const char *bpffs, const char *name)
 	return 0;
 }
 
-static struct bpf_program *hook_prog(struct tenc *skel, enum bpfdp_hook hook)
-{
-	switch (hook) {
-	case HOOK_FROM_POD:
-		return skel->progs.tenc_from_pod;
-	case HOOK_FROM_WIRE:
-		return skel->progs.tenc_from_wire;
-	default:
-		return skel->progs.tenc_to_wire;
-	}
-}
-
 /* A pinned map libbpf would refuse to reuse, told in words: a tenc built
  * with another layout left it (disable removes it). */
 static int check_pinned_map(struct bpf_map *map, const char *path)
@@ -114,6 +102,7 @@ static int check_pinned_map(struct bpf_map *map, const char *path)
 
 int bpfdp_load(const char *bpffs)
 {
+	struct bpf_program *progs[HOOK__COUNT];
 	char path[PATH_MAX];
 	struct tenc *skel;
 	unsigned int i;
@@ -123,6 +112,9 @@ int bpfdp_load(const char *bpffs)
 	skel = tenc__open();
 	if (!skel)
 		return FAIL(errno, "bpf", "open the embedded BPF object");
+	progs[HOOK_FROM_POD] = skel->progs.tenc_from_pod;
+	progs[HOOK_FROM_WIRE] = skel->progs.tenc_from_wire;
+	progs[HOOK_TO_WIRE] = skel->progs.tenc_to_wire;
 	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_pins[i]);
 
@@ -147,7 +139,7 @@ int bpfdp_load(const char *bpffs)
 			r = FAIL(errno, "bpf", "replace %s", path);
 			goto out;
 		}
-		r = bpf_program__pin(hook_prog(skel, i), path);
+		r = bpf_program__pin(progs[i], path);
 		if (r) {
 			FAIL(-r, "bpf", "pin %s", path);
 			goto out;
@@ -172,13 +164,6 @@ static int open_pin(const char *bpffs, const char *name)
 	if (errno == ENOENT)
 		return tenc_err(TENC_FAIL, "bpf", "%s: not loaded (no such pin)", path), -ENOENT;
 	return FAIL(errno, "bpf", "%s", path);
-}
-
-static int hook_ifindex(const char *ifname)
-{
-	int ifindex = if_nametoindex(ifname);
-
-	return ifindex ? ifindex : -ENODEV;
 }
 
 static void tc_hook_init(struct bpf_tc_hook *th, int ifindex, enum bpfdp_hook hook)
@@ -209,8 +194,8 @@ int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bo
 	if ((unsigned int)hook >= HOOK__COUNT)
 		return -EINVAL;
 	libbpf_quiet();
-	ifindex = hook_ifindex(ifname);
-	if (ifindex < 0)
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
 		return tenc_err(TENC_FAIL, ifname, "no such network interface, cannot attach %s",
 				hook_names[hook]), -ENODEV;
 	fd = open_pin(bpffs, prog_pins[hook]);
@@ -304,8 +289,8 @@ int bpfdp_detach(const char *ifname, enum bpfdp_hook hook, bool destroy_qdisc)
 	if ((unsigned int)hook >= HOOK__COUNT)
 		return -EINVAL;
 	libbpf_quiet();
-	ifindex = hook_ifindex(ifname);
-	if (ifindex < 0)
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
 		return 0;
 	tc_hook_init(&th, ifindex, hook);
 	tc_opts_init(&to);
@@ -348,13 +333,13 @@ int bpfdp_query(const char *ifname, enum bpfdp_hook hook, uint32_t *prog_id, cha
 	if ((unsigned int)hook >= HOOK__COUNT)
 		return -EINVAL;
 	libbpf_quiet();
-	ifindex = hook_ifindex(ifname);
-	if (ifindex < 0)
-		return ifindex;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
 	tc_hook_init(&th, ifindex, hook);
 	tc_opts_init(&to);
 	r = bpf_tc_query(&th, &to);
-	if (r == -EINVAL)	/* no clsact qdisc */
+	if (r == -EINVAL)	/* no clsact, or no filter at tenc's priority */
 		r = -ENOENT;
 	if (r)
 		return r == -ENOENT ? r : FAIL(-r, ifname, "query %s", hook_names[hook]);
@@ -392,7 +377,6 @@ int bpfdp_unpin(const char *bpffs)
 }
 
 /* ipcache */
-
 
 int ipcache_open(const char *bpffs)
 {

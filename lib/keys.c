@@ -445,3 +445,12 @@ void key_wipe(struct tenc_key *k)
 {
 	OPENSSL_cleanse(k, sizeof(*k));
 }
+
+const char *key_algo_str(const struct tenc_key *k, char *buf, size_t n)
+{
+	if (k->aead)
+		snprintf(buf, n, "%s", k->algo);
+	else
+		snprintf(buf, n, "%s+%s", k->auth_algo, k->algo);
+	return buf;
+}

@@ -55,5 +55,7 @@ int key_overhead(const struct tenc_key *k);
 /* Same algorithms and lengths (rotation requires it while one retires). */
 bool key_same_shape(const struct tenc_key *a, const struct tenc_key *b);
 void key_wipe(struct tenc_key *k);
+/* "rfc4106(gcm(aes))", or "hmac(sha256)+cbc(aes)" for the AUTH+ENC form. */
+const char *key_algo_str(const struct tenc_key *k, char *buf, size_t n);
 
 #endif

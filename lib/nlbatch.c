@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/netlink.h>
 #include "nlbatch.h"
 
@@ -30,6 +31,7 @@
 #define NLB_SLOT	4096		/* recvmmsg: bytes per datagram */
 #define NLB_SLOTS	64		/* recvmmsg: datagrams per syscall */
 #define NLB_RXBUF	(64 << 10)	/* dumps, one-shot requests */
+#define NLB_TIMEOUT_S	60		/* longest wait for one reply */
 #define NLB_RXMAX	(NLB_SLOTS * NLB_SLOT > NLB_RXBUF ? NLB_SLOTS * NLB_SLOT : NLB_RXBUF)
 
 struct nlb {
@@ -71,6 +73,7 @@ static void setopt_force(int fd, int force, int plain, int val)
 struct nlb *nlb_open(int proto)
 {
 	struct nlb *b = calloc(1, sizeof(*b));
+	struct timeval tmo = { .tv_sec = NLB_TIMEOUT_S };
 	int one = 1, val = 0;
 	socklen_t sl = sizeof(val);
 
@@ -88,6 +91,10 @@ struct nlb *nlb_open(int proto)
 	setsockopt(b->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setopt_force(b->fd, SO_RCVBUFFORCE, SO_RCVBUF, NLB_RCVBUF);
 	setopt_force(b->fd, SO_SNDBUFFORCE, SO_SNDBUF, NLB_SNDBUF);
+	/* The kernel handles a sendto() synchronously: once it returns, the
+	 * acks are queued. One that is still missing later never comes (a
+	 * malformed request stops the kernel's walk), so do not wait forever. */
+	setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	if (getsockopt(b->fd, SOL_SOCKET, SO_RCVBUF, &val, &sl) < 0 || val <= 0)
 		val = 212992;
 	b->window = (size_t)val / NLB_ACK_COST;
@@ -140,8 +147,7 @@ struct nlmsghdr *nlb_msg(struct nlb *b, uint16_t type, uint16_t flags)
 	nlh = mnl_nlmsg_put_header(b->buf + b->len);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags | NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = b->seq + (uint32_t)b->n;
-	b->n++;
+	b->n++;		/* nlmsg_seq is set by nlb_flush() */
 	b->open = true;
 	return nlh;
 }
@@ -276,7 +282,7 @@ static int read_acks(struct nlb *b, uint32_t base, size_t n, size_t want,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno;
+			return errno == EAGAIN ? ETIMEDOUT : errno;
 		}
 		for (i = 0; i < r; i++) {
 			const struct nlmsghdr *nlh = iov[i].iov_base;
@@ -319,6 +325,15 @@ int nlb_flush(struct nlb *b, struct nlb_error *e)
 	b->nres = n;
 	if (n)
 		drain(b);
+	/* Sequence numbers base + i, so an ack names its request; dumps and
+	 * calls in between queued requests take their own numbers. */
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + off);
+
+		nlh->nlmsg_seq = base + (uint32_t)i;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	off = 0;
 	while (sent < n) {
 		size_t start = off, cnt = 0;
 		ssize_t w;
@@ -397,7 +412,7 @@ static int transact(struct nlb *b, struct nlmsghdr *req, mnl_cb_t cb, void *data
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
-			ret = r < 0 ? -errno : -ENODATA;
+			ret = r == 0 ? -ENODATA : errno == EAGAIN ? -ETIMEDOUT : -errno;
 			break;
 		}
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {

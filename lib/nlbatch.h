@@ -20,7 +20,9 @@ void nlb_close(struct nlb *b);
 /* Queue a new request; returns its header for the caller to fill (extra
  * header via mnl_nlmsg_put_extra_header, attributes via mnl_attr_put*).
  * NLM_F_REQUEST | NLM_F_ACK are added to flags. Never NULL: the queue
- * grows. The request's index is nlb_count(b) - 1 after the call. */
+ * grows. The request's index is nlb_count(b) - 1 after the call.
+ * A request may take up to 8 KiB; its header pointer is valid until the
+ * next nlb_msg() or nlb_flush() (the queue may move). */
 struct nlmsghdr *nlb_msg(struct nlb *b, uint16_t type, uint16_t flags);
 size_t nlb_count(const struct nlb *b);
 

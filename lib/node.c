@@ -2,7 +2,9 @@
 /* node.c: the node's state as one object (see node.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "node.h"
 #include "rtnl.h"
 #include "tenc.h"
@@ -43,6 +45,20 @@ int node_plan(const struct node *n, struct plan *p)
 	if (plan_all(&n->cfg, &n->keys, &n->peers, n->ifindex, n->mtu, p))
 		return tenc_err(TENC_FAIL, "plan", "out of memory or key derivation failed");
 	return 0;
+}
+
+static int cmp_cidr(const void *a, const void *b)
+{
+	const struct cidr *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return ntohl(x->addr) < ntohl(y->addr) ? -1 : 1;
+	return (int)x->len - (int)y->len;
+}
+
+void node_sort_cidrs(struct peer *x)
+{
+	qsort(x->cidrs, (size_t)x->n_cidrs, sizeof(x->cidrs[0]), cmp_cidr);
 }
 
 bool node_valid_name(const char *s)

@@ -26,6 +26,8 @@ int node_plan(const struct node *n, struct plan *p);
  * local pod cidrs? 0, or -1 with err naming the field. */
 int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,
 		    size_t errlen);
+/* Sort a peer's cidrs, so equal sets compare equal. */
+void node_sort_cidrs(struct peer *x);
 /* Peer names: 1..63 of [A-Za-z0-9._-], not starting with '-'. */
 bool node_valid_name(const char *name);
 

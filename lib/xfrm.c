@@ -107,32 +107,34 @@ static void put_algs(struct nlmsghdr *nlh, const struct tenc_key *k)
 void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 {
 	struct nlmsghdr *nlh = nlb_msg(b, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA, 0);
-	struct xfrm_usersa_info *p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+	struct xfrm_usersa_info p = { 0 };
 	uint32_t w = sa->replay_window;
+	bool esn_struct;
 
-	p->sel.family = AF_INET;
-	p->id.daddr.a4 = sa->dst;
-	p->id.spi = htonl(sa->spi);
-	p->id.proto = IPPROTO_ESP;
-	p->saddr.a4 = sa->src;
-	lft_inf(&p->lft);
-	p->reqid = sa->reqid;
-	p->family = AF_INET;
-	p->mode = XFRM_MODE_TUNNEL;
-	p->flags = sa->esn ? XFRM_STATE_ESN : 0;
-	put_algs(nlh, &sa->key);
 	if (sa->esn && !w)
 		w = XFRM_ESN_MIN_WINDOW;
-	if (sa->esn || w > 32) {
+	esn_struct = sa->esn || w > 32;
+	p.sel.family = AF_INET;
+	p.id.daddr.a4 = sa->dst;
+	p.id.spi = htonl(sa->spi);
+	p.id.proto = IPPROTO_ESP;
+	p.saddr.a4 = sa->src;
+	lft_inf(&p.lft);
+	p.reqid = sa->reqid;
+	p.family = AF_INET;
+	p.mode = XFRM_MODE_TUNNEL;
+	p.flags = sa->esn ? XFRM_STATE_ESN : 0;
+	p.replay_window = esn_struct ? 0 : (uint8_t)w;
+	/* Messages are only 4-byte aligned; this header has u64s: copy. */
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(p)), &p, sizeof(p));
+	put_algs(nlh, &sa->key);
+	if (esn_struct) {
 		uint32_t words = (w + 31) / 32;
 		struct xfrm_replay_state_esn *rs =
 			attr_reserve(nlh, XFRMA_REPLAY_ESN_VAL, sizeof(*rs) + words * 4);
 
 		rs->bmp_len = words;
 		rs->replay_window = w;
-		p->replay_window = 0;
-	} else {
-		p->replay_window = (uint8_t)w;
 	}
 	put_mark(nlh, sa->mark, sa->mark_mask);
 }
@@ -166,13 +168,14 @@ static void fill_sel(struct xfrm_selector *s, const struct xpol *p)
 void xfrm_pol_add(struct nlb *b, const struct xpol *pol, bool update)
 {
 	struct nlmsghdr *nlh = nlb_msg(b, update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY, 0);
-	struct xfrm_userpolicy_info *p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+	struct xfrm_userpolicy_info p = { 0 };
 
-	fill_sel(&p->sel, pol);
-	lft_inf(&p->lft);
-	p->priority = pol->priority;
-	p->dir = pol->dir;
-	p->action = pol->block ? XFRM_POLICY_BLOCK : XFRM_POLICY_ALLOW;
+	fill_sel(&p.sel, pol);
+	lft_inf(&p.lft);
+	p.priority = pol->priority;
+	p.dir = pol->dir;
+	p.action = pol->block ? XFRM_POLICY_BLOCK : XFRM_POLICY_ALLOW;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(p)), &p, sizeof(p));	/* u64s: copy */
 	if (!pol->block) {
 		struct xfrm_user_tmpl *t = attr_reserve(nlh, XFRMA_TMPL, sizeof(*t));
 
@@ -247,17 +250,18 @@ static bool take_alg(const struct nlattr *a, size_t hdr, char *name, size_t *key
 static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
 {
 	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };
-	const struct xfrm_usersa_info *p;
+	struct xfrm_usersa_info p;
 	const struct xfrm_replay_state_esn *rs;
 	const struct xfrm_replay_state *rl;
 	const struct xfrm_algo_aead *aead;
 	struct tenc_key *k = &sa->key;
 
 	memset(sa, 0, sizeof(*sa));
-	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
 		return 0;
-	p = mnl_nlmsg_get_payload(nlh);
-	mnl_attr_parse(nlh, sizeof(*p), attr_tb, tb);
+	/* The payload is only 4-byte aligned and this struct has u64s. */
+	memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));
+	mnl_attr_parse(nlh, sizeof(p), attr_tb, tb);
 	/* Wipe keys first, whatever the SA turns out to be. */
 	k->aead = take_alg(tb[XFRMA_ALG_AEAD], sizeof(struct xfrm_algo_aead), k->algo, &k->key_len);
 	if (k->aead) {
@@ -271,22 +275,22 @@ static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
 		sa->has_key = true;
 	if (take_alg(tb[XFRMA_ALG_CRYPT], sizeof(struct xfrm_algo), k->algo, &k->key_len))
 		sa->has_key = true;
-	if (p->family != AF_INET || p->id.proto != IPPROTO_ESP)
+	if (p.family != AF_INET || p.id.proto != IPPROTO_ESP)
 		return 0;
-	sa->src = p->saddr.a4;
-	sa->dst = p->id.daddr.a4;
-	sa->spi = ntohl(p->id.spi);
-	sa->reqid = p->reqid;
-	sa->esn = p->flags & XFRM_STATE_ESN;
-	sa->replay_window = p->replay_window;
-	sa->bytes = p->curlft.bytes;
-	sa->packets = p->curlft.packets;
-	sa->add_time = p->curlft.add_time;
-	sa->use_time = p->curlft.use_time;
+	sa->src = p.saddr.a4;
+	sa->dst = p.id.daddr.a4;
+	sa->spi = ntohl(p.id.spi);
+	sa->reqid = p.reqid;
+	sa->esn = p.flags & XFRM_STATE_ESN;
+	sa->replay_window = p.replay_window;
+	sa->bytes = p.curlft.bytes;
+	sa->packets = p.curlft.packets;
+	sa->add_time = p.curlft.add_time;
+	sa->use_time = p.curlft.use_time;
 	/* stats.replay_window counts packets left of the window, stats.replay
 	 * duplicates inside it: both are replay rejections. */
-	sa->replay_errors = p->stats.replay + p->stats.replay_window;
-	sa->integrity_errors = p->stats.integrity_failed;
+	sa->replay_errors = p.stats.replay + p.stats.replay_window;
+	sa->integrity_errors = p.stats.integrity_failed;
 	get_mark(tb[XFRMA_MARK], &sa->mark, &sa->mark_mask);
 	rs = attr_data(tb[XFRMA_REPLAY_ESN_VAL], sizeof(*rs));
 	rl = attr_data(tb[XFRMA_REPLAY_VAL], sizeof(*rl));
@@ -367,28 +371,28 @@ int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32
 static int parse_pol(const struct nlmsghdr *nlh, struct xpol *x)
 {
 	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };
-	const struct xfrm_userpolicy_info *p;
+	struct xfrm_userpolicy_info p;
 	const struct xfrm_userpolicy_type *ut;
 	const struct xfrm_user_tmpl *t;
 
 	memset(x, 0, sizeof(*x));
-	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
+	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
 		return 0;
-	p = mnl_nlmsg_get_payload(nlh);
-	if (p->sel.family != AF_INET || p->dir > XFRM_POLICY_FWD)
+	memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));	/* 4-byte aligned, has u64s */
+	if (p.sel.family != AF_INET || p.dir > XFRM_POLICY_FWD)
 		return 0;
-	mnl_attr_parse(nlh, sizeof(*p), attr_tb, tb);
+	mnl_attr_parse(nlh, sizeof(p), attr_tb, tb);
 	ut = attr_data(tb[XFRMA_POLICY_TYPE], sizeof(*ut));
 	if (ut && ut->type != XFRM_POLICY_TYPE_MAIN)
 		return 0;
-	x->dir = p->dir;
-	x->sel_src = p->sel.saddr.a4;
-	x->sel_dst = p->sel.daddr.a4;
-	x->sel_src_len = p->sel.prefixlen_s;
-	x->sel_dst_len = p->sel.prefixlen_d;
-	x->priority = p->priority;
-	x->block = p->action == XFRM_POLICY_BLOCK;
-	x->index = p->index;
+	x->dir = p.dir;
+	x->sel_src = p.sel.saddr.a4;
+	x->sel_dst = p.sel.daddr.a4;
+	x->sel_src_len = p.sel.prefixlen_s;
+	x->sel_dst_len = p.sel.prefixlen_d;
+	x->priority = p.priority;
+	x->block = p.action == XFRM_POLICY_BLOCK;
+	x->index = p.index;
 	get_mark(tb[XFRMA_MARK], &x->mark, &x->mark_mask);
 	t = attr_data(tb[XFRMA_TMPL], sizeof(*t));
 	if (t) {

@@ -59,9 +59,9 @@ import sys
 
 CHECKS = ("man-commands", "man-options", "completion", "extra")
 
-# Options the binary accepts only before the command. cmd/main.c parses
-# them itself, so `tenc -j help` does not list them; docs.bats checks that
-# the binary does accept them.
+# Options the binary accepts only before the command. cli_parse_globals
+# (lib/cli.c) handles them itself, so `tenc -j help` does not list them;
+# docs.bats checks that the binary does accept them.
 TOP_ONLY = {"--version": "-V"}
 
 LONG_RE = re.compile(r"(?<![\w-])--([A-Za-z0-9][\w-]*)")
@@ -208,6 +208,11 @@ class Page:
         self.blocks.append({"line": n, "heading": heading, "path": path, "tags": []})
 
 
+def roff(opt):
+    """An option as a page would write it: \\fB\\-\\-state\\-dir\\fR."""
+    return "\\fB" + opt.replace("-", "\\-") + "\\fR"
+
+
 def tag_opts(tag):
     return set("--" + x for x in LONG_RE.findall(tag)), set("-" + x for x in SHORT_RE.findall(tag))
 
@@ -265,10 +270,15 @@ def check_man(binary, man_dir, probs):
                           'COMMANDS heading does not start with a bold "tenc <command>": '
                           f'.SS {b["heading"]}  (want e.g. .SS "\\fBtenc version\\fR")')
                 continue
-            if p not in binary.cmds:
+            if p not in binary.cmds or page_for(p) != name:
                 if name == "tenc.8" and p in binary.with_sub:
                     pointers.add(p)  # the group, pointing to its page
+                    for n, t in b["tags"]:
+                        if any(tag_opts(t)):
+                            probs.add("extra", f"{page.path}:{n}", f'option item under the group heading '
+                                      f'"{p}": options belong with its commands, on tenc-{p}.8')
                     continue
+            if p not in binary.cmds:
                 probs.add("extra", where, f'documents command "{p}", which tenc does not have')
                 continue
             if page_for(p) != name:
@@ -301,7 +311,7 @@ def check_man(binary, man_dir, probs):
             hit = [t for t in tags if lng in t[1]]
             if not hit:
                 probs.add("man-options", where, f'option {lng} of "{p}" is not documented: '
-                          f"want a .TP item naming \\fB\\-\\-{lng[2:]}\\fR in its .SS block")
+                          f"want a .TP item naming {roff(lng)} in its .SS block")
             elif o.get("short") and not any(o["short"] in t[2] for t in hit):
                 probs.add("man-options", f"{page.path}:{hit[0][0]}",
                           f'option {lng} of "{p}" is documented without its short form {o["short"]}')
@@ -328,7 +338,7 @@ def check_man(binary, man_dir, probs):
         hit = [t for t in tags if lng in t[1]]
         if not hit:
             probs.add("man-options", top.path, f"global option {lng} is not documented: "
-                      f"want a .TP item naming \\fB\\-\\-{lng[2:]}\\fR in OPTIONS")
+                      f"want a .TP item naming {roff(lng)} in OPTIONS")
         elif o.get("short") and not any(o["short"] in t[2] for t in hit):
             probs.add("man-options", f"{top.path}:{hit[0][0]}",
                       f"global option {lng} is documented without its short form {o['short']}")

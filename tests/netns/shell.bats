@@ -8,28 +8,33 @@ load helpers
 test_setup() {
 	export TENC_STATE_DIR="$T_DIR/node"
 	T_SOCK="tenc-test-$$-$BATS_TEST_NUMBER"
+	T_SES=s0
 }
 
 test_teardown() {
 	tmux -L "$T_SOCK" kill-server 2>/dev/null
+	# tmux leaves its socket file behind.
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$T_SOCK"
 }
 
 tm() { tmux -L "$T_SOCK" "$@"; }
 
-# pty_start [ARGS...]: run tenc ARGS in a 120x30 terminal (as $PTY_AS runs
-# it, if set); when tenc ends the pane shows "[exit N]".
+# pty_start [ARGS...]: run tenc ARGS in a new 120x30 terminal (a session of
+# its own: keys and screen go to the newest), with the variables in $PTY_ENV
+# and as $PTY_AS runs it, if set; when tenc ends the pane shows "[exit N]".
 pty_start() {
 	local cmd
-	printf -v cmd '%q ' ${PTY_AS:-} env TENC_STATE_DIR="$TENC_STATE_DIR" "$TENC" "$@"
-	tm new-session -d -x 120 -y 30 "$cmd; echo \"[exit \$?]\"; sleep 600"
+	T_SES=s$((${T_SES#s} + 1))
+	printf -v cmd '%q ' ${PTY_AS:-} env TENC_STATE_DIR="$TENC_STATE_DIR" ${PTY_ENV:-} "$TENC" "$@"
+	tm new-session -d -s "$T_SES" -x 120 -y 30 "$cmd; echo \"[exit \$?]\"; sleep 600"
 	wait_for "tenc>"
 }
 
 # keys KEYS...: type into the pane (tmux key names: Enter, Tab, C-d).
-keys() { tm send-keys -- "$@"; }
+keys() { tm send-keys -t "$T_SES" -- "$@"; }
 
 # screen: the pane's text, wrapped lines joined, trailing blanks dropped.
-screen() { tm capture-pane -p -J | sed 's/[[:space:]]*$//'; }
+screen() { tm capture-pane -t "$T_SES" -p -J | sed 's/[[:space:]]*$//'; }
 
 # wait_for TEXT [N]: until N (default 1) lines of the pane contain TEXT, at
 # most 5 s; then print the pane and fail.
@@ -86,9 +91,13 @@ wait_for() {
 	wait_for "--state-dir"
 	screen | grep -qE -- '^--help +--json +--pretty +--state-dir +--verbose +--wait$'
 	screen | grep -qx 'tenc> version --'
-	keys C-u Tab Tab
+	# An empty word: every command, and the shell's own exit and quit.
+	pty_start
+	keys Tab Tab
 	wait_for "quit"
-	screen | grep -qE '^exit +help +quit +shell +version$'
+	[ "$(screen | grep -v '^tenc>' | tr -s ' ' '\n' | grep . | sort)" = \
+	  "$({ "$TENC" -j help | json_get "'\\n'.join(c['command'].split()[0] for c in j['commands'])"
+	      echo exit; echo quit; } | sort -u)" ]
 }
 
 @test "tab completes a path for --state-dir" {
@@ -96,6 +105,34 @@ wait_for() {
 	pty_start
 	keys "-s $T_DIR/some-d" Tab
 	wait_for "tenc> -s $T_DIR/some-dir/"
+}
+
+@test "option values complete live: interfaces, literal alternatives" {
+	need_root
+	local iface alt
+	iface=$("$TENC" -j help | json_get "next((c['command'] + ' ' + o['long']
+		for c in j['commands'] for o in c['options'] if o.get('values') == 'iface'), '')")
+	alt=$("$TENC" -j help | json_get "next((c['command'] + ' ' + o['long'] + ' ' + o['values']
+		for c in j['commands'] for o in c['options'] if '|' in o.get('values', '')), '')")
+	[ -n "$iface$alt" ] || skip "no option completes interfaces or alternatives yet"
+	# In a namespace of its own, tenc sees lo and tenc-d0 in /sys/class/net.
+	ns_add a b
+	on a ip link add tenc-d0 type veth peer name tenc-d1 netns "$(ns b)"
+	PTY_AS="ip netns exec $(ns a)" pty_start
+	if [ -n "$iface" ]; then
+		keys "$iface t" Tab
+		wait_for "tenc> $iface tenc-d0"
+		keys C-u "$iface " Tab Tab
+		wait_for "tenc-d0"
+		screen | grep -qE '^lo +tenc-d0$'
+	fi
+	if [ -n "$alt" ]; then
+		pty_start
+		keys "${alt% *} " Tab Tab
+		wait_for "tenc> ${alt% *}" 2
+		[ "$(screen | grep -v '^tenc>' | tr -s ' ' '\n' | grep . | sort)" = \
+		  "$(echo "${alt##* }" | tr '|' '\n' | sort)" ]
+	fi
 }
 
 @test "an unknown command prints the error and the shell goes on" {
@@ -132,7 +169,6 @@ wait_for() {
 	wait_for "[exit 0]"
 	[ "$(tail -n3 "$TENC_STATE_DIR/history")" = "$(printf 'version\nhelp shell\nexit')" ]
 	[ "$(wc -l <"$TENC_STATE_DIR/history")" -eq 1000 ]
-	tm kill-server
 	pty_start
 	keys Up Up
 	wait_for "tenc> help shell"
@@ -159,14 +195,18 @@ wait_for() {
 	pty_start
 	keys C-d
 	wait_for "[exit 0]"
-	screen | grep -qx '\[exit 0\]'
+	[ "$(screen | head -n2)" = "$(printf 'tenc>\n[exit 0]')" ]
+	# A terminal without bracketed paste, where tenc ends the line.
+	PTY_ENV=TERM=dumb pty_start
+	keys C-d
+	wait_for "[exit 0]"
+	[ "$(screen | head -n2)" = "$(printf 'tenc>\n[exit 0]')" ]
 }
 
 @test "exit 3 leaves with status 3; exit keeps the last status" {
 	pty_start
 	keys "exit 3" Enter
 	wait_for "[exit 3]"
-	tm kill-server
 	pty_start
 	keys frobnicate Enter
 	wait_for "unknown command"
@@ -193,6 +233,7 @@ wait_for() {
 	[[ $output != *"tenc>"* ]]
 	[[ $stderr == *"tenc: frobnicate: unknown command"* ]]
 	[[ $stderr == *"tenc: shell: nested: already in the shell"* ]]
+	[ "$(echo "$stderr" | grep -c '^tenc: ')" -eq 2 ] # none for the comment
 	run "$TENC" shell <<<"frobnicate"
 	[ "$status" -eq 2 ]
 }

@@ -66,3 +66,50 @@ key_all() {
 	local n=$1 f=$2 i
 	for i in $(seq 1 "$n"); do tenc_on "node$i" key add "$f"; done
 }
+
+# cap_start: capture everything on the wire bridge into $T_DIR/wire.pcap.
+cap_start() {
+	on wire tcpdump -i br0 -nn -U -s 0 -w "$T_DIR/wire.pcap" 2>"$T_DIR/tcpdump.err" &
+	T_CAP_PID=$!
+	local i
+	for i in $(seq 1 50); do
+		grep -q "listening on" "$T_DIR/tcpdump.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "tcpdump did not start: $(cat "$T_DIR/tcpdump.err")" >&2
+	return 1
+}
+
+cap_stop() {
+	sleep 0.3
+	kill -INT "$T_CAP_PID" 2>/dev/null || true
+	wait "$T_CAP_PID" 2>/dev/null || true
+}
+
+# cap_count FILTER: packets in the capture matching a pcap filter.
+cap_count() {
+	tcpdump -r "$T_DIR/wire.pcap" -nn "$@" 2>/dev/null | wc -l
+}
+
+# cap_has TEXT: does any byte sequence TEXT appear anywhere in the capture?
+cap_has() {
+	python3 -c "import sys; sys.exit(0 if sys.argv[2].encode() in open(sys.argv[1],'rb').read() else 1)" \
+		"$T_DIR/wire.pcap" "$1"
+}
+
+# tcp_receiver NS: receive one TCP stream on port 5001 into $T_DIR/recv.
+# tcp_send FROM TO_IP SIZE_KB: send SIZE_KB of canary lines to it, then
+# check that exactly those bytes arrived.
+tcp_receiver() {
+	on "$1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc &
+	T_RECV_PID=$!
+	sleep 0.3
+}
+
+tcp_send() {
+	local from=$1 to=$2 kb=$3
+	python3 -c "import sys; sys.stdout.write(''.join('TENC-CANARY-PAYLOAD-%08d\n' % i for i in range($kb * 1024 // 29)))" >"$T_DIR/send"
+	on "$from" timeout 60 socat -u FILE:"$T_DIR/send" TCP:"$to":5001
+	wait "$T_RECV_PID"
+	cmp "$T_DIR/send" "$T_DIR/recv"
+}

@@ -30,8 +30,9 @@ static const char usage[] =
 	"  ipc-dump BPFFS                       prints: CIDR peer P spi S flags F\n"
 	"  cfg-set BPFFS NODEIP FLAGS           FLAGS: encrypt | NUM | -\n"
 	"  cfg-get BPFFS                        prints: node IP flags F\n"
-	"  testrun BPFFS HOOK SRC DST PROTO [--mark M] [--ethertype T] [--len N]\n"
+	"  testrun BPFFS HOOK SRC DST PROTO [--mark M] [--ethertype T] [--vihl B] [--len N]\n"
 	"                                       PROTO: esp, udp, tcp, icmp or NUM;\n"
+	"                                       --vihl: the IPv4 version/ihl byte (0x45)\n"
 	"                                       prints the mark after the program\n"
 	"HOOK: from_pod, from_wire, to_wire\n";
 
@@ -220,11 +221,13 @@ static uint16_t csum(const void *p, size_t n)
  * an IPv6 header too, when --ethertype says so); print skb->mark after. */
 static int testrun(int argc, char **argv)
 {
-	unsigned char pkt[64] = {};
+	/* 2 bytes in, so that the IPv4 header is 4-byte aligned */
+	unsigned char buf[2 + 64] __attribute__((aligned(4))) = {}, *pkt = buf + 2;
+	size_t size = sizeof(buf) - 2;
 	struct ethhdr *eth = (void *)pkt;
 	struct iphdr *ip = (void *)(pkt + ETH_HLEN);
 	struct __sk_buff ctx = {};
-	unsigned long len = sizeof(pkt), ethertype = ETH_P_IP;
+	unsigned long len = size, ethertype = ETH_P_IP, vihl = 0x45;
 	char path[PATH_MAX];
 	int i, fd, r;
 
@@ -237,8 +240,10 @@ static int testrun(int argc, char **argv)
 			ctx.mark = num("mark", argv[i + 1], 0xffffffff);
 		else if (!strcmp(argv[i], "--ethertype"))
 			ethertype = num("ethertype", argv[i + 1], 0xffff);
+		else if (!strcmp(argv[i], "--vihl"))
+			vihl = num("version/ihl", argv[i + 1], 0xff);
 		else if (!strcmp(argv[i], "--len"))
-			len = num("length", argv[i + 1], sizeof(pkt));
+			len = num("length", argv[i + 1], size);
 		else
 			bad("option", argv[i]);
 	}
@@ -247,9 +252,9 @@ static int testrun(int argc, char **argv)
 	memcpy(eth->h_dest, "\x02\0\0\0\0\x02", ETH_ALEN);
 	memcpy(eth->h_source, "\x02\0\0\0\0\x01", ETH_ALEN);
 	eth->h_proto = htons(ethertype);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(sizeof(pkt) - ETH_HLEN);
+	ip->version = vihl >> 4;
+	ip->ihl = vihl & 0xf;
+	ip->tot_len = htons(size - ETH_HLEN);
 	ip->ttl = 64;
 	ip->protocol = proto(argv[4]);
 	ip->saddr = ip4(argv[2]);

@@ -380,11 +380,22 @@ static int cmd_bulk(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "nltool: %u requests in %.1f ms\n", n,
 		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-	if (fa) {
-		/* Everything but the bad one went in: check the per-request results. */
-		for (i = 0; i < n; i++)
-			if ((nlb_result(b, i) != 0) != (i == fail_at))
-				printf("unexpected result %d at %u\n", nlb_result(b, i), i);
+	/* Per-request results, as "results ERRNO=COUNT..." (0: done). */
+	{
+		static unsigned int tally[256];
+		int e;
+
+		for (i = 0; i < n; i++) {
+			e = nlb_result(b, i);
+			tally[e >= 0 && e < 255 ? e : 255]++;
+			if (fa && (e != 0) != (i == fail_at))
+				printf("unexpected result %d at %u\n", e, i);
+		}
+		printf("results");
+		for (e = 0; e < 256; e++)
+			if (tally[e])
+				printf(" %d=%u", e, tally[e]);
+		printf("\n");
 	}
 	nlb_close(b);
 	return ret;
