@@ -59,6 +59,8 @@ CMD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+# Test drivers over single modules (nltool: netlink, dptool: BPF datapath).
+TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 
 # Commands that get a tenc-<command> multi-call link.
 LINKS := enable disable key peer subnet status audit trace shell version
@@ -66,7 +68,7 @@ LINKS := enable disable key peer subnet status audit trace shell version
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
 	unit-tests demo bench
 
-all: $(BUILD)/tenc
+all: $(BUILD)/tenc $(TOOL_BINS)
 
 $(BUILD)/tenc: $(CMD_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
@@ -100,6 +102,11 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtenc.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libtenc.a $(PKG_LIBS)
 
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtenc.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtenc.a $(PKG_LIBS)
+
 deps:
 	$(Q)tests/deps.sh
 
@@ -130,7 +137,7 @@ bench: deps
 
 # bash-completion loads a command's completion from a file named after the
 # command, so the completion is linked as tenc-<command> too.
-install: $(BUILD)/tenc
+install: $(BUILD)/tenc $(TOOL_BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/tenc $(DESTDIR)$(SBINDIR)/tenc
 	for c in $(LINKS); do ln -sf tenc $(DESTDIR)$(SBINDIR)/tenc-$$c; done
@@ -146,4 +153,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(CMD_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(CMD_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)

@@ -58,27 +58,6 @@ static int add_opt(int key, char *arg, void *ctx)
 	return 0;
 }
 
-/* Make the kernel hold the node's whole plan again (after a key change). */
-static int reapply(struct node *n)
-{
-	struct plan p = { 0 };
-	size_t changes;
-	struct dp d;
-	int ret;
-
-	if (!n->enabled || !n->cfg.encrypt)
-		return 0;
-	if ((ret = node_plan(n, &p)))
-		return ret;
-	ret = dp_open(&d);
-	if (!ret) {
-		ret = dp_reconcile(&d, &p, &changes);
-		dp_close(&d);
-	}
-	plan_free(&p);
-	return ret;
-}
-
 static int do_add(const struct cmd *self, int argc, char **argv)
 {
 	struct tenc_key k;
@@ -112,7 +91,7 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	}
 	n.keys.v[n.keys.n].k = k;
 	n.keys.v[n.keys.n++].state = KEY_CURRENT;
-	ret = reapply(&n);
+	ret = node_reconcile(&n, NULL);
 	if (!ret)
 		ret = keys_save(&n.keys);
 	if (!ret) {
@@ -179,7 +158,10 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 	}
 	if (jw) {
 		jw_end_array(jw);
+		jw_uint_field(jw, "advertise", (uint64_t)keys_advertise(&r));
 		jw_end_object(jw);
+	} else if (r.n) {
+		printf("advertise spi %d to the peers\n", keys_advertise(&r));
 	}
 	keys_wipe(&r);
 	return TENC_OK;
@@ -203,7 +185,9 @@ static const struct cmd key_list = {
 	.summary = "list keys: SPI, algorithm, state and fingerprint (never the key)",
 };
 
-static const struct cmd *const key_cmds[] = { &key_gen, &key_add, &key_list, NULL };
+extern const struct cmd key_rotate;
+
+static const struct cmd *const key_cmds[] = { &key_gen, &key_add, &key_list, &key_rotate, NULL };
 
 const struct cmd cmd_key = {
 	.name = "key",

@@ -198,7 +198,9 @@ static char **complete(const char *text, int begin, int end)
 }
 
 /* Ctrl-C at the prompt: readline cleans up and passes the signal on to
- * on_sigint, then calls after_signal, which drops the line. */
+ * on_sigint, then calls after_signal, which drops the line: at once when the
+ * signal cut its read short, else (the signal came just before the read)
+ * from the event hook, which readline calls ten times a second. */
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -336,6 +338,7 @@ static int do_shell(const struct cmd *self, int argc, char **argv)
 		rl_attempted_completion_function = complete;
 		rl_completer_quote_characters = "\"'";
 		rl_signal_event_hook = after_signal;
+		rl_event_hook = after_signal;
 		history_start();
 	}
 	while (!quit) {

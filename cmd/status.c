@@ -287,6 +287,7 @@ static void print(struct view *v)
 		jw_start_array(jw);
 		keys(v);
 		jw_end_array(jw);
+		jw_uint_field(jw, "advertise", (uint64_t)keys_advertise(&v->n.keys));
 		jw_name(jw, "peers");
 		jw_start_array(jw);
 		peers(v);

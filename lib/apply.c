@@ -8,6 +8,7 @@
 #include <linux/xfrm.h>
 #include "apply.h"
 #include "bpfdp.h"
+#include "crashpoint.h"
 #include "env.h"
 #include "tenc.h"
 
@@ -106,7 +107,8 @@ static void queue_del_routes(struct dp *d, const struct plan *p, const bool *rt,
 static void del_ipc(struct dp *d, const struct plan *p, size_t upto)
 {
 	for (size_t i = 0; i < upto && d->ipc_fd >= 0; i++)
-		ipcache_delete(d->ipc_fd, p->ipc[i].prefix.addr, p->ipc[i].prefix.len);
+		if (ipcache_delete(d->ipc_fd, p->ipc[i].prefix.addr, p->ipc[i].prefix.len) == 0)
+			crashpoint();
 }
 
 static void mark_done(const struct nlb *b, bool *done, size_t n)
@@ -168,6 +170,8 @@ int dp_add(struct dp *d, const struct plan *p, bool replace)
 		int r = d->ipc_fd < 0 ? -ENOENT
 				      : ipcache_update(d->ipc_fd, p->ipc[i].prefix.addr, p->ipc[i].prefix.len,
 						       &p->ipc[i].val);
+		if (!r)
+			crashpoint();
 		if (r) {
 			char c[32];
 

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <linux/netlink.h>
+#include "crashpoint.h"
 #include "nlbatch.h"
 
 #ifndef NLB_RCVBUF
@@ -98,7 +99,7 @@ struct nlb *nlb_open(int proto)
 	if (getsockopt(b->fd, SOL_SOCKET, SO_RCVBUF, &val, &sl) < 0 || val <= 0)
 		val = 212992;
 	b->window = (size_t)val / NLB_ACK_COST;
-	if (b->window < 1)
+	if (b->window < 1 || crashpoint_armed())
 		b->window = 1;
 	val = 0;
 	sl = sizeof(val);
@@ -250,6 +251,8 @@ static void take_ack(struct nlb *b, uint32_t base, size_t n, const struct nlmsgh
 	ne = mnl_nlmsg_get_payload(nlh);
 	err = ne->error < 0 ? -ne->error : ne->error;
 	b->res[i] = err;
+	if (err == 0)
+		crashpoint();
 	(*acked)++;
 	if (!err)
 		return;

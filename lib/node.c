@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "apply.h"
 #include "node.h"
 #include "rtnl.h"
 #include "tenc.h"
@@ -59,6 +60,23 @@ static int cmp_cidr(const void *a, const void *b)
 void node_sort_cidrs(struct peer *x)
 {
 	qsort(x->cidrs, (size_t)x->n_cidrs, sizeof(x->cidrs[0]), cmp_cidr);
+}
+
+int node_reconcile(const struct node *n, size_t *changes)
+{
+	struct plan p = { 0 };
+	size_t dummy;
+	struct dp d;
+	int ret;
+
+	if (!n->enabled || !n->cfg.encrypt)
+		return 0;
+	if ((ret = node_plan(n, &p)) == 0 && (ret = dp_open(&d)) == 0) {
+		ret = dp_reconcile(&d, &p, changes ? changes : &dummy);
+		dp_close(&d);
+	}
+	plan_free(&p);
+	return ret;
 }
 
 bool node_valid_name(const char *s)

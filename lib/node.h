@@ -22,6 +22,9 @@ int node_load(struct node *n);
 void node_free(struct node *n);
 /* Whole plan of the node's intent (empty when not enabled). */
 int node_plan(const struct node *n, struct plan *p);
+/* Make the kernel hold the node's whole plan (nothing when not enabled
+ * or only observing). *changes may be NULL. 0 or TENC_FAIL. */
+int node_reconcile(const struct node *n, size_t *changes);
 /* Is x acceptable beside the existing peers (skipping `self`) and the
  * local pod cidrs? 0, or -1 with err naming the field. */
 int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,

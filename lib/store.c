@@ -341,6 +341,19 @@ void keys_wipe(struct keyring *r)
 	OPENSSL_cleanse(r, sizeof(*r));
 }
 
+int keys_advertise(const struct keyring *r)
+{
+	int spi = 0;
+
+	for (int i = 0; i < r->n; i++) {
+		if (r->v[i].state == KEY_PENDING)
+			return r->v[i].k.spi;
+		if (r->v[i].state == KEY_CURRENT)
+			spi = r->v[i].k.spi;
+	}
+	return spi;
+}
+
 const struct tenc_key *keys_current(const struct keyring *r)
 {
 	for (int i = 0; i < r->n; i++)

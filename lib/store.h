@@ -80,6 +80,9 @@ uint16_t peers_free_id(const struct peers *p);
 int keys_load(struct keyring *r);	/* missing file: empty ring, 0 */
 int keys_save(const struct keyring *r);
 void keys_wipe(struct keyring *r);
+/* The SPI this node should advertise to its peers: the newest key it
+ * accepts (pending, else current); 0 without keys. */
+int keys_advertise(const struct keyring *r);
 /* The current key, or NULL. */
 const struct tenc_key *keys_current(const struct keyring *r);
 
