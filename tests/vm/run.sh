@@ -127,6 +127,7 @@ else
 	show_log
 	brc=none status=2
 	: >>"$tap"
+	cat "$tap" # whatever the guest managed to write
 	if ((qrc == 124)); then
 		problems+=("guest timed out after ${vm_timeout}s (TENC_VM_TIMEOUT)")
 	else
