@@ -100,6 +100,23 @@ static int check_pinned_map(struct bpf_map *map, const char *path)
 	return r;
 }
 
+/* Is the program pinned at path the same code as prog (same tag)? */
+static bool same_pinned(const char *path, const struct bpf_program *prog)
+{
+	struct bpf_prog_info a = { 0 }, b = { 0 };
+	__u32 la = sizeof(a), lb = sizeof(b);
+	int fd = bpf_obj_get(path);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = bpf_obj_get_info_by_fd(fd, &a, &la) == 0 &&
+	       bpf_obj_get_info_by_fd(bpf_program__fd(prog), &b, &lb) == 0 &&
+	       memcmp(a.tag, b.tag, sizeof(a.tag)) == 0 && a.type == b.type;
+	close(fd);
+	return same;
+}
+
 int bpfdp_load(const char *bpffs)
 {
 	struct bpf_program *progs[HOOK__COUNT];
@@ -135,6 +152,9 @@ int bpfdp_load(const char *bpffs)
 		r = pin_path(path, sizeof(path), bpffs, prog_pins[i]);
 		if (r)
 			goto out;
+		/* The same code is pinned already: keep it (and what runs). */
+		if (same_pinned(path, progs[i]))
+			continue;
 		if (unlink(path) && errno != ENOENT) {
 			r = FAIL(errno, "bpf", "replace %s", path);
 			goto out;
@@ -182,6 +202,17 @@ static void tc_opts_init(struct bpf_tc_opts *to)
 	to->priority = TENC_TC_PRIO;
 }
 
+/* Is the program of fd what runs at tenc's filter on ifname's hook? */
+static bool attached_is(const char *ifname, enum bpfdp_hook hook, int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), id = 0;
+	char name[64];
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       bpfdp_query(ifname, hook, &id, name, sizeof(name)) == 0 && id == info.id;
+}
+
 int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bool *created_qdisc)
 {
 	struct bpf_tc_hook th;
@@ -201,6 +232,10 @@ int bpfdp_attach(const char *bpffs, const char *ifname, enum bpfdp_hook hook, bo
 	fd = open_pin(bpffs, prog_pins[hook]);
 	if (fd < 0)
 		return fd;
+	if (attached_is(ifname, hook, fd)) {
+		close(fd);
+		return 0; /* already there: change nothing */
+	}
 	tc_hook_init(&th, ifindex, hook);
 	r = bpf_tc_hook_create(&th);
 	if (!r)

@@ -96,8 +96,8 @@ modprobe -d "$kdir" -S "$kv" --show-depends -a virtio_pci 9pnet_virtio 9p overla
 # --- boot -----------------------------------------------------------------
 # cryptomgr.notests: the kernel's crypto self-tests take seconds under TCG.
 log=$work/console.log
-qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu ${XCPU:-max}
-	-m "$vm_mem" -smp 2 -nographic -no-reboot -nic none ${XQ:-}
+qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel ${XACC:-tcg} -cpu ${XCPU:-max}
+	-m "$vm_mem" -smp ${XSMP:-2} -nographic -no-reboot -nic none ${XQ:-}
 	-kernel "${XK:-$kernel}" -initrd "$work/initramfs.cpio"
 	-append "console=ttyS0 quiet panic=-1 cryptomgr.notests=1 ${XAPP:-}"
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap
