@@ -89,7 +89,16 @@ peer_ipcache() {
 	done
 }
 
-@test "a second load reuses the pinned maps and their contents, and replaces the programs" {
+# swap_pin NAME: pin another program (to_wire's code) under NAME, as an
+# older tenc would have left it.
+swap_pin() {
+	local other
+	other=$(pinned_id prog "$B/prog_to_wire")
+	rm "$B/$1"
+	bpftool prog pin id "$other" "$B/$1"
+}
+
+@test "a second load reuses the pinned maps and their contents, keeps the same code, replaces other code" {
 	dp load "$B"
 	dp ipc-set "$B" 10.2.0.0/16 7 3 -
 	dp cfg-set "$B" 192.168.1.1 encrypt
@@ -101,6 +110,11 @@ peer_ipcache() {
 	[ "$status" -eq 0 ]
 	[ "$(pinned_id map "$B/ipcache")" = "$map" ]
 	[ "$(pinned_id map "$B/tenc_cfg")" = "$cfg" ]
+	[ "$(pinned_id prog "$B/prog_from_pod")" = "$prog" ]
+	swap_pin prog_from_pod
+	prog=$(pinned_id prog "$B/prog_from_pod")
+	run dp load "$B"
+	[ "$status" -eq 0 ]
 	[ "$(pinned_id prog "$B/prog_from_pod")" != "$prog" ]
 	run dp ipc-dump "$B"
 	[ "$output" = "10.2.0.0/16 peer 7 spi 3 flags -" ]
@@ -154,6 +168,10 @@ peer_ipcache() {
 	dp attach "$B" a0 from_pod
 	local old new
 	old=$(pinned_id prog "$B/prog_from_pod")
+	# the same code: attach changes nothing
+	run dp attach "$B" a0 from_pod
+	[ "$(dp query a0 from_pod)" = "$old tenc_from_pod" ]
+	swap_pin prog_from_pod
 	dp load "$B"
 	new=$(pinned_id prog "$B/prog_from_pod")
 	[ "$old" != "$new" ]
