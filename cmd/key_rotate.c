@@ -41,9 +41,12 @@ static const struct opt rotate_opts[] = {
 };
 
 struct rot_args {
-	bool commit, finish, force, all, automatic;
+	bool commit, finish, force, all, automatic, have_quiet, have_grace;
 	int quiet_for, grace, spi;
 };
+
+static bool quiet_output; /* --auto: report phases, not every poll */
+static bool refused;      /* finish declined (peers still on the old key) */
 
 static int num(const char *arg, const char *what, int max, int *out)
 {
@@ -67,8 +70,8 @@ static int rot_opt(int key, char *arg, void *ctx)
 	case O_FORCE: a->force = true; return 0;
 	case O_ALL: a->all = true; return 0;
 	case O_AUTO: a->automatic = true; return 0;
-	case O_QUIET: return num(arg, "--quiet-for", 86400, &a->quiet_for);
-	case O_GRACE: return num(arg, "--grace", 86400, &a->grace);
+	case O_QUIET: a->have_quiet = true; return num(arg, "--quiet-for", 86400, &a->quiet_for);
+	case O_GRACE: a->have_grace = true; return num(arg, "--grace", 86400, &a->grace);
 	case O_SPI:
 		return peer_parse_spi(arg, &a->spi, err, sizeof(err)) ?
 			       tenc_err(TENC_USAGE, "--spi", "%s", err) : 0;
@@ -123,12 +126,19 @@ static int prepare(struct node *n, struct tenc_key *k, int spi)
 
 	if (cur < 0)
 		return tenc_err(TENC_USAGE, "key", "no current key to rotate from (use tenc key add)");
-	if (pend >= 0) {
-		if (same_material(k, &r->v[pend].k) && (!spi || spi == r->v[pend].k.spi))
-			return node_reconcile(n, NULL); /* a re-run: converge */
+	for (int i = 0; i < r->n; i++) {
+		if (!same_material(k, &r->v[i].k))
+			continue;
+		/* A re-run of this rotation (its key pending, or committed with
+		 * the old one still retiring): converge. Otherwise: nothing new. */
+		if (r->v[i].state == KEY_PENDING || (r->v[i].state == KEY_CURRENT && ret >= 0))
+			return node_reconcile(n, NULL);
+		return tenc_err(TENC_USAGE, "key", "this key is already installed (spi %d, %s)",
+				r->v[i].k.spi, key_state_str(r->v[i].state));
+	}
+	if (pend >= 0)
 		return tenc_err(TENC_USAGE, "key", "a pending key exists (spi %d): commit and finish first",
 				r->v[pend].k.spi);
-	}
 	if (ret >= 0 && !key_same_shape(k, &r->v[ret].k))
 		return tenc_err(TENC_USAGE, "key",
 				"spi %d is retiring: the new key must have its algorithm and length",
@@ -188,6 +198,8 @@ static int commit(struct node *n, bool all, size_t *waiting_out)
 	size_t wait;
 
 	if (pend >= 0) {
+		if (cur < 0)
+			return tenc_err(TENC_FAIL, "key", "keys.json has a pending key but no current one");
 		if (ret >= 0)
 			return tenc_err(TENC_USAGE, "key", "spi %d is still retiring: finish it first",
 					r->v[ret].k.spi);
@@ -206,6 +218,8 @@ static int commit(struct node *n, bool all, size_t *waiting_out)
 		return rc;
 	if (waiting_out)
 		*waiting_out = wait;
+	if (quiet_output)
+		return 0;
 	if (tenc_json_begin()) {
 		jw_start_object(jw);
 		jw_uint_field(jw, "current", (uint64_t)to);
@@ -285,6 +299,7 @@ static int finish_quiet(int quiet_for)
 
 		moved = still_sending(&n, old, quiet_for, names, sizeof(names));
 		ret = moved < 0 ? TENC_FAIL : 0;
+		refused = moved > 0;
 		if (moved > 0)
 			ret = tenc_err(TENC_FAIL, "finish",
 				       "still receiving spi %d from: %s (within %d s; wait, or --force)", old,
@@ -310,7 +325,8 @@ static int finish(struct node *n, bool force)
 		if (plan_out_spi(r, &n->peers.v[i]) == old && off < sizeof(names))
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
 						n->peers.v[i].name);
-	if (off && !force)
+	refused = off && !force;
+	if (refused)
 		return tenc_err(TENC_FAIL, "finish",
 				"OUT still uses spi %d towards: %s (commit once they advertise, or --force)",
 				old, names);
@@ -362,28 +378,57 @@ static int phase(int which, struct rot_args *a, struct tenc_key *k, size_t *wait
 	return ret;
 }
 
+/* --auto refuses up front what its commit would refuse later. */
+static int auto_check(void)
+{
+	struct node n;
+	int ret = node_load(&n);
+
+	if (ret)
+		return ret;
+	ret = find(&n.keys, KEY_RETIRING);
+	if (ret >= 0)
+		ret = tenc_err(TENC_USAGE, "key", "spi %d is still retiring: finish that rotation first",
+			       n.keys.v[ret].k.spi);
+	else
+		ret = 0;
+	node_free(&n);
+	return ret;
+}
+
 static int run_auto(struct rot_args *a, struct tenc_key *k)
 {
-	size_t waiting = 1;
+	size_t waiting = 1, reported = (size_t)-1;
 	int ret;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if ((ret = phase(0, a, k, NULL)))
+	if ((ret = auto_check()) || (ret = phase(0, a, k, NULL)))
 		return ret;
-	tenc_info(0, "rotate: prepared spi %d; committing per peer as they advertise it", k->spi);
+	quiet_output = true;
 	for (int t = 0; !stop && t < a->grace; t++)
 		sleep(1);
-	while (!stop && (ret = phase(1, a, k, &waiting)) == 0 && waiting)
+	while (!stop && (ret = phase(1, a, k, &waiting)) == 0 && waiting) {
+		if (waiting != reported)
+			tenc_info(0, "rotate: committed; %zu peer%s not advertising the new key yet", waiting,
+				  waiting == 1 ? "" : "s");
+		reported = waiting;
 		sleep(1);
-	if (ret)
-		return ret;
+	}
+	if (ret || stop)
+		return ret ?: tenc_err(TENC_FAIL, "rotate", "interrupted; re-run --commit, then --finish");
+	tenc_info(0, "rotate: every peer uses the new key; finishing after %d s", a->grace);
 	for (int t = 0; !stop && t < a->grace; t++)
 		sleep(1);
-	while (!stop && (ret = phase(2, a, k, NULL)) == TENC_FAIL)
+	quiet_output = false;
+	for (refused = true; !stop && refused;) {
+		refused = false;
+		if ((ret = phase(2, a, k, NULL)) == 0 || !refused)
+			break;
 		sleep(1);
-	if (stop)
-		return tenc_err(TENC_FAIL, "rotate", "interrupted; re-run a phase to continue");
+	}
+	if (ret && stop)
+		return tenc_err(TENC_FAIL, "rotate", "interrupted; re-run --finish to continue");
 	return ret;
 }
 
@@ -400,8 +445,8 @@ static int do_rotate(const struct cmd *self, int argc, char **argv)
 	modes = a.commit + a.finish + a.automatic;
 	if (modes > 1)
 		return cmd_usage_error(self, "--commit, --finish and --auto exclude each other");
-	if ((a.all && !a.commit && !a.automatic) || ((a.force || a.quiet_for != 10) && !a.finish) ||
-	    (a.grace != 10 && !a.automatic) || (a.spi && (a.commit || a.finish)))
+	if ((a.all && !a.commit) || ((a.force || a.have_quiet) && !a.finish) ||
+	    (a.have_grace && !a.automatic) || (a.spi && (a.commit || a.finish)))
 		return cmd_usage_error(self, "an option does not go with this phase");
 	if (cmd_need_args(self, argc, i, a.commit || a.finish ? 0 : 1, a.commit || a.finish ? 0 : 1))
 		return TENC_USAGE;

@@ -121,6 +121,7 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 		goto out;
 	}
 	*x = a.p;
+	x->out_spi = keys_new_peer_out(&n.keys, x->adv_spi);
 	ret = peer_apply(&n, x, true);
 	if (!ret)
 		ret = peers_save(&n.peers);

@@ -205,6 +205,7 @@ static int compute(struct node *n, const struct peers *want, bool prune, struct 
 			if (next > 65535)
 				return free(used), -ENOSPC;
 			f->id = (uint16_t)next;
+			f->out_spi = keys_new_peer_out(&n->keys, f->adv_spi);
 			used[next] = 1;
 			k->added++;
 		}

@@ -30,6 +30,7 @@ declare -gA _tenc_cmds=(
 	[key gen]=""
 	[key add]="--spi"
 	[key list]=""
+	[key rotate]="--commit --all --finish --force --quiet-for --auto --grace --spi"
 	[peer add]="--node-ip --cidr --spi"
 	[peer del]=""
 	[peer list]=""
@@ -58,6 +59,9 @@ declare -gA _tenc_optargs=(
 	[--mode]="endpoint|subnet"
 	[--cidr]=""
 	[key add --spi]=""
+	[key rotate --spi]=spi
+	[--quiet-for]=""
+	[--grace]=""
 	[peer add --spi]=spi
 )
 
@@ -65,6 +69,7 @@ declare -gA _tenc_optargs=(
 declare -gA _tenc_args=(
 	[help]=command
 	[key add]=file
+	[key rotate]=file
 	[peer del]=peer
 	[peer sync]=file
 )

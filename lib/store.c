@@ -341,6 +341,21 @@ void keys_wipe(struct keyring *r)
 	OPENSSL_cleanse(r, sizeof(*r));
 }
 
+int keys_spi(const struct keyring *r, enum key_state st)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->v[i].state == st)
+			return r->v[i].k.spi;
+	return 0;
+}
+
+int keys_new_peer_out(const struct keyring *r, int adv)
+{
+	int old = keys_spi(r, KEY_RETIRING);
+
+	return old && adv != keys_spi(r, KEY_CURRENT) ? old : 0;
+}
+
 int keys_advertise(const struct keyring *r)
 {
 	int spi = 0;

@@ -83,6 +83,12 @@ void keys_wipe(struct keyring *r);
 /* The SPI this node should advertise to its peers: the newest key it
  * accepts (pending, else current); 0 without keys. */
 int keys_advertise(const struct keyring *r);
+/* The SPI of the key in state st, 0 if none. */
+int keys_spi(const struct keyring *r, enum key_state st);
+/* The SPI OUT should start with towards a new peer advertising adv: the
+ * retiring key's while a rotation is under way and the peer does not
+ * advertise the current one; else 0 (the current key). */
+int keys_new_peer_out(const struct keyring *r, int adv);
 /* The current key, or NULL. */
 const struct tenc_key *keys_current(const struct keyring *r);
 
