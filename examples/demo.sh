@@ -87,7 +87,7 @@ on pod1 ping -c 3 -i 0.2 -p 54454e432d43414e415259 10.1.2.2
 on pod1 ping -c 2 -i 0.2 10.0.0.3
 on node1 ping -c 2 -i 0.2 10.1.3.2
 on pod1 ping -c 2 -i 0.2 10.0.0.9
-sleep 0.3; kill -INT $cap; wait $cap 2>/dev/null || true
+sleep 0.3; kill -TERM $cap; wait $cap 2>/dev/null || true
 
 step "what the wire saw (tcpdump -r wire.pcap)"
 tcpdump -r "$work/wire.pcap" -nn 2>/dev/null | grep -v -e ARP -e ip6 -e IP6 | sed -E 's/^[0-9:.]+ //'

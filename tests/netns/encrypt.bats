@@ -73,9 +73,16 @@ test_setup() {
 	run tenc_on node1 -j status
 	[ "$(echo "$output" | json_get "sorted(set((d['kind'], d['problem']) for d in j['drift']))")" = "[('sa', 'missing')]" ]
 	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 2 ]
-	# enable converges, traffic comes back
+	# enable converges. The re-created OUT SA starts its sequence again,
+	# which node2's IN SA takes for replays: a rotation re-keys both ends.
 	enable_node 1 --encrypt
-	on pod1 ping -c 1 -W 2 10.1.2.2
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
+	(umask 077; "$TENC" key gen >"$T_DIR/k2")
+	for i in 1 2; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
+	for i in 1 2; do tenc_on "node$i" key rotate --commit --all; done
+	for i in 1 2; do tenc_on "node$i" key rotate --finish --force; done
+	on pod1 ping -c 2 -W 2 10.1.2.2
 }
 
 @test "MTU: the route carries it, PMTU discovery reports it, bulk TCP from a 1500-MTU pod works" {
@@ -98,7 +105,7 @@ test_setup() {
 	! grep -q "${k12_on1##* 0x}" "$KEY"
 	# ESN and the replay window are on
 	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "flag esn"
-	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "replay-window 128"
+	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "replay_window 128"
 }
 
 @test "peer sync from kubectl JSON converges with encryption, a second run changes nothing" {

@@ -24,6 +24,9 @@ setup() {
 
 teardown() {
 	if declare -F test_teardown >/dev/null; then test_teardown || true; fi
+	# Background helpers a failed test left behind.
+	local j
+	for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null || true; done
 	local ns d
 	for ns in "${T_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 	# Unmount any bpffs a node's state dir got (tenc mounts one per state dir).

@@ -26,15 +26,15 @@ xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
 traffic_start() {
 	local s=$1
 	for i in 1 2 3; do X0[$i]="$(xfrm_err node$i XfrmInNoStates) $(xfrm_err node$i XfrmInStateProtoError)"; done
-	on pod2 python3 "$FLOWGEN" udp-recv 6001 "$T_DIR/udp12.json" & R1=$!
-	on pod1 python3 "$FLOWGEN" udp-recv 6002 "$T_DIR/udp21.json" & R2=$!
-	on pod3 python3 "$FLOWGEN" tcp-recv 6003 "$T_DIR/tcp13.json" & R3=$!
+	on pod2 python3 "$FLOWGEN" udp-recv 6001 "$T_DIR/udp12.json" 3>&- & R1=$!
+	on pod1 python3 "$FLOWGEN" udp-recv 6002 "$T_DIR/udp21.json" 3>&- & R2=$!
+	on pod3 python3 "$FLOWGEN" tcp-recv 6003 "$T_DIR/tcp13.json" 3>&- & R3=$!
 	sleep 0.5
-	on pod1 ping -q -i 0.01 -w "$((s + 5))" -c "$((s * 100))" 10.1.2.2 >"$T_DIR/ping12" 2>&1 & P1=$!
-	on pod3 ping -q -i 0.01 -w "$((s + 5))" -c "$((s * 100))" 10.1.1.2 >"$T_DIR/ping31" 2>&1 & P2=$!
-	on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s" & S1=$!
-	on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s" & S2=$!
-	on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s" & S3=$!
+	on pod1 ping -q -i 0.01 -w "$((s + 5))" -c "$((s * 100))" 10.1.2.2 >"$T_DIR/ping12" 2>&1 3>&- & P1=$!
+	on pod3 ping -q -i 0.01 -w "$((s + 5))" -c "$((s * 100))" 10.1.1.2 >"$T_DIR/ping31" 2>&1 3>&- & P2=$!
+	on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s" 3>&- & S1=$!
+	on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s" 3>&- & S2=$!
+	on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s" 3>&- & S3=$!
 }
 
 # traffic_check: every flow complete, no loss, no new XFRM input errors.

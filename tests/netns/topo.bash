@@ -69,7 +69,9 @@ key_all() {
 
 # cap_start: capture everything on the wire bridge into $T_DIR/wire.pcap.
 cap_start() {
-	on wire tcpdump -i br0 -nn -U -s 0 -w "$T_DIR/wire.pcap" 2>"$T_DIR/tcpdump.err" &
+	# Background jobs close fd 3, or bats waits for them; they get SIGTERM
+	# (a non-interactive shell's background jobs ignore SIGINT).
+	on wire tcpdump -i br0 -nn -U -s 0 -w "$T_DIR/wire.pcap" 2>"$T_DIR/tcpdump.err" 3>&- &
 	T_CAP_PID=$!
 	local i
 	for i in $(seq 1 50); do
@@ -82,7 +84,7 @@ cap_start() {
 
 cap_stop() {
 	sleep 0.3
-	kill -INT "$T_CAP_PID" 2>/dev/null || true
+	kill -TERM "$T_CAP_PID" 2>/dev/null || true
 	wait "$T_CAP_PID" 2>/dev/null || true
 }
 
@@ -101,7 +103,7 @@ cap_has() {
 # tcp_send FROM TO_IP SIZE_KB: send SIZE_KB of canary lines to it, then
 # check that exactly those bytes arrived.
 tcp_receiver() {
-	on "$1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc &
+	on "$1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc 3>&- &
 	T_RECV_PID=$!
 	sleep 0.3
 }

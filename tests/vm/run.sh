@@ -94,12 +94,13 @@ modprobe -d "$kdir" -S "$kv" --show-depends -a virtio_pci 9pnet_virtio 9p overla
 } >"$work/out/job"
 
 # --- boot -----------------------------------------------------------------
-# cryptomgr.notests: the kernel's crypto self-tests take seconds under TCG.
+# cryptomgr.notests: the kernel's crypto self-tests take seconds under TCG;
+# tsc=reliable: else TSC sync "fails" under TCG and the slow HPET is used.
 log=$work/console.log
 qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel ${XACC:-tcg} -cpu ${XCPU:-max}
 	-m "$vm_mem" -smp ${XSMP:-2} -nographic -no-reboot -nic none ${XQ:-}
 	-kernel "${XK:-$kernel}" -initrd "$work/initramfs.cpio"
-	-append "console=ttyS0 quiet panic=-1 cryptomgr.notests=1 ${XAPP:-}"
+	-append "console=ttyS0 quiet panic=-1 cryptomgr.notests=1 tsc=reliable ${XAPP:-}"
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$work/out,mount_tag=out,security_model=none,multidevs=remap")
 say "booting $kv"
