@@ -285,6 +285,8 @@ static int still_sending(const struct node *n, int spi, int quiet_for, char *out
 
 /* Before the lock: is the retiring key quiet? 0 yes (or nothing retires),
  * TENC_FAIL no (reported). */
+static int out_still_old(const struct node *n, int old);
+
 static int finish_quiet(int quiet_for)
 {
 	char names[512];
@@ -294,7 +296,9 @@ static int finish_quiet(int quiet_for)
 	if ((ret = node_load(&n)))
 		return ret;
 	ret = find(&n.keys, KEY_RETIRING);
-	if (ret >= 0) {
+	if (ret >= 0 && out_still_old(&n, n.keys.v[ret].k.spi)) {
+		ret = TENC_FAIL; /* reported */
+	} else if (ret >= 0) {
 		int old = n.keys.v[ret].k.spi;
 
 		moved = still_sending(&n, old, quiet_for, names, sizeof(names));
@@ -311,25 +315,34 @@ static int finish_quiet(int quiet_for)
 	return ret;
 }
 
+/* Does OUT still use spi old towards some peer? Reports them (refused). */
+static int out_still_old(const struct node *n, int old)
+{
+	char names[512] = "";
+	size_t off = 0;
+
+	for (size_t i = 0; i < n->peers.n; i++)
+		if (plan_out_spi(&n->keys, &n->peers.v[i]) == old && off < sizeof(names))
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
+						n->peers.v[i].name);
+	refused = off > 0;
+	if (refused)
+		tenc_err(TENC_FAIL, "finish",
+			 "OUT still uses spi %d towards: %s (commit once they advertise, or --force)", old,
+			 names);
+	return refused;
+}
+
 static int finish(struct node *n, bool force)
 {
 	struct keyring *r = &n->keys;
 	int ret = find(r, KEY_RETIRING), old;
-	char names[512] = "";
-	size_t off = 0;
 
 	if (ret < 0)
 		return node_reconcile(n, NULL); /* nothing retiring: converge (re-run) */
 	old = r->v[ret].k.spi;
-	for (size_t i = 0; i < n->peers.n; i++)
-		if (plan_out_spi(r, &n->peers.v[i]) == old && off < sizeof(names))
-			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
-						n->peers.v[i].name);
-	refused = off && !force;
-	if (refused)
-		return tenc_err(TENC_FAIL, "finish",
-				"OUT still uses spi %d towards: %s (commit once they advertise, or --force)",
-				old, names);
+	if (!force && out_still_old(n, old))
+		return TENC_FAIL;
 	for (size_t i = 0; i < n->peers.n; i++)
 		if (n->peers.v[i].out_spi == old)
 			n->peers.v[i].out_spi = 0;
