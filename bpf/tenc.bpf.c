@@ -80,6 +80,11 @@ int tenc_from_pod(struct __sk_buff *skb)
 	v = ipcache_find(ip->daddr);
 	if (!v || (v->flags & (IPC_F_LOCAL | IPC_F_NOKEY)))
 		return TC_ACT_OK;
+	if (v->flags & IPC_F_SUBNET) {
+		/* A pod subnet, no peer owns this address: the default drop. */
+		set_mark(skb, TENC_MARK_ENCRYPT);
+		return TC_ACT_OK;
+	}
 	if (v->spi < TENC_SPI_MIN || v->spi > TENC_SPI_MAX || !v->peer_id)
 		return TC_ACT_OK;
 	set_mark(skb, TENC_MARK_OUT(v->spi, v->peer_id));

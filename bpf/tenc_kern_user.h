@@ -39,6 +39,9 @@ struct ipcache_key {
 #define IPC_F_LOCAL	0x01	/* a local pod cidr: same-node traffic */
 #define IPC_F_NODE	0x02	/* a peer's node ip (/32) */
 #define IPC_F_NOKEY	0x04	/* in scope, but no key: would not encrypt */
+#define IPC_F_SUBNET	0x08	/* a declared pod subnet (subnet mode): what no
+				 * peer entry claims is marked for the default
+				 * drop, never sent in plaintext */
 
 struct ipcache_val {
 	__u16 peer_id;		/* 0 for LOCAL */

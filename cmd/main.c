@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "tenc.h"
 
-extern const struct cmd cmd_enable, cmd_disable, cmd_key, cmd_peer, cmd_status;
+extern const struct cmd cmd_enable, cmd_disable, cmd_key, cmd_peer, cmd_status, cmd_subnet;
 extern const struct cmd cmd_shell, cmd_help_, cmd_version;
 
 static const struct cmd *const top[] = {
@@ -16,6 +16,7 @@ static const struct cmd *const top[] = {
 	&cmd_disable,
 	&cmd_key,
 	&cmd_peer,
+	&cmd_subnet,
 	&cmd_status,
 	&cmd_shell,
 	&cmd_help_,

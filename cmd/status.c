@@ -55,7 +55,7 @@ static void pol_str(const struct xpol *p, char *b, size_t n)
 
 	snprintf(b, n, "dir %s dst %s/%u mark 0x%x/0x%x prio %u %s %s reqid 0x%x",
 		 p->dir < 3 ? dirs[p->dir] : "?", fmt_ipv4(p->sel_dst, a, 16), p->sel_dst_len, p->mark,
-		 p->mark_mask, p->priority, p->block ? "block" : "tmpl", fmt_ipv4(p->tmpl_dst, c, 16),
+		 p->mark_mask, p->priority, p->block ? "block" : p->allow_plain ? "allow" : "tmpl", fmt_ipv4(p->tmpl_dst, c, 16),
 		 p->reqid);
 }
 
@@ -273,6 +273,11 @@ static void print(struct view *v)
 			jw_string_field(jw, "mode", mode_str(c->mode));
 			jw_bool_field(jw, "encrypt", c->encrypt);
 			jw_string_field(jw, "node_ip", fmt_ipv4(c->node_ip, a, sizeof(a)));
+			jw_name(jw, "subnets");
+			jw_start_array(jw);
+			for (int i = 0; i < c->n_subnets; i++)
+				jw_string(jw, fmt_cidr(&c->subnets[i], a, sizeof(a)));
+			jw_end_array(jw);
 			jw_name(jw, "underlay");
 			jw_start_object(jw);
 			jw_string_field(jw, "name", c->underlay);

@@ -31,7 +31,44 @@ struct rroute *plan_push_route(struct plan *p) { return GROW(p->routes, p->n_rou
 struct rrule *plan_push_rule(struct plan *p) { return GROW(p->rules, p->n_rules, p->cap_rules); }
 struct ipc_entry *plan_push_ipc(struct plan *p) { return GROW(p->ipc, p->n_ipc, p->cap_ipc); }
 
-int plan_node(const struct tenc_config *c, struct plan *p)
+/* Subnet mode: what plan_node adds per subnet and per local cidr. */
+static int plan_subnets(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
+{
+	for (int i = 0; i < c->n_subnets; i++) {
+		struct ipc_entry *e = plan_push_ipc(p);
+		struct rroute *rt = plan_push_route(p);
+		struct xpol *x = plan_push_pol(p);
+
+		if (!e || !rt || !x)
+			return -ENOMEM;
+		e->prefix = c->subnets[i];
+		e->val.flags = IPC_F_SUBNET;
+		*rt = (struct rroute){ .table = TENC_TABLE, .dst = c->subnets[i].addr,
+				       .dst_len = c->subnets[i].len, .oif = ifindex, .mtu = mtu - 80,
+				       .protocol = TENC_RTPROT };
+		x->dir = XFRM_POLICY_OUT;
+		x->sel_dst = c->subnets[i].addr;
+		x->sel_dst_len = c->subnets[i].len;
+		x->mark_mask = TENC_MARK_TYPE_MASK;
+		x->priority = PRIO_SUBNET;
+		x->block = true;
+	}
+	for (int i = 0; c->n_subnets && i < c->n_pod_cidrs; i++) {
+		struct xpol *x = plan_push_pol(p);
+
+		if (!x)
+			return -ENOMEM;
+		x->dir = XFRM_POLICY_OUT;
+		x->sel_dst = c->pod_cidrs[i].addr;
+		x->sel_dst_len = c->pod_cidrs[i].len;
+		x->mark_mask = TENC_MARK_TYPE_MASK;
+		x->priority = PRIO_LOCAL;
+		x->allow_plain = true;
+	}
+	return 0;
+}
+
+int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
 {
 	struct xpol *x;
 	struct rrule *r;
@@ -67,7 +104,7 @@ int plan_node(const struct tenc_config *c, struct plan *p)
 	r->fwmask = TENC_MARK_TYPE_MASK;
 	r->table = TENC_TABLE;
 	r->protocol = TENC_RTPROT;
-	return 0;
+	return c->mode == MODE_SUBNET ? plan_subnets(c, ifindex, mtu, p) : 0;
 }
 
 int plan_out_spi(const struct keyring *r, const struct peer *x)
@@ -145,17 +182,19 @@ int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct
 	if (!c->encrypt)
 		return 0;
 	for (int i = 0; i < x->n_cidrs; i++) {
-		struct rroute *rt = plan_push_route(p);
+		struct rroute *rt = c->mode == MODE_SUBNET ? NULL : plan_push_route(p);
 		struct xpol *pol;
 
-		if (!rt)
+		if (c->mode != MODE_SUBNET && !rt)
 			return -ENOMEM;
-		rt->table = TENC_TABLE;
-		rt->dst = x->cidrs[i].addr;
-		rt->dst_len = x->cidrs[i].len;
-		rt->oif = ifindex;
-		rt->mtu = out_key ? mtu - (uint32_t)key_overhead(out_key) : mtu - 80;
-		rt->protocol = TENC_RTPROT;
+		if (rt) { /* subnet mode: the subnet's route covers it */
+			rt->table = TENC_TABLE;
+			rt->dst = x->cidrs[i].addr;
+			rt->dst_len = x->cidrs[i].len;
+			rt->oif = ifindex;
+			rt->mtu = out_key ? mtu - (uint32_t)key_overhead(out_key) : mtu - 80;
+			rt->protocol = TENC_RTPROT;
+		}
 		if (!out_key)
 			continue;
 		if (!(pol = plan_push_pol(p)))
@@ -176,7 +215,7 @@ int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct
 int plan_all(const struct tenc_config *c, const struct keyring *r, const struct peers *ps,
 	     int ifindex, uint32_t mtu, struct plan *p)
 {
-	int ret = plan_node(c, p);
+	int ret = plan_node(c, ifindex, mtu, p);
 
 	for (size_t i = 0; !ret && i < ps->n; i++)
 		ret = plan_peer(c, r, &ps->v[i], ifindex, mtu, p);
@@ -206,7 +245,8 @@ bool plan_pol_same(const struct xpol *a, const struct xpol *b)
 	return a->dir == b->dir && a->sel_src == b->sel_src && a->sel_src_len == b->sel_src_len &&
 	       a->sel_dst == b->sel_dst && a->sel_dst_len == b->sel_dst_len && a->mark == b->mark &&
 	       a->mark_mask == b->mark_mask && a->priority == b->priority && a->block == b->block &&
-	       (a->block || (a->tmpl_dst == b->tmpl_dst && a->reqid == b->reqid));
+	       a->allow_plain == b->allow_plain &&
+	       (a->block || a->allow_plain || (a->tmpl_dst == b->tmpl_dst && a->reqid == b->reqid));
 }
 
 bool plan_route_same(const struct rroute *a, const struct rroute *b)
@@ -233,6 +273,8 @@ bool plan_pol_is_tenc(const struct xpol *p)
 	if (p->mark_mask == TENC_MARK_TYPE_MASK && (type == TENC_MARK_ENCRYPT || type == TENC_MARK_DECRYPT))
 		return true;
 	if (p->mark_mask == TENC_MARK_OUT_MASK && type == TENC_MARK_ENCRYPT)
+		return true;
+	if (p->mark_mask == TENC_MARK_TYPE_MASK && (p->priority == PRIO_SUBNET || p->priority == PRIO_LOCAL))
 		return true;
 	return !p->block && p->reqid > TENC_REQID_BASE && p->reqid <= TENC_REQID(TENC_SPI_MAX);
 }

@@ -32,12 +32,17 @@ struct plan {
 
 #define PRIO_PEER	100	/* per peer and spi, selected by mark */
 #define PRIO_HOST	200	/* node-originated, selected by destination */
+#define PRIO_LOCAL	250	/* subnet mode: local pod cidrs, plaintext */
+#define PRIO_SUBNET	300	/* subnet mode: block the rest of a subnet */
 #define PRIO_INFWD	1000
 #define PRIO_DROP	2000	/* default drop of marked traffic */
 
 /* Node-wide: default-drop, in/fwd policies, the fwmark rule (all only with
- * encrypt), and the ipcache entries of the local pod cidrs. */
-int plan_node(const struct tenc_config *c, struct plan *p);
+ * encrypt), and the ipcache entries of the local pod cidrs. In subnet mode
+ * also, per declared subnet: its ipcache entry (SUBNET), its route in table
+ * 2005, and a block policy for node-originated traffic to it, with an
+ * allow policy per local pod cidr in front. */
+int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p);
 /* One peer: its ipcache entries; with encrypt, its routes, and per key its
  * IN and OUT SAs and OUT policy, and the node-originated policies for the
  * SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM / -EINVAL. */

@@ -23,8 +23,8 @@ static int cmp_pol(const struct xpol *a, const struct xpol *b)
 	CMP(a->dir, b->dir); CMP(a->sel_dst, b->sel_dst); CMP(a->sel_dst_len, b->sel_dst_len);
 	CMP(a->sel_src, b->sel_src); CMP(a->sel_src_len, b->sel_src_len);
 	CMP(a->mark, b->mark); CMP(a->mark_mask, b->mark_mask);
-	CMP(a->priority, b->priority); CMP(a->block, b->block);
-	if (!a->block) {
+	CMP(a->priority, b->priority); CMP(a->block, b->block); CMP(a->allow_plain, b->allow_plain);
+	if (!a->block && !a->allow_plain) {
 		CMP(a->tmpl_dst, b->tmpl_dst); CMP(a->reqid, b->reqid);
 	}
 	return 0;

@@ -176,7 +176,7 @@ void xfrm_pol_add(struct nlb *b, const struct xpol *pol, bool update)
 	p.dir = pol->dir;
 	p.action = pol->block ? XFRM_POLICY_BLOCK : XFRM_POLICY_ALLOW;
 	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(p)), &p, sizeof(p));	/* u64s: copy */
-	if (!pol->block) {
+	if (!pol->block && !pol->allow_plain) {
 		struct xfrm_user_tmpl *t = attr_reserve(nlh, XFRMA_TMPL, sizeof(*t));
 
 		t->family = AF_INET;
@@ -400,6 +400,8 @@ static int parse_pol(const struct nlmsghdr *nlh, struct xpol *x)
 		x->tmpl_dst = t->id.daddr.a4;
 		x->reqid = t->reqid;
 		x->optional = t->optional;
+	} else {
+		x->allow_plain = !x->block;
 	}
 	return 1;
 }

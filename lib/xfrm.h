@@ -39,7 +39,8 @@ struct xpol {
 	uint32_t mark, mark_mask;
 	uint32_t priority;
 	bool block;			/* action block, no template */
-	/* template (when !block) */
+	bool allow_plain;		/* action allow, no template: plaintext */
+	/* template (when !block && !allow_plain) */
 	uint32_t tmpl_src, tmpl_dst;	/* 0.0.0.0: any */
 	uint32_t reqid;			/* 0: any */
 	bool optional;			/* level use instead of required */

@@ -317,6 +317,12 @@ swap_pin() {
 	# NOKEY as well
 	dp ipc-set "$B" 10.2.7.0/24 7 3 nokey
 	[ "$(mark from_pod 10.1.0.2 10.2.7.1 icmp)" = 0x00000000 ]
+	# a SUBNET entry no peer claims: marked for the default drop
+	dp ipc-set "$B" 10.20.0.0/16 0 0 subnet
+	[ "$(mark from_pod 10.1.0.2 10.20.3.1 icmp)" = 0x00000e00 ]
+	# ... unless a peer's entry inside it is longer
+	dp ipc-set "$B" 10.20.4.0/24 7 3 -
+	[ "$(mark from_pod 10.1.0.2 10.20.4.1 icmp)" = 0x00073e00 ]
 	# an spi beyond 4 bits (written past the library, which refuses it)
 	# would spill into the peer id: not marked
 	bpftool map update pinned "$B/ipcache" key 16 0 0 0 10 8 0 0 value 7 0 16 0

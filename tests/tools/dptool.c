@@ -24,7 +24,7 @@ static const char usage[] =
 	"  attach BPFFS IF HOOK                 prints: qdisc created|existed\n"
 	"  detach IF HOOK [--destroy-qdisc]\n"
 	"  query IF HOOK                        prints: ID NAME, or none (exit 1)\n"
-	"  ipc-set BPFFS CIDR PEER SPI FLAGS    FLAGS: local,node,nokey | NUM | -\n"
+	"  ipc-set BPFFS CIDR PEER SPI FLAGS    FLAGS: local,node,nokey,subnet | NUM | -\n"
 	"  ipc-get BPFFS CIDR                   exact prefix; prints: peer P spi S flags F\n"
 	"  ipc-del BPFFS CIDR\n"
 	"  ipc-dump BPFFS                       prints: CIDR peer P spi S flags F\n"
@@ -36,7 +36,7 @@ static const char usage[] =
 	"                                       prints the mark after the program\n"
 	"HOOK: from_pod, from_wire, to_wire\n";
 
-static const char *const ipc_flag_names[] = { "local", "node", "nokey" };
+static const char *const ipc_flag_names[] = { "local", "node", "nokey", "subnet" };
 static const char *const cfg_flag_names[] = { "encrypt" };
 
 static void __attribute__((noreturn)) bad(const char *what, const char *s)

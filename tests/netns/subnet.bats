@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# subnet.bats: subnet mode: declared pod subnets get one route and one
+# block policy each, and addresses in them that no peer claims are dropped
+# (fail-closed), never sent in plaintext.
+
+load helpers
+load topo
+
+test_setup() {
+	need_root
+	topo_up 2
+}
+
+@test "subnet add installs the subnet's route, ipcache entry and block policy; del removes them" {
+	enable_node 1 --encrypt --mode subnet
+	run tenc_on node1 -j subnet add 10.1.0.0/16
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "j['added']")" = 10.1.0.0/16 ]
+	on node1 ip route show table 2005 | grep -q "10.1.0.0/16 dev eth0 proto 229 scope link mtu 1420"
+	pol=$(on node1 ip xfrm policy)
+	echo "$pol" | grep -A1 "dst 10.1.0.0/16" | grep -q "dir out action block priority 300"
+	echo "$pol" | grep -A1 "dst 10.1.1.0/24" | grep -q "dir out priority 250"
+	# a peer gets no route of its own: the subnet's covers it
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
+	[ "$(on node1 ip route show table 2005 | wc -l)" -eq 1 ]
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "j['subnets']")" = "['10.1.0.0/16']" ]
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
+	run tenc_on node1 subnet del 10.1.0.0/16
+	[ "$status" -eq 0 ]
+	[ -z "$(on node1 ip route show table 2005)" ]
+	! on node1 ip xfrm policy | grep -q "10.1.0.0/16"
+	! on node1 ip xfrm policy | grep -q "priority 250"
+}
+
+@test "bad subnet input: exit 2, nothing changed" {
+	enable_node 1 --encrypt
+	before=$(snapshot node1)
+	run tenc_on node1 subnet add 10.1.0.0/16
+	[ "$status" -eq 2 ]
+	[[ $output == *"subnet mode"* ]]
+	enable_node 1 --encrypt --mode subnet
+	tenc_on node1 subnet add 10.1.0.0/16
+	before=$(snapshot node1)
+	for bad in 10.1.0.1/16 10.1.128.0/17 nope 10.0.0.0/33; do
+		run tenc_on node1 subnet add "$bad"
+		[ "$status" -eq 2 ]
+	done
+	run tenc_on node1 subnet del 10.9.0.0/16
+	[ "$status" -eq 2 ]
+	[[ $output == *"not a subnet"* ]]
+	[ "$(snapshot node1)" = "$before" ]
+}
+
+@test "an address in a subnet that no peer claims is dropped, not sent in plaintext" {
+	need_feature esp
+	need_feature aes_gcm
+	(umask 077; "$TENC" key gen >"$T_DIR/key")
+	for i in 1 2; do
+		enable_node "$i" --encrypt --mode subnet
+		tenc_on "node$i" subnet add 10.1.0.0/16
+	done
+	key_all 2 "$T_DIR/key"
+	peer_all 2
+	on node1 ip route add 10.1.9.0/24 via 10.0.0.9
+	cap_start
+	on pod1 ping -c 2 -W 2 10.1.2.2
+	run on pod1 ping -c 2 -i 0.2 -W 1 10.1.9.2
+	[ "$status" -ne 0 ]
+	run on node1 ping -c 2 -i 0.2 -W 1 10.1.9.2
+	[ "$status" -ne 0 ]
+	on node1 ping -c 1 -W 2 10.1.1.2
+	cap_stop
+	[ "$(cap_count 'host 10.1.9.2')" -eq 0 ]
+	[ "$(cap_count esp)" -ge 4 ]
+	[ "$(cap_count 'icmp and not host 10.0.0.9')" -eq 0 ]
+}
