@@ -45,7 +45,7 @@ static int change(const struct cmd *self, int argc, char **argv, bool add)
 	if ((ret = node_load(&n)))
 		goto out_lock;
 	ret = TENC_USAGE;
-	if (!n.enabled || n.cfg.mode != MODE_SUBNET) {
+	if (!n.enabled || (add && n.cfg.mode != MODE_SUBNET)) {
 		tenc_err(ret, "mode", "subnets need subnet mode (tenc enable --mode subnet ...)");
 		goto out;
 	}

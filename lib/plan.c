@@ -156,6 +156,15 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	return 0;
 }
 
+/* Subnet mode: does a declared subnet's route cover cidr x? */
+static bool in_subnet(const struct tenc_config *c, const struct cidr *x)
+{
+	for (int i = 0; c->mode == MODE_SUBNET && i < c->n_subnets; i++)
+		if (c->subnets[i].len <= x->len && cidr_contains(&c->subnets[i], x->addr))
+			return true;
+	return false;
+}
+
 int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
 	      int ifindex, uint32_t mtu, struct plan *p)
 {
@@ -182,12 +191,13 @@ int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct
 	if (!c->encrypt)
 		return 0;
 	for (int i = 0; i < x->n_cidrs; i++) {
-		struct rroute *rt = c->mode == MODE_SUBNET ? NULL : plan_push_route(p);
+		bool covered = in_subnet(c, &x->cidrs[i]);
+		struct rroute *rt = covered ? NULL : plan_push_route(p);
 		struct xpol *pol;
 
-		if (c->mode != MODE_SUBNET && !rt)
+		if (!covered && !rt)
 			return -ENOMEM;
-		if (rt) { /* subnet mode: the subnet's route covers it */
+		if (rt) { /* else a declared subnet's route covers it */
 			rt->table = TENC_TABLE;
 			rt->dst = x->cidrs[i].addr;
 			rt->dst_len = x->cidrs[i].len;

@@ -18,7 +18,7 @@ trap poweroff_now EXIT
 stamp() { local up; read -r up _ </proc/uptime; echo "guest: [$up] $*" >&2; }
 
 # shellcheck source=/dev/null
-. "$out/job" # TENC_VM_REPO TENC_VM_VERBOSE TENC_VM_ARGS
+. "$out/job" # TENC_VM_REPO TENC_VM_VERBOSE TENC_VM_TEST_TIMEOUT TENC_VM_ARGS
 
 ip link set lo up
 # Preload what the lane is about (anything else autoloads via /sbin/modprobe).
@@ -31,6 +31,8 @@ stamp "modules loaded"
 export TENC_TEST_LANE=vm
 export PATH="$TENC_VM_REPO/build:$PATH"
 export HOME=/root TERM=dumb LANG=C.UTF-8
+# A hung test fails alone (bats: "# timeout after Ns") instead of the lane.
+[ "${TENC_VM_TEST_TIMEOUT:-0}" = 0 ] || export BATS_TEST_TIMEOUT=$TENC_VM_TEST_TIMEOUT
 cd "$TENC_VM_REPO" || exit 1
 
 if [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then

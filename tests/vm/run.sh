@@ -8,13 +8,25 @@
 # "vm: N passed, N failed, N skipped". Exit 0 only if all passed and none was
 # skipped; 1 a test failed or was skipped or bats failed; 2 setup error,
 # timeout or no result from the guest.
+#    or: tests/vm/run.sh --exec CMD [ARGS...]   runs CMD instead of bats, in
+# the same guest environment (root, TENC_TEST_LANE=vm, PATH with build/,
+# modules loaded, cwd the repo). Prints CMD's stdout on stdout and its stderr
+# on stderr (with V=1 stderr streams live on the console instead) and exits
+# with CMD's status; 125 when the guest gave no status (timeout, crash).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
 cache=${TENC_VM_CACHE:-/var/cache/tenc-vm}
-vm_timeout=${TENC_VM_TIMEOUT:-900}
+vm_timeout=${TENC_VM_TIMEOUT:-3600}
+test_timeout=${TENC_VM_TEST_TIMEOUT:-300}
 vm_mem=${TENC_VM_MEM:-2G}
+exec_mode=0
+if [[ ${1:-} == --exec ]]; then
+	exec_mode=1
+	shift
+	(($#)) || { echo "vm: --exec needs a command" >&2; exit 2; }
+fi
 (($#)) || set -- tests/netns
 cd "$repo"
 
@@ -65,7 +77,7 @@ if [[ ${TENC_VM_REFRESH:-0} == 1 || ! -e $cache/current/.complete ]]; then
 fi
 kv=$(readlink "$cache/current")
 kdir=$(cd "$cache/$kv" && pwd -P)
-flock -u 9
+exec 9>&-
 kernel=$kdir/boot/vmlinux-$kv
 [[ -e $kernel ]] || kernel=$kdir/boot/vmlinuz-$kv
 
@@ -78,29 +90,46 @@ mkdir -p "$ird/bin" "$ird/mod" "$work/out"
 cp /usr/bin/busybox "$ird/bin/busybox"
 cp "$here/initramfs-init.sh" "$ird/init"
 printf "kv='%s'\nmoddir='%s'\ninit='%s'\n" "$kv" "$kdir/lib/modules/$kv" "$here/guest-init.sh" >"$ird/tenc-vm.env"
-modprobe -d "$kdir" -S "$kv" --show-depends -a virtio_pci 9pnet_virtio 9p overlay |
-	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
-	while read -r ko; do
-		cp "$ko" "$ird/mod/"
-		basename "$ko" >>"$ird/modules.order"
-	done
+kos=$(modprobe -d "$kdir" -S "$kv" --show-depends -a virtio_pci 9pnet_virtio 9p overlay |
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }') ||
+	die "cannot resolve the 9p/overlay modules in $kdir"
+for ko in $kos; do
+	cp "$ko" "$ird/mod/"
+	basename "$ko" >>"$ird/modules.order"
+done
 (cd "$ird" && find . | busybox cpio -o -H newc 2>/dev/null) >"$work/initramfs.cpio"
 
 # --- the job for the guest: sourced by guest-init.sh ----------------------
 {
-	printf 'TENC_VM_REPO=%q\nTENC_VM_VERBOSE=%q\nTENC_VM_ARGS=(' "$repo" "${V:-0}"
+	printf 'TENC_VM_REPO=%q\nTENC_VM_VERBOSE=%q\nTENC_VM_TEST_TIMEOUT=%q\nTENC_VM_ARGS=(' \
+		"$repo" "${V:-0}" "$test_timeout"
 	printf ' %q' "$@"
 	printf ' )\n'
+	# --exec: guest-init.sh sources this job, loads the modules, sets the
+	# lane's environment and runs "bats --tap ARGS"; this function takes
+	# the place of bats, runs ARGS and leaves its output in the out share.
+	((!exec_mode)) || cat <<-'EOF'
+		bats() {
+			shift # --tap
+			if [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then
+				"$@" </dev/null >"$out/exec.out" 2> >(tee "$out/exec.err" >&2)
+				set -- $? $!
+				wait "$2" 2>/dev/null
+				return "$1"
+			fi
+			"$@" </dev/null >"$out/exec.out" 2>"$out/exec.err"
+		}
+	EOF
 } >"$work/out/job"
 
 # --- boot -----------------------------------------------------------------
 # cryptomgr.notests: the kernel's crypto self-tests take seconds under TCG;
 # tsc=reliable: else TSC sync "fails" under TCG and the slow HPET is used.
 log=$work/console.log
-qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel ${XACC:-tcg} -cpu ${XCPU:-max}
-	-m "$vm_mem" -smp ${XSMP:-2} -nographic -no-reboot -nic none ${XQ:-}
-	-kernel "${XK:-$kernel}" -initrd "$work/initramfs.cpio"
-	-append "console=ttyS0 quiet panic=-1 cryptomgr.notests=1 tsc=reliable ${XAPP:-}"
+qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max
+	-m "$vm_mem" -smp 2 -nographic -no-reboot -nic none
+	-kernel "$kernel" -initrd "$work/initramfs.cpio"
+	-append "console=ttyS0 quiet panic=-1 cryptomgr.notests=1 tsc=reliable"
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$work/out,mount_tag=out,security_model=none,multidevs=remap")
 say "booting $kv"
@@ -112,6 +141,20 @@ else
 fi
 mkdir -p "$repo/build/vm" && cp "$log" "$repo/build/vm/console.log" &&
 	log=$repo/build/vm/console.log || true
+
+# --- --exec: hand back the command's output and status ---------------------
+if ((exec_mode)); then
+	[[ ! -e $work/out/exec.out ]] || cat "$work/out/exec.out"
+	[[ ${V:-0} == 1 || ! -e $work/out/exec.err ]] || cat "$work/out/exec.err" >&2
+	[[ ! -s $work/out/rc ]] || exit "$(<"$work/out/rc")"
+	[[ ${V:-0} == 1 ]] || { echo "vm: --- guest console ($log) ---"; tail -n 100 "$log"; } >&2
+	if ((qrc == 124)); then
+		echo "vm: guest timed out after ${vm_timeout}s (TENC_VM_TIMEOUT)" >&2
+	else
+		echo "vm: guest produced no status (qemu exit $qrc)" >&2
+	fi
+	exit 125
+fi
 
 # --- judge ------------------------------------------------------------------
 # Lane-level problems (a skip, a bats error, no result) are printed as extra
