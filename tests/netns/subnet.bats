@@ -28,7 +28,8 @@ test_setup() {
 	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
 	run tenc_on node1 subnet del 10.1.0.0/16
 	[ "$status" -eq 0 ]
-	[ -z "$(on node1 ip route show table 2005)" ]
+	# the peer's cidr, no longer covered, gets its own route back
+	[ "$(on node1 ip route show table 2005 | cut -d' ' -f1)" = 10.1.2.0/24 ]
 	! on node1 ip xfrm policy | grep -q "10.1.0.0/16"
 	! on node1 ip xfrm policy | grep -q "priority 250"
 }

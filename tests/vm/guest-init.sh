@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/vm/guest-init.sh - PID 1 inside the VM lane's guest (after switch_root;
 # initramfs-init.sh made the mounts). Owns: loading the crypto/xfrm/tls
-# modules, running bats with the job run.sh left in the "out" 9p share,
-# writing the TAP and exit code back there, and powering the guest off.
+# modules, running bats (or, for run.sh --exec, the given command) with the
+# job run.sh left in the "out" 9p share, writing the TAP (or the command's
+# stdout/stderr) and exit code back there, and powering the guest off.
 set -u
 out=/run/tenc-vm/out
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -18,7 +19,7 @@ trap poweroff_now EXIT
 stamp() { local up; read -r up _ </proc/uptime; echo "guest: [$up] $*" >&2; }
 
 # shellcheck source=/dev/null
-. "$out/job" # TENC_VM_REPO TENC_VM_VERBOSE TENC_VM_TEST_TIMEOUT TENC_VM_ARGS
+. "$out/job" # TENC_VM_REPO TENC_VM_VERBOSE TENC_VM_TEST_TIMEOUT TENC_VM_EXEC TENC_VM_ARGS
 
 ip link set lo up
 # Preload what the lane is about (anything else autoloads via /sbin/modprobe).
@@ -35,7 +36,16 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 [ "${TENC_VM_TEST_TIMEOUT:-0}" = 0 ] || export BATS_TEST_TIMEOUT=$TENC_VM_TEST_TIMEOUT
 cd "$TENC_VM_REPO" || exit 1
 
-if [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then
+if [ "${TENC_VM_EXEC:-0}" = 1 ]; then
+	if [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then
+		"${TENC_VM_ARGS[@]}" </dev/null >"$out/exec.out" 2> >(tee "$out/exec.err" >&2)
+		rc=$?
+		wait $! 2>/dev/null
+	else
+		"${TENC_VM_ARGS[@]}" </dev/null >"$out/exec.out" 2>"$out/exec.err"
+		rc=$?
+	fi
+elif [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then
 	bats --tap "${TENC_VM_ARGS[@]}" </dev/null | tee "$out/tap"
 	rc=${PIPESTATUS[0]}
 else
@@ -43,4 +53,4 @@ else
 	rc=$?
 fi
 echo "$rc" >"$out/rc"
-stamp "bats exited $rc"
+stamp "exited $rc"

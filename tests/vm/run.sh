@@ -101,25 +101,11 @@ done
 
 # --- the job for the guest: sourced by guest-init.sh ----------------------
 {
-	printf 'TENC_VM_REPO=%q\nTENC_VM_VERBOSE=%q\nTENC_VM_TEST_TIMEOUT=%q\nTENC_VM_ARGS=(' \
+	printf 'TENC_VM_REPO=%q\nTENC_VM_VERBOSE=%q\nTENC_VM_TEST_TIMEOUT=%q\n' \
 		"$repo" "${V:-0}" "$test_timeout"
+	printf 'TENC_VM_EXEC=%q\nTENC_VM_ARGS=(' "$exec_mode"
 	printf ' %q' "$@"
 	printf ' )\n'
-	# --exec: guest-init.sh sources this job, loads the modules, sets the
-	# lane's environment and runs "bats --tap ARGS"; this function takes
-	# the place of bats, runs ARGS and leaves its output in the out share.
-	((!exec_mode)) || cat <<-'EOF'
-		bats() {
-			shift # --tap
-			if [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then
-				"$@" </dev/null >"$out/exec.out" 2> >(tee "$out/exec.err" >&2)
-				set -- $? $!
-				wait "$2" 2>/dev/null
-				return "$1"
-			fi
-			"$@" </dev/null >"$out/exec.out" 2>"$out/exec.err"
-		}
-	EOF
 } >"$work/out/job"
 
 # --- boot -----------------------------------------------------------------
