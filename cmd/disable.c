@@ -12,11 +12,6 @@
 #include "state.h"
 #include "tenc.h"
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
 
 static int do_disable(const struct cmd *self, int argc, char **argv)
 {
@@ -27,11 +22,9 @@ static int do_disable(const struct cmd *self, int argc, char **argv)
 	struct dp d;
 	int i, ret, r;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
+	if (i <= 0)
+		return -i;
 	if ((ret = env_check_caps()) || (ret = state_dir_ensure()) || (ret = state_lock()))
 		return ret;
 	r = config_load(&c);

@@ -249,11 +249,9 @@ static int do_enable(const struct cmd *self, int argc, char **argv)
 	struct node n;
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, enable_opt, &a);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, enable_opt, &a, 0, 0);
+	if (i <= 0)
+		return -i;
 	if ((ret = writer_begin()))
 		return ret;
 	if ((ret = node_load(&n)))

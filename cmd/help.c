@@ -4,19 +4,13 @@
 #include "cli.h"
 #include "tenc.h"
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
-
 static int do_help(const struct cmd *self, int argc, char **argv)
 {
 	const struct cmd *c = &tenc_root;
-	int i = opts_parse(self, argc, argv, no_opts, NULL);
+	int i = cmd_parse(self, argc, argv, NULL, NULL, 0, 2);
 
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
+	if (i <= 0)
+		return -i;
 	if (g.json) {
 		cmd_dump_json();
 		return TENC_OK;

@@ -17,11 +17,6 @@
 
 enum { O_SPI = OPT_LONG_BASE };
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
 
 static int do_gen(const struct cmd *self, int argc, char **argv)
 {
@@ -30,11 +25,9 @@ static int do_gen(const struct cmd *self, int argc, char **argv)
 	char line[256];
 	int i;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
+	if (i <= 0)
+		return -i;
 	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		return tenc_err(TENC_USAGE, "stdout", "a file readable by group or others (chmod 600 it first)");
 	if (key_generate(1, &k))
@@ -65,11 +58,9 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	char err[160];
 	int i, spi = 0, ret;
 
-	i = opts_parse(self, argc, argv, add_opt, &spi);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 1, 1))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, add_opt, &spi, 1, 1);
+	if (i <= 0)
+		return -i;
 	if (key_read_file(argv[i], &k, err, sizeof(err)))
 		return tenc_err(TENC_USAGE, "key", "%s", err);
 	if (spi)
@@ -123,11 +114,9 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 	char fp[17], algo[140];
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
+	if (i <= 0)
+		return -i;
 	if ((ret = keys_load(&r)))
 		return ret;
 	if (tenc_json_begin()) {

@@ -94,11 +94,9 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	char err[192];
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, add_opt, &a);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 1, 1))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, add_opt, &a, 1, 1);
+	if (i <= 0)
+		return -i;
 	snprintf(a.p.name, sizeof(a.p.name), "%s", argv[i]);
 	if (strlen(argv[i]) >= sizeof(a.p.name) || !node_valid_name(argv[i]))
 		return tenc_err(TENC_USAGE, "name", "'%s' must be 1..63 of A-Z a-z 0-9 . _ -", argv[i]);
@@ -136,11 +134,6 @@ out_lock:
 	return ret;
 }
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
 
 static int do_del(const struct cmd *self, int argc, char **argv)
 {
@@ -148,11 +141,9 @@ static int do_del(const struct cmd *self, int argc, char **argv)
 	struct peer *x;
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 1, 1))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 1, 1);
+	if (i <= 0)
+		return -i;
 	if ((ret = writer_begin()))
 		return ret;
 	if ((ret = node_load(&n)))
@@ -208,11 +199,9 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 	char buf[32];
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
+	if (i <= 0)
+		return -i;
 	if ((ret = peers_load(&ps)))
 		return ret;
 	if (tenc_json_begin()) {

@@ -241,11 +241,9 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 	char err[192];
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, sync_opt, &prune);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 1, 1))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, sync_opt, &prune, 1, 1);
+	if (i <= 0)
+		return -i;
 	if ((ret = writer_begin()))
 		return ret;
 	if ((ret = node_load(&n)))

@@ -313,22 +313,14 @@ static int run_line(const char *line, int last, bool *quit)
 	return ret;
 }
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
-
 static int do_shell(const struct cmd *self, int argc, char **argv)
 {
 	bool tty = isatty(STDIN_FILENO), quit = false;
-	int i = opts_parse(self, argc, argv, no_opts, NULL), last = TENC_OK;
+	int i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0), last = TENC_OK;
 	char *line = NULL;
 
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	if (i <= 0)
+		return -i;
 	if (g.in_shell)
 		return tenc_err(TENC_USAGE, "nested", "already in the shell");
 	g.in_shell = true;

@@ -20,11 +20,6 @@ struct view {
 	int n_drift;
 };
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
 
 static void drift(struct view *v, const char *kind, const char *problem, const char *obj)
 {
@@ -338,11 +333,9 @@ static int do_status(const struct cmd *self, int argc, char **argv)
 	struct dp d;
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
+	if (i <= 0)
+		return -i;
 	if ((ret = node_load(&v.n)))
 		return ret;
 	if ((ret = dp_open(&d)))

@@ -12,11 +12,6 @@
 #include "state.h"
 #include "tenc.h"
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
 
 static int find_subnet(const struct tenc_config *c, const struct cidr *x)
 {
@@ -33,11 +28,9 @@ static int change(const struct cmd *self, int argc, char **argv, bool add)
 	char err[128], a[32], b[32];
 	int i, ret;
 
-	i = opts_parse(self, argc, argv, no_opts, NULL);
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 1, 1))
-		return TENC_USAGE;
+	i = cmd_parse(self, argc, argv, NULL, NULL, 1, 1);
+	if (i <= 0)
+		return -i;
 	if (parse_cidr(argv[i], &x, err, sizeof(err)))
 		return tenc_err(TENC_USAGE, "cidr", "%s", err);
 	if ((ret = writer_begin()))

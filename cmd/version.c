@@ -12,21 +12,13 @@
 #define TENC_VERSION "unknown"
 #endif
 
-static int no_opts(int key, char *arg, void *ctx)
-{
-	(void)key, (void)arg, (void)ctx;
-	return -1;
-}
-
 static int do_version(const struct cmd *self, int argc, char **argv)
 {
 	struct utsname u;
-	int i = opts_parse(self, argc, argv, no_opts, NULL);
+	int i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
 
-	if (i < 0)
-		return i == -2 ? TENC_OK : TENC_USAGE;
-	if (cmd_need_args(self, argc, i, 0, 0))
-		return TENC_USAGE;
+	if (i <= 0)
+		return -i;
 	uname(&u);
 	if (tenc_json_begin()) {
 		jw_start_object(jw);

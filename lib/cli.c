@@ -186,7 +186,7 @@ int opts_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx)
 				cmd_usage_error(c, "bad value '%s' for '%s'", optarg, argv[optind - 1]);
 				ret = -1;
 			}
-		} else if (cb(key, optarg, ctx)) {
+		} else if (!cb || cb(key, optarg, ctx)) {
 			ret = -1; /* cb printed why */
 		}
 	}
@@ -238,6 +238,17 @@ int cli_parse_globals(int argc, char **argv)
 		}
 	}
 	return optind;
+}
+
+int cmd_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx, int min, int max)
+{
+	int i = opts_parse(c, argc, argv, cb, ctx);
+
+	if (i == -2)
+		return -TENC_OK;
+	if (i < 0 || cmd_need_args(c, argc, i, min, max))
+		return -TENC_USAGE;
+	return i;
 }
 
 int cmd_need_args(const struct cmd *c, int argc, int i, int min, int max)

@@ -73,7 +73,12 @@ void cmd_dump_json(void);
 /* Print help for the command path argv[0..argc) (argc 0: top level). */
 int cmd_help(int argc, char **argv);
 
-/* Require exactly n positional arguments (after opts_parse's index i). */
+/* Require min..max (max < 0: any) positional arguments after index i. */
 int cmd_need_args(const struct cmd *c, int argc, int i, int min, int max);
+/* opts_parse (cb may be NULL when the command has no options of its own)
+ * and cmd_need_args together. Returns the index of the first positional
+ * argument (>= 1), or minus the exit status: 0 after --help, -TENC_USAGE
+ * after a usage error. So: if ((i = cmd_parse(...)) <= 0) return -i; */
+int cmd_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx, int min, int max);
 
 #endif

@@ -38,9 +38,9 @@ cd "$TENC_VM_REPO" || exit 1
 
 if [ "${TENC_VM_EXEC:-0}" = 1 ]; then
 	if [ "${TENC_VM_VERBOSE:-0}" = 1 ]; then
-		"${TENC_VM_ARGS[@]}" </dev/null >"$out/exec.out" 2> >(tee "$out/exec.err" >&2)
-		rc=$?
-		wait $! 2>/dev/null
+		# stderr through the pipe to the console, stdout to exec.out
+		"${TENC_VM_ARGS[@]}" </dev/null 2>&1 >"$out/exec.out" | tee "$out/exec.err" >&2
+		rc=${PIPESTATUS[0]}
 	else
 		"${TENC_VM_ARGS[@]}" </dev/null >"$out/exec.out" 2>"$out/exec.err"
 		rc=$?

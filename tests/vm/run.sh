@@ -32,6 +32,9 @@ cd "$repo"
 
 die() { echo "vm: $*" >&2; exit 2; }
 say() { [[ ${V:-0} != 1 ]] || echo "vm: $*" >&2; }
+for c in qemu-system-x86_64 busybox bats modprobe depmod dpkg apt-get; do
+	command -v "$c" >/dev/null || die "needs $c (make deps: qemu-system-x86 busybox-static bats kmod)"
+done
 
 # --- kernel + modules: fetched once into $cache/$kv, reused after ---------
 kernel_pkg() {
@@ -40,16 +43,24 @@ kernel_pkg() {
 }
 
 fetch_kernel() {
-	local pkg kv tmp off
-	pkg=$(kernel_pkg)
-	[[ -n $pkg ]] || { apt-get update -qq >&2 || die "apt-get update failed"; pkg=$(kernel_pkg); }
-	[[ -n $pkg ]] || die "cannot resolve linux-image-amd64"
-	kv=${pkg#linux-image-}
-	if [[ ! -e $cache/$kv/.complete ]]; then
-		echo "vm: fetching $pkg into $cache (once)" >&2
-		tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
-		chown _apt "$tmp" 2>/dev/null || true # apt downloads as _apt
-		(cd "$tmp" && apt-get download -q "$pkg" >&2) || die "apt-get download $pkg failed"
+	local pkg='' kv tmp='' off try
+	rm -rf "$cache"/.fetch.* # leftovers of an interrupted fetch (we hold the lock)
+	for try in 1 2; do # a second time after apt-get update
+		pkg=$(kernel_pkg)
+		if [[ -n $pkg ]]; then
+			kv=${pkg#linux-image-}
+			[[ ! -e $cache/$kv/.complete ]] || break
+			echo "vm: fetching $pkg into $cache (once)" >&2
+			tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+			chown _apt "$tmp" 2>/dev/null || true # apt downloads as _apt
+			(cd "$tmp" && apt-get download -q "$pkg" >&2) && break
+			rm -rf "$tmp"
+			tmp=''
+		fi
+		((try == 1)) || die "cannot fetch the kernel (linux-image-amd64 -> ${pkg:-nothing})"
+		apt-get update -qq >&2 || die "apt-get update failed"
+	done
+	if [[ -n $tmp ]]; then
 		dpkg -x "$tmp"/*.deb "$tmp/root"
 		depmod -b "$tmp/root" "$kv"
 		# An uncompressed vmlinux boots via PVH and skips the xz

@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# bench/vm-bench.sh - the benchmarks, run inside the test VM as root (where
+# the kernel has ESP): `tests/vm/run.sh --exec bench/vm-bench.sh`, normally
+# through bench/run.sh. Every measurement runs in fresh network namespaces
+# this script creates and deletes. Progress goes to stderr; the results go
+# to stdout as one JSON document. Exit 1 when a command fails or the kernel
+# does not hold what it should afterwards (a benchmark whose work silently
+# failed must not report a number).
+#
+# Environment: BENCH_PEERS (5000) peers for the big runs, BENCH_SMALL (10)
+# peers for the scaling comparison, BENCH_REPS (5) runs of each small one.
+#
+# Peer i (1..): name p<i>, node ip 10.0.0.1 + i, pod cidr
+# 10.<128 + i/256>.<i%256>.0/24, peer id i (peer sync numbers them in order).
+#
+# Baseline: iproute2 (`ip -batch FILE`) doing the same XFRM and route work
+# as tenc: per peer an OUT and an IN SA (the same AEAD and key length, ESN,
+# replay windows 32/128, reqid, the IN SA's mark), the OUT mark policy, the
+# node-originated dst policy, and the route in table 2005. States, policies
+# and routes go in three separate batches: iproute2 6.1 stops a batch that
+# mixes xfrm and route commands without an error.
+#
+# Timing: each command is timed from a shell already inside the namespace
+# (bash's EPOCHREALTIME around one exec of tenc or ip), so `ip netns exec`
+# is not counted for either side.
+set -euo pipefail
+
+self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/$(basename "${BASH_SOURCE[0]}")
+
+# --- inner mode: `vm-bench.sh __time LOG CMD...` (inside a namespace) -------
+# Runs CMD once with its output in LOG; prints the seconds it took.
+if [[ ${1:-} == __time ]]; then
+	log=$2
+	shift 2
+	rc=0
+	t0=$EPOCHREALTIME
+	"$@" >"$log" 2>&1 || rc=$?
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+	exit "$rc"
+fi
+
+N=${BENCH_PEERS:-5000}
+SMALL=${BENCH_SMALL:-10}
+REPS=${BENCH_REPS:-5}
+repo=$(cd "$(dirname "$self")/.." && pwd -P)
+TENC=${TENC:-$repo/build/tenc}
+LOCAL=10.0.0.1
+MTU=1500
+PREFIX=tencb-$$
+
+[[ $(id -u) == 0 ]] || { echo "bench: needs root (run it in the VM: bench/run.sh)" >&2; exit 2; }
+[[ -x $TENC ]] || { echo "bench: no $TENC (make first)" >&2; exit 2; }
+((N >= SMALL && N <= 30000 && SMALL >= 1 && REPS >= 1)) ||
+	{ echo "bench: need 1 <= BENCH_SMALL <= BENCH_PEERS <= 30000, BENCH_REPS >= 1" >&2; exit 2; }
+for c in ip jq awk bpftool strace; do
+	command -v "$c" >/dev/null || { echo "bench: $c not found" >&2; exit 2; }
+done
+
+work=$(mktemp -d /run/tenc-bench.XXXXXX)
+NSS=()
+cleanup() {
+	local ns d
+	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+	for d in "$work"/*/bpf; do [[ -d $d ]] && umount -l "$d" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+start=$EPOCHREALTIME
+log() { printf 'bench: [%6.1fs] %s\n' "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')" "$*" >&2; }
+fail() { echo "bench: FAIL: $*" >&2; exit 1; }
+
+# --- helpers -----------------------------------------------------------------
+peer_ip() { local o=$(($1 + 1)); echo "10.0.$((o >> 8)).$((o & 255))"; }
+peer_cidr() { echo "10.$((128 + $1 / 256)).$(($1 % 256)).0/24"; }
+
+# mknode NAME: a node namespace: underlay eth0 10.0.0.1/16 (a veth, both
+# ends here and up), pod device pod0 10.1.0.1/24 (a veth). Prints its name.
+mknode() {
+	local ns=$PREFIX-$1
+	ip netns add "$ns"
+	NSS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add eth0 mtu "$MTU" type veth peer name wire0 mtu "$MTU"
+	ip -n "$ns" addr add "$LOCAL/16" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" link set wire0 up
+	ip -n "$ns" link add pod0 type veth peer name podeth
+	ip -n "$ns" addr add 10.1.0.1/24 dev pod0
+	ip -n "$ns" link set pod0 up
+	ip -n "$ns" link set podeth up
+}
+
+# tn NS ARGS...: tenc as the node of namespace NS (state dir $work/NS).
+tn() {
+	local ns=$1
+	shift
+	TENC_STATE_DIR=$work/$ns ip netns exec "$ns" "$TENC" "$@"
+}
+
+# timed NS VAR CMD...: run CMD in NS, its seconds into VAR; fail loudly.
+timed() {
+	local ns=$1 var=$2 t rc=0
+	shift 2
+	t=$(TENC_STATE_DIR=$work/$ns ip netns exec "$ns" "$self" __time "$work/last.out" "$@") || rc=$?
+	if ((rc)); then
+		sed 's/^/  | /' "$work/last.out" >&2
+		fail "$* (in $ns) exited $rc"
+	fi
+	printf -v "$var" '%s' "$t"
+}
+
+# enable_node NS KEYFILE: tenc enable --encrypt + key add.
+enable_node() {
+	mkdir -p "$work/$1"
+	tn "$1" enable --encrypt --node-ip "$LOCAL" --pod-cidr 10.1.0.0/24 --dev pod0 >/dev/null
+	tn "$1" key add "$2" >/dev/null
+}
+
+# What the kernel holds, read from full dumps.
+n_sa() { ip -n "$1" xfrm state | grep -c '^src' || true; }
+n_pol() { ip -n "$1" xfrm policy | grep -c '^src' || true; }
+n_pol_reqid() { ip -n "$1" xfrm policy | grep -c "reqid $2 " || true; }
+n_rt() { ip -n "$1" route show table 2005 | grep -c . || true; }
+ipc_json() { bpftool -j map dump pinned "$work/$1/bpf/ipcache"; }
+n_ipc() { ipc_json "$1" | jq length; }
+n_ipc_spi() { ipc_json "$1" | jq --argjson s "$2" '[.[] | select(.formatted.value.spi == $s)] | length'; }
+
+# expect WHAT GOT WANT
+expect() {
+	[[ $2 == "$3" ]] || fail "after $1: the kernel holds $2, expected $3"
+}
+
+# check NS WHEN SAS POLS ROUTES [IPCACHE]: the counts, from dumps.
+check() {
+	local ns=$1 when=$2
+	expect "$when: xfrm states" "$(n_sa "$ns")" "$3"
+	expect "$when: xfrm policies" "$(n_pol "$ns")" "$4"
+	expect "$when: routes in table 2005" "$(n_rt "$ns")" "$5"
+	[[ -z ${6:-} ]] || expect "$when: ipcache entries" "$(n_ipc "$ns")" "$6"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b > 0 ? a / b : 0 }'; }
+ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a * 1000 }'; }
+
+# gen_peers FROM TO: a `tenc -j peer list` document for peers FROM..TO.
+gen_peers() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		printf "{\"peers\": ["
+		for (i = a; i <= b; i++) {
+			o = i + 1
+			printf "%s\n{\"name\": \"p%d\", \"node_ip\": \"10.0.%d.%d\", \"cidrs\": [\"10.%d.%d.0/24\"]}",
+				i > a ? "," : "", i, int(o / 256), o % 256, 128 + int(i / 256), i % 256
+		}
+		print "]}"
+	}'
+}
+
+# Baseline batch files for peers FROM..TO at SPI: states, policies, routes,
+# and the matching deletions. Key bytes differ per SA, like tenc's.
+gen_batch() {
+	local from=$1 to=$2 spi=$3 kind=$4
+	awk -v a="$from" -v b="$to" -v spi="$spi" -v kind="$kind" -v l="$LOCAL" -v mtu="$((MTU - 60))" 'BEGIN {
+		reqid = 32256 + spi
+		alg = "aead rfc4106(gcm(aes))"
+		for (i = a; i <= b; i++) {
+			o = i + 1
+			ip = sprintf("10.0.%d.%d", int(o / 256), o % 256)
+			cidr = sprintf("10.%d.%d.0/24", 128 + int(i / 256), i % 256)
+			inmark = sprintf("0x%x", i * 65536 + 3328)           # 0xd00 | id<<16
+			outmark = sprintf("0x%x", i * 65536 + spi * 4096 + 3584) # 0xe00 | spi<<12 | id<<16
+			if (kind == "states") {
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 32 %s 0x%08x%08x%08x%08x%08x 128\n",
+					l, ip, spi, reqid, alg, i, spi, 1, 1515870810, i * 7
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 128 mark %s mask 0xffff0f00 %s 0x%08x%08x%08x%08x%08x 128\n",
+					ip, l, spi, reqid, inmark, alg, i, spi, 2, 1515870810, i * 7
+			} else if (kind == "policies") {
+				printf "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+					outmark, l, ip, reqid
+				printf "xfrm policy add src 0.0.0.0/0 dst %s dir out priority 200 mark 0 mask 0xf00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+					cidr, l, ip, reqid
+			} else if (kind == "routes") {
+				printf "route add %s dev eth0 table 2005 proto 229 scope link mtu %d\n", cidr, mtu
+			} else if (kind == "del-states") {
+				printf "xfrm state del src %s dst %s proto esp spi %d\n", l, ip, spi
+				printf "xfrm state del src %s dst %s proto esp spi %d mark %s mask 0xffff0f00\n", ip, l, spi, inmark
+			} else if (kind == "del-policies") {
+				printf "xfrm policy del src 0.0.0.0/0 dst 0.0.0.0/0 dir out mark %s mask 0xffffff00\n", outmark
+				printf "xfrm policy del src 0.0.0.0/0 dst %s dir out mark 0 mask 0xf00\n", cidr
+			} else if (kind == "del-routes") {
+				printf "route del %s dev eth0 table 2005\n", cidr
+			}
+		}
+	}'
+}
+
+# netlink NS WHAT TENC-ARGS...: what one tenc command sends, from strace:
+# prints "syscalls messages bytes dumps recvs bpf_map_ops".
+netlink() {
+	local ns=$1 f=$work/strace.$2
+	shift 2
+	TENC_STATE_DIR=$work/$ns ip netns exec "$ns" strace -f -qq -s 65536 -o "$f" \
+		-e trace=sendto,sendmsg,recvfrom,recvmsg,recvmmsg,bpf "$TENC" "$@" >"$work/last.out" 2>&1 ||
+		{ cat "$work/last.out" >&2; fail "strace tenc $* exited non-zero"; }
+	awk '
+		/^[0-9]+ +(sendto|sendmsg)\(/ {
+			calls++
+			msgs += gsub(/nlmsg_type=/, "&")
+			dumps += gsub(/NLM_F_DUMP/, "&")
+			if (match($0, /= [0-9]+$/)) bytes += substr($0, RSTART + 2)
+		}
+		/^[0-9]+ +(recvfrom|recvmsg|recvmmsg)\(/ { recvs++ }
+		/^[0-9]+ +bpf\(BPF_MAP_(UPDATE|DELETE)_ELEM/ { bpf++ }
+		END { printf "%d %d %d %d %d %d\n", calls, msgs, bytes, dumps, recvs, bpf }' "$f"
+}
+
+RES=$work/results.jsonl
+: >"$RES"
+# result NAME TENC_S BASELINE_S BASELINE_DESC NOTE
+result() {
+	jq -nc --arg name "$1" --argjson t "$2" --argjson b "$3" --arg bd "$4" --arg note "${5:-}" \
+		'{name: $name, tenc_s: $t, baseline_s: $b, ratio: (if $b > 0 then ($t / $b * 1000 | round / 1000) else null end),
+		  baseline: $bd, note: $note}' >>"$RES"
+}
+
+umask 077
+"$TENC" key gen >"$work/key1"
+"$TENC" key gen >"$work/key2"
+log "N=$N peers (small: $SMALL), $REPS runs of each small measurement; kernel $(uname -r), $(nproc) cpus"
+
+# === a. baseline: the same XFRM and route work with ip -batch ===============
+mknode base
+B=$PREFIX-base
+for k in states policies routes; do gen_batch 1 "$N" 1 "$k" >"$work/base.$k"; done
+gen_batch 1 "$N" 2 states >"$work/base.rot"
+log "baseline: ip -batch, $((2 * N)) states"
+timed "$B" b_states ip -batch "$work/base.states"
+expect "baseline states" "$(n_sa "$B")" "$((2 * N))"
+log "baseline: ip -batch, $((2 * N)) policies ($b_states s for the states)"
+timed "$B" b_pols ip -batch "$work/base.policies"
+expect "baseline policies" "$(n_pol "$B")" "$((2 * N))"
+log "baseline: ip -batch, $N routes ($b_pols s for the policies)"
+timed "$B" b_routes ip -batch "$work/base.routes"
+expect "baseline routes" "$(n_rt "$B")" "$N"
+b_sync=$(awk -v a="$b_states" -v b="$b_pols" -v c="$b_routes" 'BEGIN { printf "%.6f", a + b + c }')
+log "baseline: $b_routes s for the routes; total $b_sync s"
+
+# === a. tenc: one peer sync of N peers from empty ============================
+T=$PREFIX-big
+mknode big
+enable_node "$T" "$work/key1"
+sa0=$(n_sa "$T") pol0=$(n_pol "$T") rt0=$(n_rt "$T") ipc0=$(n_ipc "$T")
+log "tenc: enabled (kernel before the peers: $sa0 SAs, $pol0 policies, $rt0 routes, $ipc0 ipcache entries)"
+gen_peers 1 "$N" >"$work/peers.json"
+log "tenc: peer sync of $N peers"
+timed "$T" t_sync "$TENC" peer sync "$work/peers.json"
+grep -q "^peers: $N added, 0 changed, 0 removed, 0 unchanged" "$work/last.out" ||
+	fail "peer sync said: $(cat "$work/last.out")"
+check "$T" "peer sync" $((sa0 + 2 * N)) $((pol0 + 2 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+log "tenc: peer sync took $t_sync s (baseline $b_sync s)"
+result "full sync, $N peers from empty" "$t_sync" "$b_sync" \
+	"ip -batch: ${b_states}s states + ${b_pols}s policies + ${b_routes}s routes" \
+	"tenc also writes $((2 * N)) ipcache entries and peers.json"
+
+# === b. one add and one delete at N peers (and at SMALL) ====================
+X=$((N + 1))
+xip=$(peer_ip "$X") xcidr=$(peer_cidr "$X")
+for k in states policies routes del-states del-policies del-routes; do gen_batch "$X" "$X" 1 "$k" >"$work/one.$k"; done
+
+# add_del NS TAG COUNT: REPS times add peer X and delete it again, with tenc
+# and (in the baseline namespace BNS when given) with ip -batch.
+add_del() {
+	local ns=$1 tag=$2 cnt=$3 bns=${4:-} r t s p q
+	local -a adds=() dels=() badds=() bdels=()
+	local sa=$((sa0 + 2 * cnt)) pol=$((pol0 + 2 * cnt)) rt=$((rt0 + cnt)) ipc=$((ipc0 + 2 * cnt))
+	for ((r = 1; r <= REPS; r++)); do
+		timed "$ns" t "$TENC" peer add "p$X" --node-ip "$xip" --cidr "$xcidr"
+		adds+=("$t")
+		check "$ns" "peer add at $cnt" $((sa + 2)) $((pol + 2)) $((rt + 1)) $((ipc + 2))
+		timed "$ns" t "$TENC" peer del "p$X"
+		dels+=("$t")
+		check "$ns" "peer del at $cnt" "$sa" "$pol" "$rt" "$ipc"
+		[[ -n $bns ]] || continue
+		timed "$bns" s ip -batch "$work/one.states"
+		timed "$bns" p ip -batch "$work/one.policies"
+		timed "$bns" q ip -batch "$work/one.routes"
+		badds+=("$(awk -v a="$s" -v b="$p" -v c="$q" 'BEGIN { printf "%.6f", a + b + c }')")
+		check "$bns" "baseline add at $cnt" $((2 * cnt + 2)) $((2 * cnt + 2)) $((cnt + 1))
+		timed "$bns" s ip -batch "$work/one.del-routes"
+		timed "$bns" p ip -batch "$work/one.del-policies"
+		timed "$bns" q ip -batch "$work/one.del-states"
+		bdels+=("$(awk -v a="$s" -v b="$p" -v c="$q" 'BEGIN { printf "%.6f", a + b + c }')")
+		check "$bns" "baseline del at $cnt" $((2 * cnt)) $((2 * cnt)) "$cnt"
+	done
+	printf -v "add_$tag" '%s' "$(median "${adds[@]}")"
+	printf -v "del_$tag" '%s' "$(median "${dels[@]}")"
+	printf -v "alls_$tag" '%s' "add ${adds[*]} / del ${dels[*]}"
+	if [[ -n $bns ]]; then
+		printf -v "badd_$tag" '%s' "$(median "${badds[@]}")"
+		printf -v "bdel_$tag" '%s' "$(median "${bdels[@]}")"
+	fi
+}
+
+log "tenc: $REPS x (peer add, peer del) at $N peers; baseline: the same objects with 3 ip -batch each"
+add_del "$T" big "$N" "$B"
+log "tenc: add $add_big s, del $del_big s (median; $alls_big); baseline add $badd_big s, del $bdel_big s"
+read -r nl_add_big <<<"$(netlink "$T" add-big peer add "p$X" --node-ip "$xip" --cidr "$xcidr")"
+read -r nl_del_big <<<"$(netlink "$T" del-big peer del "p$X")"
+check "$T" "traced add+del at $N" $((sa0 + 2 * N)) $((pol0 + 2 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+
+S=$PREFIX-small
+mknode small
+enable_node "$S" "$work/key1"
+gen_peers 1 "$SMALL" >"$work/peers-small.json"
+timed "$S" t_sync_small "$TENC" peer sync "$work/peers-small.json"
+check "$S" "peer sync of $SMALL" $((sa0 + 2 * SMALL)) $((pol0 + 2 * SMALL)) $((rt0 + SMALL)) $((ipc0 + 2 * SMALL))
+log "tenc: $REPS x (peer add, peer del) at $SMALL peers"
+add_del "$S" small "$SMALL"
+log "tenc: add $add_small s, del $del_small s at $SMALL peers (median; $alls_small)"
+read -r nl_add_small <<<"$(netlink "$S" add-small peer add "p$X" --node-ip "$xip" --cidr "$xcidr")"
+read -r nl_del_small <<<"$(netlink "$S" del-small peer del "p$X")"
+
+result "peer add at $N peers (median of $REPS)" "$add_big" "$badd_big" \
+	"3 ip -batch: 2 states, 2 policies, 1 route" "at $SMALL peers: ${add_small}s"
+result "peer del at $N peers (median of $REPS)" "$del_big" "$bdel_big" \
+	"3 ip -batch: 1 route, 2 policies, 2 states" "at $SMALL peers: ${del_small}s"
+
+# === c. key rotation at N peers =============================================
+log "baseline: ip -batch, $((2 * N)) more states (spi 2)"
+timed "$B" b_rot ip -batch "$work/base.rot"
+expect "baseline rotation states" "$(n_sa "$B")" "$((4 * N))"
+log "baseline: $b_rot s; tenc: key rotate (prepare) at $N peers"
+timed "$T" t_prep "$TENC" key rotate "$work/key2"
+spi2=$(sed -n 's/^key spi \([0-9]*\) pending.*/\1/p' "$work/last.out")
+[[ -n $spi2 ]] || fail "key rotate said: $(cat "$work/last.out")"
+check "$T" "key rotate (prepare)" $((sa0 + 4 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+expect "key rotate (prepare): policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$N"
+log "tenc: prepare $t_prep s; key rotate --commit --all"
+timed "$T" t_commit "$TENC" key rotate --commit --all
+check "$T" "key rotate --commit --all" $((sa0 + 4 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+expect "key rotate --commit: policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$((2 * N))"
+expect "key rotate --commit: ipcache entries on the new spi" "$(n_ipc_spi "$T" "$spi2")" "$((2 * N))"
+log "tenc: commit $t_commit s"
+result "key rotate (prepare) at $N peers" "$t_prep" "$b_rot" \
+	"ip -batch: $((2 * N)) states (one batch)" "tenc also adds $N OUT policies and reads the kernel back (dumps)"
+result "key rotate --commit --all at $N peers" "$t_commit" "$b_rot" \
+	"ip -batch: $((2 * N)) states (one batch)" "tenc updates $N policies and $((2 * N)) ipcache entries in place"
+
+# --- the document ------------------------------------------------------------
+nl_json() {
+	local -a v
+	read -r -a v <<<"$1"
+	jq -nc --argjson c "${v[0]}" --argjson m "${v[1]}" --argjson b "${v[2]}" --argjson d "${v[3]}" \
+		--argjson r "${v[4]}" --argjson p "${v[5]}" \
+		'{send_calls: $c, messages: $m, bytes: $b, dump_requests: $d, recv_calls: $r, bpf_map_changes: $p}'
+}
+jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
+	--argjson cpus "$(nproc)" --arg ip "$(ip -V)" --arg tenc "$("$TENC" version 2>/dev/null | head -n 1)" \
+	--argjson n "$N" --argjson small "$SMALL" --argjson reps "$REPS" \
+	--argjson add_small "$add_small" --argjson del_small "$del_small" --argjson sync_small "$t_sync_small" \
+	--argjson nab "$(nl_json "$nl_add_big")" --argjson ndb "$(nl_json "$nl_del_big")" \
+	--argjson nas "$(nl_json "$nl_add_small")" --argjson nds "$(nl_json "$nl_del_small")" \
+	--argjson total "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" \
+	'{date: $date, kernel: $kernel, cpus: $cpus, iproute2: $ip, tenc: $tenc,
+	  peers: $n, small_peers: $small, reps: $reps, guest_seconds: $total,
+	  results: $r,
+	  scaling: {peer_add_s: {small: $add_small, big: ($r[1].tenc_s)},
+		    peer_del_s: {small: $del_small, big: ($r[2].tenc_s)},
+		    peer_sync_small_s: $sync_small},
+	  netlink: {peer_add: {small: $nas, big: $nab}, peer_del: {small: $nds, big: $ndb}}}'
+log "done"
