@@ -12,49 +12,40 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 TENC=${TENC:-$here/../build/tenc}
-P=tenc-demo
+# No ESP in this kernel: run the same script inside the test VM.
+if ! "$TENC" -j version | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["features"]["esp"]["available"] else 1)'; then
+	echo "this kernel has no ESP: running the demo in the test VM (Debian's kernel under qemu)"
+	exec "$here/../tests/vm/run.sh" --exec "$here/demo.sh"
+fi
 work=$(mktemp -d /tmp/tenc-demo.XXXXXX)
 N=3
 
-on() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
-tenc_on() { local n=$1; shift; TENC_STATE_DIR="$work/$n" ip netns exec "$P-$n" "$TENC" "$@"; }
+# The test suites' topology (tests/netns/topo.bash), driven by these.
+T_PREFIX=tenc-demo T_DIR=$work T_NS=()
+ns() { echo "$T_PREFIX-$1"; }
+on() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+ns_add() {
+	local n
+	for n in "$@"; do
+		ip netns add "$(ns "$n")"
+		T_NS+=("$(ns "$n")")
+		on "$n" ip link set lo up
+	done
+}
+tenc_on() { local n=$1; shift; TENC_STATE_DIR="$work/$n" ip netns exec "$(ns "$n")" "$TENC" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# shellcheck source=../tests/netns/topo.bash
+. "$here/../tests/netns/topo.bash"
 
 cleanup() {
 	for i in $(seq 1 $N); do tenc_on "node$i" disable >/dev/null 2>&1 || true; done
-	for n in wire ext $(for i in $(seq 1 $N); do echo "node$i pod$i"; done); do
-		ip netns del "$P-$n" 2>/dev/null || true
-	done
+	for n in "${T_NS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 step "building $N nodes with a pod each, and a non-peer host"
-for n in wire ext $(for i in $(seq 1 $N); do echo "node$i pod$i"; done); do
-	ip netns add "$P-$n"
-	on "$n" ip link set lo up
-done
-on wire ip link add br0 type bridge && on wire ip link set br0 up
-for i in $(seq 1 $N); do
-	on wire ip link add "n$i" type veth peer name eth0 netns "$P-node$i"
-	on wire ip link set "n$i" master br0 up
-	on "node$i" ip addr add "10.0.0.$i/24" dev eth0
-	on "node$i" ip link set eth0 up
-	on "node$i" sysctl -qw net.ipv4.ip_forward=1
-	on "pod$i" ip link add eth0 type veth peer name pod0 netns "$P-node$i"
-	on "pod$i" ip addr add "10.1.$i.2/24" dev eth0
-	on "pod$i" ip link set eth0 up
-	on "pod$i" ip route add default via "10.1.$i.1"
-	on "node$i" ip addr add "10.1.$i.1/24" dev pod0
-	on "node$i" ip link set pod0 up
-done
-on wire ip link add n9 type veth peer name eth0 netns "$P-ext"
-on wire ip link set n9 master br0 up
-on ext ip addr add 10.0.0.9/24 dev eth0 && on ext ip link set eth0 up
-for i in $(seq 1 $N); do
-	for j in $(seq 1 $N); do [ "$i" = "$j" ] || on "node$i" ip route add "10.1.$j.0/24" via "10.0.0.$j"; done
-	on ext ip route add "10.1.$i.0/24" via "10.0.0.$i"
-done
+topo_up $N
 
 step "one key for the cluster (cilium-ipsec-keys format; never shown again)"
 (umask 077; "$TENC" key gen >"$work/key")
@@ -80,14 +71,12 @@ for i in $(seq 1 $N); do
 done
 
 step "capturing the wire while pod1 talks to pod2, node3, and the non-peer ext"
-on wire tcpdump -i br0 -nn -U -w "$work/wire.pcap" 2>"$work/tcpdump.err" &
-cap=$!
-for _ in $(seq 1 50); do grep -q listening "$work/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
+cap_start
 on pod1 ping -c 3 -i 0.2 -p 54454e432d43414e415259 10.1.2.2
 on pod1 ping -c 2 -i 0.2 10.0.0.3
 on node1 ping -c 2 -i 0.2 10.1.3.2
 on pod1 ping -c 2 -i 0.2 10.0.0.9
-sleep 0.3; kill -TERM $cap; wait $cap 2>/dev/null || true
+cap_stop
 
 step "what the wire saw (tcpdump -r wire.pcap)"
 tcpdump -r "$work/wire.pcap" -nn 2>/dev/null | grep -v -e ARP -e ip6 -e IP6 | sed -E 's/^[0-9:.]+ //'
