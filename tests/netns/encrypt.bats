@@ -92,7 +92,7 @@ test_setup() {
 	[ "$status" -ne 0 ]
 	[[ $output == *"mtu = 14"* ]] || [[ $output == *"Message too long"* ]]
 	tcp_receiver pod2
-	tcp_send pod1 10.1.2.2 4096
+	tcp_send pod1 10.1.2.2 1024
 }
 
 @test "per-pair keys: each direction's SA has its own key, derived the same on both ends" {

@@ -4,6 +4,7 @@
 # guest root (host / over read-only 9p + tmpfs overlay on top), every mount
 # of the guest, the /lib/modules link, and switch_root into guest-init.sh.
 # /tenc-vm.env (written by run.sh) sets: kv moddir init
+# shellcheck disable=SC2154 source=/dev/null
 /bin/busybox mkdir -p /bin /proc /dev /lower /rw /newroot
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -14,9 +15,9 @@ mount -t proc proc /proc
 
 fail() { echo "initramfs: $*"; echo o >/proc/sysrq-trigger; sleep 5; exit 1; }
 
-for m in $(cat /modules.order); do
+while read -r m; do
 	insmod "/mod/$m" || fail "insmod $m failed"
-done
+done </modules.order
 
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose root /lower ||
 	fail "cannot mount the host root over 9p"

@@ -97,6 +97,7 @@ kernel=$kdir/boot/vmlinux-$kv
 work=$(mktemp -d "${TMPDIR:-/tmp}/tenc-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 ird=$work/initramfs
+[[ $work$kdir$here != *[\',[:space:]]* ]] || die "paths with quotes, commas or blanks are not supported"
 mkdir -p "$ird/bin" "$ird/mod" "$work/out"
 cp /usr/bin/busybox "$ird/bin/busybox"
 cp "$here/initramfs-init.sh" "$ird/init"
@@ -123,6 +124,7 @@ done
 # cryptomgr.notests: the kernel's crypto self-tests take seconds under TCG;
 # tsc=reliable: else TSC sync "fails" under TCG and the slow HPET is used.
 log=$work/console.log
+# shellcheck disable=SC2054 # qemu's options contain commas
 qemu=(timeout -k 10 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max
 	-m "$vm_mem" -smp 2 -nographic -no-reboot -nic none
 	-kernel "$kernel" -initrd "$work/initramfs.cpio"
@@ -136,8 +138,9 @@ if [[ ${V:-0} == 1 ]]; then
 else
 	"${qemu[@]}" </dev/null >"$log" 2>&1 || qrc=$?
 fi
-mkdir -p "$repo/build/vm" && cp "$log" "$repo/build/vm/console.log" &&
-	log=$repo/build/vm/console.log || true
+if mkdir -p "$repo/build/vm" && cp "$log" "$repo/build/vm/console.log"; then
+	log=$repo/build/vm/console.log
+fi
 
 # --- --exec: hand back the command's output and status ---------------------
 if ((exec_mode)); then
