@@ -324,6 +324,16 @@ add_del() {
 		bdels+=("$(awk -v a="$s" -v b="$p" -v c="$q" 'BEGIN { printf "%.6f", a + b + c }')")
 		check "$bns" "baseline del at $cnt" $((2 * cnt)) $((2 * cnt)) "$cnt"
 	done
+	# For scale: starting tenc, and loading the state files (peer list).
+	local -a vers=() lists=()
+	for ((r = 1; r <= REPS; r++)); do
+		timed "$ns" t "$TENC" version
+		vers+=("$t")
+		timed "$ns" t "$TENC" -j peer list
+		lists+=("$t")
+	done
+	printf -v "ver_$tag" '%s' "$(median "${vers[@]}")"
+	printf -v "list_$tag" '%s' "$(median "${lists[@]}")"
 	printf -v "add_$tag" '%s' "$(median "${adds[@]}")"
 	printf -v "del_$tag" '%s' "$(median "${dels[@]}")"
 	printf -v "alls_$tag" '%s' "add ${adds[*]} / del ${dels[*]}"
@@ -335,7 +345,7 @@ add_del() {
 
 log "tenc: $REPS x (peer add, peer del) at $N peers; baseline: the same objects with 3 ip -batch each"
 add_del "$T" big "$N" "$B"
-log "tenc: add $add_big s, del $del_big s (median; $alls_big); baseline add $badd_big s, del $bdel_big s"
+log "tenc: add $add_big s, del $del_big s (median; $alls_big); baseline add $badd_big s, del $bdel_big s; tenc version $ver_big s, peer list $list_big s"
 read -r nl_add_big <<<"$(netlink "$T" add-big peer add "p$X" --node-ip "$xip" --cidr "$xcidr")"
 read -r nl_del_big <<<"$(netlink "$T" del-big peer del "p$X")"
 check "$T" "traced add+del at $N" $((sa0 + 2 * N)) $((pol0 + 2 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
@@ -348,7 +358,7 @@ timed "$S" t_sync_small "$TENC" peer sync "$work/peers-small.json"
 check "$S" "peer sync of $SMALL" $((sa0 + 2 * SMALL)) $((pol0 + 2 * SMALL)) $((rt0 + SMALL)) $((ipc0 + 2 * SMALL))
 log "tenc: $REPS x (peer add, peer del) at $SMALL peers"
 add_del "$S" small "$SMALL"
-log "tenc: add $add_small s, del $del_small s at $SMALL peers (median; $alls_small)"
+log "tenc: add $add_small s, del $del_small s at $SMALL peers (median; $alls_small); tenc version $ver_small s, peer list $list_small s"
 read -r nl_add_small <<<"$(netlink "$S" add-small peer add "p$X" --node-ip "$xip" --cidr "$xcidr")"
 read -r nl_del_small <<<"$(netlink "$S" del-small peer del "p$X")"
 
@@ -391,6 +401,8 @@ jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg ker
 	--argjson cpus "$(nproc)" --arg ip "$(ip -V)" --arg tenc "$("$TENC" version 2>/dev/null | head -n 1)" \
 	--argjson n "$N" --argjson small "$SMALL" --argjson reps "$REPS" \
 	--argjson add_small "$add_small" --argjson del_small "$del_small" --argjson sync_small "$t_sync_small" \
+	--argjson ver_small "$ver_small" --argjson ver_big "$ver_big" \
+	--argjson list_small "$list_small" --argjson list_big "$list_big" \
 	--argjson nab "$(nl_json "$nl_add_big")" --argjson ndb "$(nl_json "$nl_del_big")" \
 	--argjson nas "$(nl_json "$nl_add_small")" --argjson nds "$(nl_json "$nl_del_small")" \
 	--argjson total "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" \
@@ -399,6 +411,8 @@ jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg ker
 	  results: $r,
 	  scaling: {peer_add_s: {small: $add_small, big: ($r[1].tenc_s)},
 		    peer_del_s: {small: $del_small, big: ($r[2].tenc_s)},
+		    tenc_version_s: {small: $ver_small, big: $ver_big},
+		    peer_list_s: {small: $list_small, big: $list_big},
 		    peer_sync_small_s: $sync_small},
 	  netlink: {peer_add: {small: $nas, big: $nab}, peer_del: {small: $nds, big: $ndb}}}'
 log "done"

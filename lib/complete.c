@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "store.h"
 #include "complete.h"
 
 /* Borrowed strings (s, len), copied by pack() into one block. */
@@ -108,6 +109,41 @@ static const char **commands(void)
 	return pack(&l);
 }
 
+/* Peer names from <state_dir>/peers.json. */
+static const char **peer_names(void)
+{
+	struct names l = { 0 };
+	struct peers ps;
+	const char **out;
+
+	if (peers_load(&ps))
+		return NULL;
+	for (size_t i = 0; i < ps.n; i++)
+		add(&l, ps.v[i].name, strlen(ps.v[i].name));
+	out = pack(&l);
+	peers_free(&ps);
+	return out;
+}
+
+/* The SPIs of <state_dir>/keys.json (the keys themselves are wiped). */
+static const char **spis(void)
+{
+	char num[16][4];
+	struct names l = { 0 };
+	struct keyring r;
+	const char **out;
+
+	if (keys_load(&r))
+		return NULL;
+	for (int i = 0; i < r.n && i < 16; i++) {
+		snprintf(num[i], sizeof(num[i]), "%d", r.v[i].k.spi);
+		add(&l, num[i], strlen(num[i]));
+	}
+	keys_wipe(&r);
+	out = pack(&l);
+	return out;
+}
+
 const char **complete_values(const char *kind)
 {
 	if (!kind || !*kind)
@@ -118,7 +154,10 @@ const char **complete_values(const char *kind)
 		return interfaces();
 	if (!strcmp(kind, "command"))
 		return commands();
-	/* "peer" and "spi" get their cases here, reading the state files. */
+	if (!strcmp(kind, "peer"))
+		return peer_names();
+	if (!strcmp(kind, "spi"))
+		return spis();
 	return NULL;
 }
 

@@ -9,10 +9,9 @@
  *   "a|b|c"    literal alternatives: "a", "b", "c"
  * Kinds the caller resolves: "file" and "dir" give NULL here; the line
  * editor's own filename completion fits them (complete_is_path() says so).
- * Kinds that give NULL until the state files exist: "peer" (peer names,
- * from <state_dir>/peers.json) and "spi" (SPIs, from <state_dir>/keys.json);
- * each gets its own case in complete_values() that reads its file with
- * state_path(). Any other kind gives NULL. */
+ *   "peer"     peer names, from <state_dir>/peers.json
+ *   "spi"      the SPIs of the installed keys, from <state_dir>/keys.json
+ * Any other kind gives NULL. */
 #ifndef TENC_COMPLETE_H
 #define TENC_COMPLETE_H
 #include <stdbool.h>

@@ -135,6 +135,23 @@ wait_for() {
 	fi
 }
 
+@test "peer names and key SPIs complete from the state dir" {
+	need_root
+	"$TENC" peer add web-1 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
+	"$TENC" peer add db-1 --node-ip 10.0.0.3 --cidr 10.1.3.0/24
+	(umask 077; echo "7+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128" >"$T_DIR/k")
+	"$TENC" key add "$T_DIR/k" 2>/dev/null || true # recorded before enable
+	pty_start
+	keys "peer del w" Tab
+	wait_for "tenc> peer del web-1"
+	keys C-u "peer del " Tab Tab
+	wait_for "db-1   web-1"
+	if "$TENC" -j key list | grep -q '"spi": 7'; then
+		keys C-u "key rotate --spi " Tab
+		wait_for "tenc> key rotate --spi 7"
+	fi
+}
+
 @test "an unknown command prints the error and the shell goes on" {
 	pty_start
 	keys frobnicate Enter

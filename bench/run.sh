@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bench/run.sh - the benchmarks (`make bench`, which builds first).
+# Boots the test VM once (tests/vm/run.sh --exec: Debian's kernel under qemu,
+# where ESP exists) to run bench/vm-bench.sh, then prints the results and
+# writes them to build/bench/results.json and build/bench/results.md.
+#
+# Environment: BENCH_PEERS (5000), BENCH_SMALL (10), BENCH_REPS (5) are passed
+# to the guest; TENC_VM_TIMEOUT (default 4 h here: the 5000-peer run takes
+# a long while under TCG); V=0 hides the guest's progress (shown by default).
+# Exit: 0 results written; 1 the benchmark failed (a command failed or the
+# kernel did not hold what it should); 2 setup error or no result.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+out=$repo/build/bench
+cd "$repo"
+
+[[ -x build/tenc ]] || { echo "bench: build/tenc missing: run make (or make bench)" >&2; exit 2; }
+command -v jq >/dev/null || { echo "bench: jq missing (make deps)" >&2; exit 2; }
+mkdir -p "$out"
+
+export TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-14400}
+export V=${V:-1}
+raw=$out/raw.json
+host_start=$(date +%s.%N)
+echo "bench: booting the test VM (qemu TCG); peers ${BENCH_PEERS:-5000}; timeout ${TENC_VM_TIMEOUT}s" >&2
+rc=0
+tests/vm/run.sh --exec env BENCH_PEERS="${BENCH_PEERS:-5000}" BENCH_SMALL="${BENCH_SMALL:-10}" \
+	BENCH_REPS="${BENCH_REPS:-5}" bench/vm-bench.sh >"$raw" || rc=$?
+host_s=$(awk -v a="$host_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+if ((rc)); then
+	echo "bench: FAILED (exit $rc after ${host_s}s; guest console: build/vm/console.log)" >&2
+	((rc == 1)) || rc=2
+	exit "$rc"
+fi
+jq -e '.results | length > 0' "$raw" >/dev/null 2>&1 ||
+	{ echo "bench: the guest printed no results ($raw)" >&2; exit 2; }
+
+jq --argjson h "$host_s" --arg qemu "$(qemu-system-x86_64 --version | head -n 1)" \
+	--arg host "$(nproc) cpus, $(uname -r)" \
+	'. + {host_seconds: $h, vm: "qemu TCG (no KVM), -smp 2, \($qemu)", host: $host}' \
+	"$raw" >"$out/results.json"
+rm -f "$raw"
+
+jq -r '
+	def s: if . == null then "-" elif . < 1 then "\(. * 1000 | round) ms" else "\(. * 100 | round / 100) s" end;
+	def r: if . == null then "-" else "\(. * 100 | round / 100)" end;
+	"Benchmarks: \(.peers) peers, \(.date), kernel \(.kernel) in \(.vm) on \(.host)",
+	"",
+	"| Measurement | tenc | baseline | tenc/baseline | baseline (iproute2 6.1) |",
+	"|---|---:|---:|---:|---|",
+	(.results[] | "| \(.name) | \(.tenc_s | s) | \(.baseline_s | s) | \(.ratio | r) | \(.baseline) |"),
+	"",
+	"Notes:",
+	(.results[] | select(.note != "") | "- \(.name): \(.note)"),
+	"",
+	"One change at \(.small_peers) vs \(.peers) peers (median of \(.reps)): peer add \(.scaling.peer_add_s.small | s) vs \(.scaling.peer_add_s.big | s), peer del \(.scaling.peer_del_s.small | s) vs \(.scaling.peer_del_s.big | s); for scale, `tenc version` (process start) \(.scaling.tenc_version_s.small | s) vs \(.scaling.tenc_version_s.big | s), `tenc peer list` (loads the state files) \(.scaling.peer_list_s.small | s) vs \(.scaling.peer_list_s.big | s).",
+	"",
+	"| netlink, one command (strace) | messages | bytes sent | dump requests | bpf map changes |",
+	"|---|---:|---:|---:|---:|",
+	(.netlink | to_entries[] | .key as $k | .value | to_entries[] |
+		"| \($k | sub("_"; " ")) at \(if .key == "small" then "small" else "big" end) | \(.value.messages) | \(.value.bytes) | \(.value.dump_requests) | \(.value.bpf_map_changes) |"),
+	"",
+	"Guest time \(.guest_seconds) s, host wall time \(.host_seconds) s (boot included)."
+' "$out/results.json" |
+	sed "s/at small |/at $(jq .small_peers "$out/results.json") peers |/; s/at big |/at $(jq .peers "$out/results.json") peers |/" \
+		>"$out/results.md"
+cat "$out/results.md"
+echo "bench: wrote $out/results.json and $out/results.md" >&2
