@@ -23,6 +23,9 @@ export TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-14400}
 export V=${V:-1}
 raw=$out/raw.json
 host_start=$(date +%s.%N)
+# The host is shared: say how busy it was (other VMs skew the numbers).
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+others=$(pgrep -c -x qemu-system-x86 || true)
 echo "bench: booting the test VM (qemu TCG); peers ${BENCH_PEERS:-5000}; timeout ${TENC_VM_TIMEOUT}s" >&2
 rc=0
 tests/vm/run.sh --exec env BENCH_PEERS="${BENCH_PEERS:-5000}" BENCH_SMALL="${BENCH_SMALL:-10}" \
@@ -37,8 +40,10 @@ jq -e '.results | length > 0' "$raw" >/dev/null 2>&1 ||
 	{ echo "bench: the guest printed no results ($raw)" >&2; exit 2; }
 
 jq --argjson h "$host_s" --arg qemu "$(qemu-system-x86_64 --version | head -n 1)" \
-	--arg host "$(nproc) cpus, $(uname -r)" \
-	'. + {host_seconds: $h, vm: "qemu TCG (no KVM), -smp 2, \($qemu)", host: $host}' \
+	--arg host "$(nproc) cpus, $(uname -r)" --arg l0 "$load_start" --arg l1 "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	--argjson others "${others:-0}" \
+	'. + {host_seconds: $h, vm: "qemu TCG (no KVM), -smp 2, \($qemu)", host: $host,
+	      host_load: {start: $l0, end: $l1, other_vms_at_start: $others}}' \
 	"$raw" >"$out/results.json"
 rm -f "$raw"
 
@@ -61,7 +66,7 @@ jq -r '
 	(.netlink | to_entries[] | .key as $k | .value | to_entries[] |
 		"| \($k | sub("_"; " ")) at \(if .key == "small" then "small" else "big" end) | \(.value.messages) | \(.value.bytes) | \(.value.dump_requests) | \(.value.bpf_map_changes) |"),
 	"",
-	"Guest time \(.guest_seconds) s, host wall time \(.host_seconds) s (boot included)."
+	"Guest time \(.guest_seconds) s, host wall time \(.host_seconds) s (boot included). Host load average \(.host_load.start) at the start, \(.host_load.end) at the end; \(.host_load.other_vms_at_start) other VM(s) running at the start."
 ' "$out/results.json" |
 	sed "s/at small |/at $(jq .small_peers "$out/results.json") peers |/; s/at big |/at $(jq .peers "$out/results.json") peers |/" \
 		>"$out/results.md"

@@ -62,7 +62,9 @@ NSS=()
 cleanup() {
 	local ns d
 	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	for d in "$work"/*/bpf; do [[ -d $d ]] && umount -l "$d" 2>/dev/null || true; done
+	for d in "$work"/*/bpf; do
+		if [[ -d $d ]]; then umount -l "$d" 2>/dev/null || true; fi
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT

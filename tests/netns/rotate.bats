@@ -73,7 +73,7 @@ spis_on_wire() { tcpdump -r "$T_DIR/wire.pcap" -nn esp 2>/dev/null | grep -o 'sp
 
 @test "rolling rotation, prepare all -> commit all -> finish all: no loss, no plaintext, SPI switches" {
 	cap_start
-	traffic_start 12
+	traffic_start 20
 	sleep 1
 	for i in 1 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
 	run tenc_on node1 -j key list
@@ -87,6 +87,7 @@ spis_on_wire() { tcpdump -r "$T_DIR/wire.pcap" -nn esp 2>/dev/null | grep -o 'sp
 	sleep 3
 	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
 	traffic_check
+	on pod1 ping -c 3 -i 0.2 10.1.2.2 # the new SPI on the wire, however slow the run was
 	cap_stop
 	[ "$(spis_on_wire | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
 	[ "$(spis_on_wire | tail -n1)" = "spi=0x00000002" ]
