@@ -83,7 +83,7 @@ cap_start() {
 }
 
 cap_stop() {
-	sleep 0.3
+	sleep 1 # let the last replies land in the capture, even on a slow VM
 	kill -TERM "$T_CAP_PID" 2>/dev/null || true
 	wait "$T_CAP_PID" 2>/dev/null || true
 }
