@@ -105,7 +105,13 @@ cap_has() {
 tcp_receiver() {
 	on "$1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc 3>&- &
 	T_RECV_PID=$!
-	sleep 0.3
+	local i
+	for i in $(seq 1 100); do # until socat listens, at most 10 s
+		on "$1" ss -ltn 2>/dev/null | grep -q ':5001 ' && return 0
+		sleep 0.1
+	done
+	echo "socat did not start listening" >&2
+	return 1
 }
 
 tcp_send() {

@@ -138,8 +138,11 @@ if [[ ${V:-0} == 1 ]]; then
 else
 	"${qemu[@]}" </dev/null >"$log" 2>&1 || qrc=$?
 fi
+# Keep a copy in build/vm/ to read later; failures show the private log
+# (another run may overwrite the copy meanwhile).
+logcopy=$log
 if mkdir -p "$repo/build/vm" && cp "$log" "$repo/build/vm/console.log"; then
-	log=$repo/build/vm/console.log
+	logcopy=$repo/build/vm/console.log
 fi
 
 # --- --exec: hand back the command's output and status ---------------------
@@ -147,7 +150,7 @@ if ((exec_mode)); then
 	[[ ! -e $work/out/exec.out ]] || cat "$work/out/exec.out"
 	[[ ${V:-0} == 1 || ! -e $work/out/exec.err ]] || cat "$work/out/exec.err" >&2
 	[[ ! -s $work/out/rc ]] || exit "$(<"$work/out/rc")"
-	[[ ${V:-0} == 1 ]] || { echo "vm: --- guest console ($log) ---"; tail -n 100 "$log"; } >&2
+	[[ ${V:-0} == 1 ]] || { echo "vm: --- guest console ($logcopy) ---"; tail -n 100 "$log"; } >&2
 	if ((qrc == 124)); then
 		echo "vm: guest timed out after ${vm_timeout}s (TENC_VM_TIMEOUT)" >&2
 	else
@@ -160,7 +163,7 @@ fi
 # Lane-level problems (a skip, a bats error, no result) are printed as extra
 # "not ok - vm: ..." TAP lines and counted as failures, so that a TAP reader
 # which ignores this script's exit code still sees the lane fail.
-show_log() { [[ ${V:-0} == 1 ]] || { echo "vm: --- guest console ($log) ---"; tail -n 100 "$log"; } >&2; }
+show_log() { [[ ${V:-0} == 1 ]] || { echo "vm: --- guest console ($logcopy) ---"; tail -n 100 "$log"; } >&2; }
 tap=$work/out/tap
 problems=()
 status=0
