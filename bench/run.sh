@@ -52,9 +52,9 @@ jq -r '
 	def r: if . == null then "-" else "\(. * 100 | round / 100)" end;
 	"Benchmarks: \(.peers) peers, \(.date), kernel \(.kernel) in \(.vm) on \(.host)",
 	"",
-	"| Measurement | tenc | baseline | tenc/baseline | baseline (iproute2 6.1) |",
-	"|---|---:|---:|---:|---|",
-	(.results[] | "| \(.name) | \(.tenc_s | s) | \(.baseline_s | s) | \(.ratio | r) | \(.baseline) |"),
+	"| Measurement | tenc | baseline | tenc/baseline | tenc CPU user / sys | baseline (iproute2 6.1) |",
+	"|---|---:|---:|---:|---:|---|",
+	(.results[] | "| \(.name) | \(.tenc_s | s) | \(.baseline_s | s) | \(.ratio | r) | \(if .tenc_user_s then "\(.tenc_user_s | s) / \(.tenc_sys_s | s)" else "" end) | \(.baseline) |"),
 	"",
 	"Notes:",
 	(.results[] | select(.note != "") | "- \(.name): \(.note)"),

@@ -28,15 +28,21 @@ set -euo pipefail
 self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/$(basename "${BASH_SOURCE[0]}")
 
 # --- inner mode: `vm-bench.sh __time LOG CMD...` (inside a namespace) -------
-# Runs CMD once with its output in LOG; prints the seconds it took.
+# Runs CMD once with its output in LOG; prints the seconds it took, then
+# its user and system CPU seconds (`times`: this shell's children).
 if [[ ${1:-} == __time ]]; then
 	log=$2
 	shift 2
 	rc=0
+	# `times` in this shell (not a subshell), before and after: CMD's share.
+	times >"$log.t0"
 	t0=$EPOCHREALTIME
 	"$@" >"$log" 2>&1 || rc=$?
 	t1=$EPOCHREALTIME
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+	times >"$log.t1"
+	awk -v a="$t0" -v b="$t1" 'FNR == 2 {
+		for (i = 1; i <= 2; i++) { split($i, y, /[ms]/); c[i] += (FILENAME ~ /t1$/ ? 1 : -1) * (y[1] * 60 + y[2]) }
+	} END { printf "%.6f %.3f %.3f\n", b - a, c[1], c[2] }' "$log.t0" "$log.t1"
 	exit "$rc"
 fi
 
@@ -101,7 +107,8 @@ tn() {
 	TENC_STATE_DIR=$work/$ns ip netns exec "$ns" "$TENC" "$@"
 }
 
-# timed NS VAR CMD...: run CMD in NS, its seconds into VAR; fail loudly.
+# timed NS VAR CMD...: run CMD in NS, its seconds into VAR (its user and
+# system CPU seconds into CPU_USER, CPU_SYS); fail loudly.
 timed() {
 	local _ns=$1 _var=$2 _t _rc=0
 	shift 2
@@ -110,7 +117,8 @@ timed() {
 		sed 's/^/  | /' "$work/last.out" >&2
 		fail "$* (in $_ns) exited $_rc"
 	fi
-	printf -v "$_var" '%s' "$_t"
+	# shellcheck disable=SC2229 # reads into the variable named by _var
+	read -r "$_var" CPU_USER CPU_SYS <<<"$_t"
 }
 
 # enable_node NS KEYFILE: tenc enable --encrypt + key add.
@@ -178,11 +186,13 @@ gen_batch() {
 					l, ip, spi, reqid, alg, i, spi, 1, 1515870810, i * 7
 				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 128 mark %s mask 0xffff0f00 %s 0x%08x%08x%08x%08x%08x 128\n",
 					ip, l, spi, reqid, inmark, alg, i, spi, 2, 1515870810, i * 7
-			} else if (kind == "policies") {
-				printf "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
-					outmark, l, ip, reqid
-				printf "xfrm policy add src 0.0.0.0/0 dst %s dir out priority 200 mark 0 mask 0xf00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
-					cidr, l, ip, reqid
+			} else if (kind == "policies" || kind == "mark-policies" || kind == "node-policies-update") {
+				if (kind != "node-policies-update")
+					printf "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						outmark, l, ip, reqid
+				if (kind != "mark-policies")
+					printf "xfrm policy %s src 0.0.0.0/0 dst %s dir out priority 200 mark 0 mask 0xf00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						(kind == "policies" ? "add" : "update"), cidr, l, ip, reqid
 			} else if (kind == "routes") {
 				printf "route add %s dev eth0 table 2005 proto 229 scope link mtu %d\n", cidr, mtu
 			} else if (kind == "del-states") {
@@ -234,11 +244,12 @@ netlink() {
 
 RES=$work/results.jsonl
 : >"$RES"
-# result NAME TENC_S BASELINE_S BASELINE_DESC NOTE
+# result NAME TENC_S BASELINE_S BASELINE_DESC NOTE [TENC_USER TENC_SYS]
 result() {
 	jq -nc --arg name "$1" --argjson t "$2" --argjson b "$3" --arg bd "$4" --arg note "${5:-}" \
+		--argjson u "${6:-null}" --argjson k "${7:-null}" \
 		'{name: $name, tenc_s: $t, baseline_s: $b, ratio: (if $b > 0 then ($t / $b * 1000 | round / 1000) else null end),
-		  baseline: $bd, note: $note}' >>"$RES"
+		  baseline: $bd, note: $note} + (if $u != null then {tenc_user_s: $u, tenc_sys_s: $k} else {} end)' >>"$RES"
 }
 
 umask 077
@@ -286,13 +297,15 @@ log "tenc: enabled (kernel before the peers: $sa0 SAs, $pol0 policies, $rt0 rout
 gen_peers 1 "$N" >"$work/peers.json"
 log "tenc: peer sync of $N peers"
 timed "$T" t_sync "$TENC" peer sync "$work/peers.json"
+sync_cpu="$CPU_USER $CPU_SYS"
 grep -q "^peers: $N added, 0 changed, 0 removed, 0 unchanged" "$work/last.out" ||
 	fail "peer sync said: $(cat "$work/last.out")"
 check "$T" "peer sync" $((sa0 + 2 * N)) $((pol0 + 2 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
-log "tenc: peer sync took $t_sync s (baseline $b_sync s)"
+log "tenc: peer sync took $t_sync s (user/sys $sync_cpu; baseline $b_sync s)"
+# shellcheck disable=SC2086 # user and sys
 result "full sync, $N peers from empty" "$t_sync" "$b_sync" \
 	"$(printf 'ip -batch: %.2fs states + %.2fs policies + %.2fs routes' "$b_states" "$b_pols" "$b_routes")" \
-	"tenc also writes $((2 * N)) ipcache entries and peers.json"
+	"tenc also writes $((2 * N)) ipcache entries and peers.json" $sync_cpu
 
 # === b. one add and one delete at N peers (and at SMALL) ====================
 X=$((N + 1))
@@ -371,25 +384,46 @@ result "peer del at $N peers (median of $REPS)" "$del_big" "$bdel_big" \
 	"at $SMALL peers: ${del_small}s; the baseline leaves out the node-originated policy (iproute2 6.1 cannot delete a mark 0/0xf00 policy by selector; removed untimed with deleteall)"
 
 # === c. key rotation at N peers =============================================
+gen_batch 1 "$N" 2 mark-policies >"$work/base.rot-pol"
+gen_batch 1 "$N" 2 node-policies-update >"$work/base.rot-upd"
 log "baseline: ip -batch, $((2 * N)) more states (spi 2)"
 timed "$B" b_rot ip -batch "$work/base.rot"
 expect "baseline rotation states" "$(n_sa "$B")" "$((4 * N))"
-log "baseline: $b_rot s; tenc: key rotate (prepare) at $N peers"
+log "baseline: $b_rot s; then the rest of prepare's kernel work: $N OUT mark policies (spi 2)"
+timed "$B" b_rot_pol ip -batch "$work/base.rot-pol"
+expect "baseline rotation policies" "$(n_pol "$B")" "$((3 * N))"
+b_prep=$(awk -v a="$b_rot" -v b="$b_rot_pol" 'BEGIN { printf "%.6f", a + b }')
+log "baseline: $b_rot_pol s; tenc: key rotate (prepare) at $N peers"
 timed "$T" t_prep "$TENC" key rotate "$work/key2"
+prep_cpu="$CPU_USER $CPU_SYS"
 spi2=$(sed -n 's/^key spi \([0-9]*\) pending.*/\1/p' "$work/last.out")
 [[ -n $spi2 ]] || fail "key rotate said: $(cat "$work/last.out")"
 check "$T" "key rotate (prepare)" $((sa0 + 4 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
 expect "key rotate (prepare): policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$N"
-log "tenc: prepare $t_prep s; key rotate --commit --all"
+log "tenc: prepare $t_prep s (user/sys $prep_cpu); baseline: commit's policy work, $N policy updates"
+timed "$B" b_commit ip -batch "$work/base.rot-upd"
+expect "baseline commit policies" "$(n_pol "$B")" "$((3 * N))"
+expect "baseline commit: policies with the new reqid" "$(n_pol_reqid "$B" 32258)" "$((2 * N))"
+log "baseline: $b_commit s; tenc: key rotate --commit --all"
 timed "$T" t_commit "$TENC" key rotate --commit --all
+commit_cpu="$CPU_USER $CPU_SYS"
 check "$T" "key rotate --commit --all" $((sa0 + 4 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
 expect "key rotate --commit: policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$((2 * N))"
 expect "key rotate --commit: ipcache entries on the new spi" "$(n_ipc_spi "$T" "$spi2")" "$((2 * N))"
-log "tenc: commit $t_commit s"
+log "tenc: commit $t_commit s (user/sys $commit_cpu)"
+# shellcheck disable=SC2086 # user and sys
+{
 result "key rotate (prepare) at $N peers" "$t_prep" "$b_rot" \
-	"ip -batch: $((2 * N)) states (one batch)" "tenc also adds $N OUT policies and reads the kernel back (dumps)"
+	"ip -batch: $((2 * N)) states (one batch)" "tenc also adds $N OUT policies and reads the kernel back (dumps)" $prep_cpu
 result "key rotate --commit --all at $N peers" "$t_commit" "$b_rot" \
-	"ip -batch: $((2 * N)) states (one batch)" "tenc updates $N policies and $((2 * N)) ipcache entries in place"
+	"ip -batch: $((2 * N)) states (one batch)" "tenc updates $N policies and $((2 * N)) ipcache entries in place" $commit_cpu
+result "key rotate (prepare), like for like" "$t_prep" "$b_prep" \
+	"$(printf 'ip -batch: %.2fs %d states + %.2fs %d OUT mark policies' "$b_rot" $((2 * N)) "$b_rot_pol" "$N")" \
+	"the same kernel objects as tenc's prepare" $prep_cpu
+result "key rotate --commit --all, like for like" "$t_commit" "$b_commit" \
+	"ip -batch: $N policy updates (node-originated, to the new reqid)" \
+	"tenc also moves $((2 * N)) ipcache entries (no iproute2 equivalent)" $commit_cpu
+}
 
 # --- the document ------------------------------------------------------------
 nl_json() {
