@@ -77,6 +77,22 @@ void peers_remove(struct peers *p, struct peer *x);
 /* Lowest id not in use, 0 if all are. */
 uint16_t peers_free_id(const struct peers *p);
 
+/* A hash index of a peer set by name, for sets too large to search one by
+ * one (peer sync). It holds positions, so p may grow meanwhile. */
+struct peer_index {
+	const struct peers *p;
+	uint32_t *slot;		/* position + 1; 0 empty */
+	size_t cap, n;
+};
+/* Index p's peers (with a repeated name, the first one is found). 0 or
+ * -ENOMEM. */
+int peer_index_init(struct peer_index *ix, const struct peers *p);
+/* Add p->v[i] (after peers_add). 0 or -ENOMEM. */
+int peer_index_add(struct peer_index *ix, size_t i);
+/* The first indexed peer named name, as peers_find would find it, or NULL. */
+struct peer *peer_index_find(const struct peer_index *ix, const char *name);
+void peer_index_free(struct peer_index *ix);
+
 int keys_load(struct keyring *r);	/* missing file: empty ring, 0 */
 int keys_save(const struct keyring *r);
 void keys_wipe(struct keyring *r);
