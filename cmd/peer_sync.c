@@ -115,6 +115,7 @@ static int parse_input(const char *path, const struct node *n, struct peers *out
 	json_error_t je;
 	json_t *j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(path, 0, &je);
 	json_t *arr, *it;
+	struct peer_index names;
 	bool kube;
 	size_t i;
 	int ret = 0;
@@ -128,6 +129,10 @@ static int parse_input(const char *path, const struct node *n, struct peers *out
 		return tenc_err(TENC_USAGE, path, "expected {\"items\": [...]} (kubectl) or {\"peers\": [...]}");
 	}
 	memset(out, 0, sizeof(*out));
+	if (peer_index_init(&names, out)) {
+		json_decref(j);
+		return tenc_err(TENC_FAIL, path, "out of memory");
+	}
 	json_array_foreach(arr, i, it) {
 		struct peer x;
 		char what[32];
@@ -141,7 +146,7 @@ static int parse_input(const char *path, const struct node *n, struct peers *out
 			ret = r;
 			break;
 		}
-		if (peers_find(out, x.name)) {
+		if (peer_index_find(&names, x.name)) {
 			ret = tenc_err(TENC_USAGE, x.name, "name: appears twice in the input");
 			break;
 		}
@@ -150,7 +155,12 @@ static int parse_input(const char *path, const struct node *n, struct peers *out
 			break;
 		}
 		out->v[out->n - 1] = x;
+		if (peer_index_add(&names, out->n - 1)) {
+			ret = tenc_err(TENC_FAIL, path, "out of memory");
+			break;
+		}
 	}
+	peer_index_free(&names);
 	json_decref(j);
 	return ret;
 }
@@ -174,20 +184,30 @@ static int compute(struct node *n, const struct peers *want, bool prune, struct 
 		   struct plan *del, struct plan *add, struct counts *k)
 {
 	uint8_t *used = calloc(65536, 1);
+	struct peer_index have, wanted;
 	uint32_t next = 1;
 	int r = 0;
 
-	if (!used)
-		return -ENOMEM;
 	memset(fin, 0, sizeof(*fin));
+	if (!used || peer_index_init(&have, &n->peers)) {
+		free(used);
+		return -ENOMEM;
+	}
+	if (peer_index_init(&wanted, want)) {
+		peer_index_free(&have);
+		free(used);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n->peers.n; i++)
 		used[n->peers.v[i].id] = 1;
 	for (size_t i = 0; !r && i < want->n; i++) {
 		const struct peer *w = &want->v[i];
-		struct peer *old = peers_find(&n->peers, w->name), *f = peers_add(fin);
+		struct peer *old = peer_index_find(&have, w->name), *f = peers_add(fin);
 
-		if (!f)
-			return free(used), -ENOMEM;
+		if (!f) {
+			r = -ENOMEM;
+			break;
+		}
 		*f = *w;
 		if (old) {
 			f->id = old->id;
@@ -202,8 +222,10 @@ static int compute(struct node *n, const struct peers *want, bool prune, struct 
 		} else {
 			while (next <= 65535 && used[next])
 				next++;
-			if (next > 65535)
-				return free(used), -ENOSPC;
+			if (next > 65535) {
+				r = -ENOSPC;
+				break;
+			}
 			f->id = (uint16_t)next;
 			f->out_spi = keys_new_peer_out(&n->keys, f->adv_spi);
 			used[next] = 1;
@@ -215,11 +237,13 @@ static int compute(struct node *n, const struct peers *want, bool prune, struct 
 	for (size_t i = 0; !r && i < n->peers.n; i++) {
 		struct peer *old = &n->peers.v[i], *f;
 
-		if (peers_find(want, old->name))
+		if (peer_index_find(&wanted, old->name))
 			continue;
 		if (!prune) {
-			if (!(f = peers_add(fin)))
-				return free(used), -ENOMEM;
+			if (!(f = peers_add(fin))) {
+				r = -ENOMEM;
+				break;
+			}
 			*f = *old;
 			continue;
 		}
@@ -227,6 +251,8 @@ static int compute(struct node *n, const struct peers *want, bool prune, struct 
 		if (n->enabled)
 			r = plan_peer(&n->cfg, &n->keys, old, n->ifindex, n->mtu, del);
 	}
+	peer_index_free(&have);
+	peer_index_free(&wanted);
 	free(used);
 	return r;
 }
@@ -238,6 +264,7 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 	struct counts k = { 0 };
 	struct node n, check;
 	bool prune = false;
+	size_t bad = 0;
 	char err[192];
 	int i, ret;
 
@@ -256,11 +283,9 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 	}
 	check = n;
 	check.peers = fin;
-	for (size_t p = 0; p < fin.n; p++) {
-		if (node_check_peer(&check, &fin.v[p], &fin.v[p], err, sizeof(err))) {
-			ret = tenc_err(TENC_USAGE, fin.v[p].name, "%s", err);
-			goto out;
-		}
+	if (node_check_all(&check, &bad, err, sizeof(err))) {
+		ret = tenc_err(TENC_USAGE, fin.v[bad].name, "%s", err);
+		goto out;
 	}
 	if (n.enabled && (del.n_ipc || add.n_ipc)) {
 		struct dp d;

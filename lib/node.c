@@ -129,3 +129,101 @@ int node_check_peer(const struct node *n, const struct peer *x, const struct pee
 	}
 	return 0;
 }
+
+struct cidr_ref {
+	uint32_t lo, hi;	/* host order, first and last address */
+	size_t peer;
+};
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct cidr_ref *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? 1 : x->hi > y->hi ? -1 : 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct peer *const *)a)->name, (*(const struct peer *const *)b)->name);
+}
+
+/* Could some pair of different peers clash (same name, same node ip,
+ * overlapping cidrs)? false means none does; true may also mean out of
+ * memory (the caller then compares every pair). */
+static bool may_clash(const struct peers *ps)
+{
+	size_t n = ps->n, nc = 0, k = 0;
+	const struct peer **byname = calloc(n + 1, sizeof(*byname));
+	uint32_t *ips = calloc(n + 1, sizeof(*ips));
+	struct cidr_ref *c;
+	bool clash = false;
+
+	for (size_t i = 0; i < n; i++)
+		nc += (size_t)ps->v[i].n_cidrs;
+	c = calloc(nc + 1, sizeof(*c));
+	if (!byname || !ips || !c) {
+		clash = true;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct peer *x = &ps->v[i];
+
+		byname[i] = x;
+		ips[i] = x->node_ip;
+		for (int j = 0; j < x->n_cidrs; j++) {
+			uint32_t lo = ntohl(x->cidrs[j].addr);
+
+			c[k++] = (struct cidr_ref){ lo, lo | ~ntohl(cidr_mask(x->cidrs[j].len)), i };
+		}
+	}
+	qsort(byname, n, sizeof(*byname), cmp_name);
+	qsort(ips, n, sizeof(*ips), cmp_u32);
+	qsort(c, nc, sizeof(*c), cmp_ref);
+	for (size_t i = 1; !clash && i < n; i++)
+		clash = ips[i] == ips[i - 1] || strcmp(byname[i]->name, byname[i - 1]->name) == 0;
+	/* Sorted by first address, a range overlaps an earlier one exactly
+	 * when it starts before the furthest end so far. (Each peer's own
+	 * cidrs were checked apart: an overlap is between two peers.) */
+	for (size_t i = 1, end = 0; !clash && i < nc; i++) {
+		clash = c[i].lo <= c[end].hi;
+		if (c[i].hi > c[end].hi)
+			end = i;
+	}
+out:
+	free(byname);
+	free(ips);
+	free(c);
+	return clash;
+}
+
+int node_check_all(const struct node *n, size_t *bad, char *err, size_t len)
+{
+	struct node alone = *n;
+	bool fails = false;
+
+	/* First what each peer must be on its own (node_check_peer with no
+	 * other peer to compare with), then whether any two peers clash. Only
+	 * when something fails, the pairwise loop finds which peer it reports
+	 * first. */
+	alone.peers.n = 0;
+	for (size_t i = 0; !fails && i < n->peers.n; i++)
+		fails = node_check_peer(&alone, &n->peers.v[i], NULL, err, len) != 0;
+	if (!fails && !may_clash(&n->peers))
+		return 0;
+	for (size_t i = 0; i < n->peers.n; i++) {
+		if (node_check_peer(n, &n->peers.v[i], &n->peers.v[i], err, len)) {
+			*bad = i;
+			return -1;
+		}
+	}
+	return 0;
+}
