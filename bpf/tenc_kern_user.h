@@ -57,4 +57,76 @@ struct tenc_cfg {
 	__u32 flags;		/* CFG_F_* */
 };
 
+/* flows: LRU hash from 5-tuple + direction to what was seen of the flow
+ * (docs/design.md, "Audit"). ESP is one flow per (outer addresses, SPI):
+ * sport:dport hold the SPI's high:low 16 bits. */
+#define TENC_FLOWS_MAX		262144
+#define TENC_EVENTS_BYTES	(256 * 1024)
+
+enum flow_dir { FLOW_OUT = 0, FLOW_IN = 1 };	/* leaving / reaching this node */
+
+/* Verdicts, as the programs see them; `tenc audit` refines ENCRYPTED into
+ * DROPPED when the SA it was marked for is missing. 0 is "none yet". */
+enum flow_verdict {
+	V_NONE = 0,
+	V_ENCRYPTED = 1,	/* marked for a peer's OUT SA; ESP; or decrypted */
+	V_PLAINTEXT = 2,	/* destination outside the ipcache: out of scope */
+	V_LOCAL = 3,		/* same node */
+	V_VIOLATION = 4,	/* in scope, in plaintext (or would be: unmarked) */
+	V_DROPPED = 5,		/* marked for the default drop */
+	V__COUNT
+};
+
+/* Where a flow was seen, and how (flow_val.seen, OR-ed). */
+#define SEEN_POD	0x01	/* pod-side ingress (tenc_from_pod) */
+#define SEEN_WIRE_PLAIN	0x02	/* on the underlay, not ESP, while in scope */
+#define SEEN_WIRE_ESP	0x04	/* on the underlay as ESP */
+#define SEEN_DECRYPTED	0x08	/* arrived decrypted (decrypt mark) */
+#define SEEN_UNMARKED	0x10	/* in scope but left unmarked: no key, or
+				 * observe-only mode */
+#define SEEN_NODE	0x20	/* to/from a peer's node ip */
+
+struct flow_key {
+	__u32 saddr, daddr;	/* network byte order */
+	__u16 sport, dport;	/* network byte order; ESP: SPI hi, lo */
+	__u8 proto;
+	__u8 dir;		/* enum flow_dir */
+	__u16 pad;
+};
+
+struct flow_val {
+	__u64 first_ns, last_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 packets, bytes;		/* bytes: IP total length */
+	__u16 peer_id;			/* 0: none */
+	__u8 spi;			/* key index marked for / seen; 0: none */
+	__u8 verdict;			/* enum flow_verdict */
+	__u8 seen;			/* SEEN_* */
+	__u8 pad[3];
+};
+
+/* events: ring buffer record, emitted when a flow starts or its verdict
+ * changes (never per packet). */
+struct flow_event {
+	__u64 ts_ns;			/* CLOCK_MONOTONIC */
+	struct flow_key key;
+	__u16 peer_id;
+	__u8 spi;
+	__u8 verdict, old_verdict;	/* old: V_NONE for a new flow */
+	__u8 seen;
+	__u8 hook;			/* enum bpfdp_hook order: 0 from_pod,
+					 * 1 from_wire, 2 to_wire */
+	__u8 pad;
+};
+
+/* tracing: array of one __u32, the pid of the `tenc trace` reading the
+ * events; 0: nobody, and the programs emit no events (the ring buffer
+ * would fill and stay full). */
+
+/* stats: array of one, counters the programs keep. */
+struct tenc_stats {
+	__u64 events;			/* emitted */
+	__u64 events_lost;		/* ring buffer full */
+	__u64 flows_new;
+};
+
 #endif

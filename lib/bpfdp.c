@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bpfdp.c: the BPF datapath from user space (see bpfdp.h).
  * Owns: loading the embedded tenc skeleton, the pins under the state dir's
- * bpffs (ipcache, tenc_cfg, prog_*), tenc's tc filters (clsact, handle and
- * priority TENC_TC_*), and reading/writing the two maps through their pins.
+ * bpffs (ipcache, tenc_cfg, flows, events, stats, tracing, prog_*), tenc's tc
+ * filters (clsact, handle and priority TENC_TC_*), and reading/writing the
+ * ipcache and config maps through their pins (lib/flows.c reads the rest).
  * Failures are reported here (tenc_err) and returned as -errno; -ENOENT from
  * ipcache_lookup/ipcache_delete/bpfdp_query and -ENODEV from bpfdp_query
  * are answers, not failures, and are not reported. Addresses are in network
@@ -45,7 +46,7 @@ static const char *const prog_pins[HOOK__COUNT] = {
 	[HOOK_TO_WIRE] = "prog_to_wire",
 };
 
-static const char *const map_pins[] = { "ipcache", "tenc_cfg" };
+static const char *const map_pins[] = { "ipcache", "tenc_cfg", "flows", "events", "stats", "tracing" };
 
 const char *bpfdp_hook_name(enum bpfdp_hook hook)
 {

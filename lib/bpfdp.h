@@ -3,8 +3,8 @@
  * pinning maps and programs in the state dir's bpffs, attaching them to tc
  * (clsact, handle/prio TENC_TC_*), detaching, querying what is attached,
  * and reading/writing the ipcache and the config map.
- * Pinned names under <bpffs>/: ipcache, tenc_cfg, prog_from_pod,
- * prog_from_wire, prog_to_wire. */
+ * Pinned names under <bpffs>/: ipcache, tenc_cfg, flows, events, stats,
+ * tracing, prog_from_pod, prog_from_wire, prog_to_wire. */
 #ifndef TENC_BPFDP_H
 #define TENC_BPFDP_H
 #include <stdbool.h>

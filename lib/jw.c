@@ -38,7 +38,10 @@ void jw_destroy(jw_t **wp)
 {
 	if (!*wp)
 		return;
-	jw_flush_line(*wp);
+	if (!(*wp)->first[0])	/* a line is open: end it (JSON Lines end themselves) */
+		jw_flush_line(*wp);
+	else
+		fflush((*wp)->f);
 	free(*wp);
 	*wp = NULL;
 }

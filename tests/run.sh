@@ -21,7 +21,8 @@ for a in "$@"; do
 done
 
 VM_SUITES=(tests/netns/cli.bats tests/netns/bpf.bats tests/netns/netlink.bats
-	tests/netns/datapath.bats tests/netns/subnet.bats tests/netns/encrypt.bats tests/netns/rotate.bats)
+	tests/netns/datapath.bats tests/netns/subnet.bats tests/netns/encrypt.bats tests/netns/rotate.bats
+	tests/netns/audit-esp.bats)
 total_p=0 total_f=0 total_s=0 failed_lanes=()
 san_dir=$repo/build/asan/reports
 

@@ -121,6 +121,13 @@ done
 } >"$work/out/job"
 
 # --- boot -----------------------------------------------------------------
+# One guest at a time on this machine: TCG guests sharing the cores slow
+# each other past the per-test timeouts. A second run waits here.
+exec 8>"$cache/.run-lock"
+if ! flock -n 8; then
+	echo "vm: another guest is running; waiting for it" >&2
+	flock 8
+fi
 # cryptomgr.notests: the kernel's crypto self-tests take seconds under TCG;
 # tsc=reliable: else TSC sync "fails" under TCG and the slow HPET is used.
 log=$work/console.log

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/* audit_fmt.c: an audit report as JSON and as Prometheus text (see
+ * audit_fmt.h). Field names here are the schema's; change both together. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include "addr.h"
+#include "audit_fmt.h"
+#include "tenc.h"
+
+static void json_sa(const struct xsa *s, const char *dir)
+{
+	jw_start_object(jw);
+	jw_string_field(jw, "dir", dir);
+	jw_uint_field(jw, "spi", s->spi);
+	jw_uint_field(jw, "bytes", s->bytes);
+	jw_uint_field(jw, "packets", s->packets);
+	jw_uint_field(jw, "seq", dir[0] == 'o' ? s->oseq : s->seq);
+	jw_bool_field(jw, "esn", s->esn);
+	jw_uint_field(jw, "replay_window", s->replay_window);
+	jw_uint_field(jw, "replay_errors", s->replay_errors);
+	jw_uint_field(jw, "integrity_errors", s->integrity_errors);
+	jw_end_object(jw);
+}
+
+static void json_peer_or_null(const struct audit *a, uint16_t id)
+{
+	const char *name = audit_peer_name(a, id);
+
+	jw_name(jw, "peer");
+	if (name)
+		jw_string(jw, name);
+	else
+		jw_null(jw);
+}
+
+static void json_flows(const struct audit *a)
+{
+	char ip[16], pb[8], ts[40];
+
+	jw_name(jw, "flows");
+	jw_start_array(jw);
+	for (size_t i = 0; i < a->flows.n; i++) {
+		const struct flow *f = &a->flows.v[i];
+		bool ports = f->k.proto == 6 || f->k.proto == 17;
+
+		jw_start_object(jw);
+		jw_string_field(jw, "dir", dir_str(f->k.dir));
+		jw_string_field(jw, "src", fmt_ipv4(f->k.saddr, ip, sizeof(ip)));
+		jw_string_field(jw, "dst", fmt_ipv4(f->k.daddr, ip, sizeof(ip)));
+		jw_string_field(jw, "proto", proto_str(f->k.proto, pb, sizeof(pb)));
+		jw_uint_field(jw, "sport", ports ? ntohs(f->k.sport) : 0);
+		jw_uint_field(jw, "dport", ports ? ntohs(f->k.dport) : 0);
+		json_peer_or_null(a, f->v.peer_id);
+		jw_uint_field(jw, "spi", f->k.proto == 50 ? flow_esp_spi(&f->k) : f->v.spi);
+		jw_uint_field(jw, "packets", f->v.packets);
+		jw_uint_field(jw, "bytes", f->v.bytes);
+		jw_string_field(jw, "first_seen", mono_str(f->v.first_ns, ts, sizeof(ts)));
+		jw_string_field(jw, "last_seen", mono_str(f->v.last_ns, ts, sizeof(ts)));
+		jw_string_field(jw, "verdict", verdict_str(a->verdict[i]));
+		jw_string_field(jw, "reason", audit_reason_str(a->reason[i]));
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
+static void json_peers(const struct audit *a)
+{
+	char ip[16];
+
+	jw_name(jw, "sa_health");
+	jw_start_array(jw);
+	for (size_t i = 0; i < a->n.peers.n; i++) {
+		const struct audit_peer *ap = &a->peers[i];
+
+		jw_start_object(jw);
+		jw_string_field(jw, "peer", ap->p->name);
+		jw_string_field(jw, "node_ip", fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)));
+		jw_uint_field(jw, "out_spi", (uint64_t)ap->out_spi);
+		jw_name(jw, "sas");
+		jw_start_array(jw);
+		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
+			if (ap->out[s])
+				json_sa(ap->out[s], "out");
+			if (ap->in[s])
+				json_sa(ap->in[s], "in");
+		}
+		jw_end_array(jw);
+		jw_name(jw, "esp_packets");
+		jw_start_object(jw);
+		uint64_t o = 0, n = 0;
+		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
+			o += ap->esp_out[s], n += ap->esp_in[s];
+		jw_uint_field(jw, "out", o);
+		jw_uint_field(jw, "in", n);
+		jw_end_object(jw);
+		jw_name(jw, "problems");
+		jw_start_array(jw);
+		for (int k = 0; k < ap->n_problems; k++)
+			jw_string(jw, ap->problems[k]);
+		jw_end_array(jw);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
+void audit_print_json(const struct audit *a)
+{
+	static const int order[] = { V_ENCRYPTED, V_PLAINTEXT, V_LOCAL, V_VIOLATION, V_DROPPED };
+	char ip[32], ts[40];
+
+	jw_start_object(jw);
+	jw_uint_field(jw, "version", AUDIT_SCHEMA_VERSION);
+	jw_string_field(jw, "time", mono_str(a->now_ns, ts, sizeof(ts)));
+	jw_string_field(jw, "node_ip", fmt_ipv4(a->n.cfg.node_ip, ip, sizeof(ip)));
+	jw_bool_field(jw, "encrypt", a->n.cfg.encrypt);
+	jw_name(jw, "summary");
+	jw_start_object(jw);
+	jw_uint_field(jw, "flows", a->flows.n);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		jw_uint_field(jw, verdict_str(order[i]), a->counts[order[i]]);
+	jw_end_object(jw);
+	json_flows(a);
+	json_peers(a);
+	jw_name(jw, "no_key");
+	jw_start_array(jw);
+	for (size_t i = 0; i < a->n_nokey; i++) {
+		jw_start_object(jw);
+		jw_string_field(jw, "prefix", fmt_cidr(&a->nokey[i].e->prefix, ip, sizeof(ip)));
+		json_peer_or_null(a, a->nokey[i].e->val.peer_id);
+		jw_string_field(jw, "reason", a->nokey[i].reason);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	jw_name(jw, "xfrm_errors");
+	jw_start_object(jw);
+	for (int i = 0; i < a->n_xstat; i++)
+		jw_uint_field(jw, a->xstat[i].name, a->xstat[i].value);
+	jw_end_object(jw);
+	jw_name(jw, "events");
+	jw_start_object(jw);
+	jw_uint_field(jw, "emitted", a->st.events);
+	jw_uint_field(jw, "lost", a->st.events_lost);
+	jw_end_object(jw);
+	jw_uint_field(jw, "violations", a->counts[V_VIOLATION]);
+	jw_end_object(jw);
+}
+
+/* Prometheus label values: backslash, quote and newline escaped. */
+static void label(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			putchar('\\'), putchar(*s);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+static void head(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_sa(const char *metric, const struct audit_peer *ap, int spi, const char *dir,
+		    uint64_t v)
+{
+	printf("%s{peer=\"", metric);
+	label(ap->p->name);
+	printf("\",spi=\"%d\",dir=\"%s\"} %llu\n", spi, dir, (unsigned long long)v);
+}
+
+static void prom_sas(const struct audit *a, const char *metric, const char *type, const char *help,
+		     int what)
+{
+	head(metric, type, help);
+	for (size_t i = 0; i < a->n.peers.n; i++) {
+		const struct audit_peer *ap = &a->peers[i];
+
+		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
+			for (int d = 0; d < 2; d++) {
+				const struct xsa *x = d ? ap->in[s] : ap->out[s];
+
+				if (x)
+					prom_sa(metric, ap, s, d ? "in" : "out",
+						what == 0 ? x->bytes : what == 1 ? x->packets :
+						x->replay_errors + (uint64_t)x->integrity_errors);
+			}
+	}
+}
+
+void audit_print_prometheus(const struct audit *a)
+{
+	head("tenc_flows", "gauge", "Flows in tenc's flow table, by verdict.");
+	for (int v = V_NONE + 1; v < V__COUNT; v++)
+		printf("tenc_flows{verdict=\"%s\"} %zu\n", verdict_str(v), a->counts[v]);
+	head("tenc_flow_bytes", "gauge", "Bytes of the flows in tenc's flow table, by verdict.");
+	for (int v = V_NONE + 1; v < V__COUNT; v++)
+		printf("tenc_flow_bytes{verdict=\"%s\"} %llu\n", verdict_str(v),
+		       (unsigned long long)a->bytes[v]);
+	head("tenc_violations", "gauge", "Flows seen in plaintext while in scope.");
+	printf("tenc_violations %zu\n", a->counts[V_VIOLATION]);
+	prom_sas(a, "tenc_sa_bytes", "counter", "Bytes through a tenc SA (XFRM lifetime counter).", 0);
+	prom_sas(a, "tenc_sa_packets", "counter", "Packets through a tenc SA.", 1);
+	prom_sas(a, "tenc_sa_errors", "counter", "Replay and integrity errors of a tenc SA.", 2);
+	head("tenc_ipcache_no_key", "gauge", "ipcache entries in scope that would not encrypt.");
+	printf("tenc_ipcache_no_key %zu\n", a->n_nokey);
+	head("tenc_xfrm_errors", "counter", "/proc/net/xfrm_stat counters.");
+	for (int i = 0; i < a->n_xstat; i++)
+		printf("tenc_xfrm_errors{counter=\"%s\"} %llu\n", a->xstat[i].name,
+		       (unsigned long long)a->xstat[i].value);
+	head("tenc_events_lost", "counter", "Flow events the ring buffer had no room for.");
+	printf("tenc_events_lost %llu\n", (unsigned long long)a->st.events_lost);
+}

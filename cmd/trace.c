@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trace.c: `tenc trace`: the programs' flow events, live: one line per
+ * event (a flow starts, or its verdict changes; never per packet), or JSON
+ * Lines with -j, flushed per line. Stops on SIGINT/SIGTERM or after
+ * --count events, and says how many events the ring buffer lost meanwhile.
+ * The ring buffer has one reader: the programs emit events only while a
+ * trace has its pid in the `tracing` map, and a second trace is refused. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "addr.h"
+#include "cli.h"
+#include "flows.h"
+#include "store.h"
+#include "tenc.h"
+
+enum { O_COUNT = OPT_LONG_BASE, O_PEER, O_VERDICT };
+
+static const struct opt trace_opts[] = {
+	{ "count", O_COUNT, required_argument, "N", "stop after N events", NULL },
+	{ "peer", O_PEER, required_argument, "NAME", "only events of this peer", "peer" },
+	{ "verdict", O_VERDICT, required_argument, "V", "only events with this verdict",
+	  "encrypted|plaintext|local|violation|dropped" },
+	{ 0 },
+};
+
+struct trace {
+	unsigned long count;	/* 0: no limit */
+	const char *peer_name;
+	int peer_id;		/* -1: any */
+	int verdict;		/* -1: any */
+	struct peers peers;
+	const char **names;	/* by peer id */
+	unsigned long printed;
+	uint64_t start_ns;
+	time_t names_at;	/* when the names were loaded */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int trace_opt(int key, char *arg, void *ctx)
+{
+	struct trace *t = ctx;
+	char *end;
+
+	switch (key) {
+	case O_COUNT:
+		errno = 0;
+		t->count = strtoul(arg, &end, 10);
+		if (errno || !*arg || *end || *arg == '-' || t->count == 0)
+			return tenc_err(TENC_USAGE, "--count", "'%s' must be a number >= 1", arg);
+		return 0;
+	case O_PEER:
+		t->peer_name = arg;
+		return 0;
+	case O_VERDICT:
+		t->verdict = verdict_parse(arg);
+		if (t->verdict < 0)
+			return tenc_err(TENC_USAGE, "--verdict", "'%s' is not one of encrypted, "
+					"plaintext, local, violation, dropped", arg);
+		return 0;
+	}
+	return -1;
+}
+
+static const char *const hooks[] = { "from_pod", "from_wire", "to_wire" };
+
+static void endpoint(char *b, size_t n, uint32_t a, uint16_t port, const struct flow_key *k)
+{
+	char ip[16];
+
+	fmt_ipv4(a, ip, sizeof(ip));
+	if ((k->proto == 6 || k->proto == 17) && port)
+		snprintf(b, n, "%s:%u", ip, ntohs(port));
+	else
+		snprintf(b, n, "%s", ip);
+}
+
+static void print_event(struct trace *t, const struct flow_event *e)
+{
+	char ts[40], pb[8], src[24], dst[24];
+	const char *proto = proto_str(e->key.proto, pb, sizeof(pb));
+	const char *peer = e->peer_id ? t->names[e->peer_id] : NULL;
+	const char *hook = e->hook < ARRAY_SIZE(hooks) ? hooks[e->hook] : "?";
+	const char *v = verdict_str(e->verdict) ?: "?";
+	uint32_t spi = e->key.proto == 50 ? flow_esp_spi(&e->key) : e->spi;
+
+	mono_str(e->ts_ns, ts, sizeof(ts));
+	if (jw) {
+		jw_start_object(jw);
+		jw_string_field(jw, "time", ts);
+		jw_string_field(jw, "event", e->old_verdict == V_NONE ? "new" : "verdict");
+		jw_string_field(jw, "dir", dir_str(e->key.dir));
+		jw_string_field(jw, "proto", proto);
+		jw_string_field(jw, "src", fmt_ipv4(e->key.saddr, src, sizeof(src)));
+		jw_string_field(jw, "dst", fmt_ipv4(e->key.daddr, dst, sizeof(dst)));
+		if (e->key.proto == 6 || e->key.proto == 17) {
+			jw_uint_field(jw, "sport", ntohs(e->key.sport));
+			jw_uint_field(jw, "dport", ntohs(e->key.dport));
+		}
+		jw_string_field(jw, "verdict", v);
+		if (e->old_verdict != V_NONE)
+			jw_string_field(jw, "old_verdict", verdict_str(e->old_verdict) ?: "?");
+		if (peer)
+			jw_string_field(jw, "peer", peer);
+		else
+			jw_name(jw, "peer"), jw_null(jw);
+		jw_uint_field(jw, "spi", spi);
+		jw_string_field(jw, "hook", hook);
+		jw_end_object(jw);
+		jw_flush_line(jw);
+		return;
+	}
+	endpoint(src, sizeof(src), e->key.saddr, e->key.sport, &e->key);
+	endpoint(dst, sizeof(dst), e->key.daddr, e->key.dport, &e->key);
+	printf("%s %-7s %-3s %-4s %s -> %s  ", ts, e->old_verdict == V_NONE ? "new" : "verdict",
+	       dir_str(e->key.dir), proto, src, dst);
+	if (e->old_verdict != V_NONE)
+		printf("%s -> ", verdict_str(e->old_verdict) ?: "?");
+	printf("%s", v);
+	if (peer)
+		printf("  peer %s", peer);
+	if (spi)
+		printf("  spi %u", spi);
+	printf("  [%s]\n", hook);
+	fflush(stdout);
+}
+
+static int load_names(struct trace *t);
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct trace *t = ctx;
+	const struct flow_event *e = data;
+
+	if (size < sizeof(*e) || stop)
+		return 0;
+	if (e->ts_ns < t->start_ns)
+		return 0;	/* left in the ring before this trace began */
+	if (t->verdict >= 0 && e->verdict != t->verdict)
+		return 0;
+	if (t->peer_id >= 0 && e->peer_id != t->peer_id)
+		return 0;
+	if (e->peer_id && !t->names[e->peer_id] && time(NULL) != t->names_at)
+		load_names(t);
+	print_event(t, e);
+	if (t->count && ++t->printed >= t->count)
+		stop = 1;
+	else if (!t->count)
+		t->printed++;
+	return 0;
+}
+
+/* Peer names by id, for the events (they carry ids). Reloaded when an
+ * event names a peer id not known yet (a peer added meanwhile), at most
+ * once a second. */
+static int load_names(struct trace *t)
+{
+	int r;
+
+	peers_free(&t->peers);
+	if ((r = peers_load(&t->peers)))
+		return r;
+	t->names_at = time(NULL);
+	if (!t->names)
+		t->names = calloc(TENC_PEER_ID_MAX + 1, sizeof(*t->names));
+	if (!t->names)
+		return tenc_errno(TENC_FAIL, ENOMEM, "trace", "peer names");
+	memset(t->names, 0, (TENC_PEER_ID_MAX + 1) * sizeof(*t->names));
+	for (size_t i = 0; i < t->peers.n; i++) {
+		t->names[t->peers.v[i].id] = t->peers.v[i].name;
+		if (t->peer_name && !strcmp(t->peer_name, t->peers.v[i].name))
+			t->peer_id = t->peers.v[i].id;
+	}
+	if (t->peer_name && t->peer_id < 0 && !t->printed)
+		return tenc_err(TENC_USAGE, "--peer", "no peer named '%s'", t->peer_name);
+	return 0;
+}
+
+/* Claim the events for this process (the programs emit only then). */
+static int claim(int *fd)
+{
+	__u32 zero = 0, cur = 0, me = (__u32)getpid();
+
+	*fd = flows_map_open("tracing");
+	if (*fd < 0)
+		return TENC_FAIL;
+	if (!bpf_map_lookup_elem(*fd, &zero, &cur) && cur && cur != me &&
+	    (kill((pid_t)cur, 0) == 0 || errno == EPERM))
+		return tenc_err(TENC_FAIL, "trace", "another tenc trace (pid %u) reads the events", cur);
+	if (bpf_map_update_elem(*fd, &zero, &me, BPF_ANY))
+		return tenc_errno(TENC_FAIL, errno, "trace", "claiming the events");
+	return 0;
+}
+
+static void release(int fd)
+{
+	__u32 zero = 0, cur = 0, none = 0;
+
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, &cur) && cur == (__u32)getpid())
+		bpf_map_update_elem(fd, &zero, &none, BPF_ANY);
+	close(fd);
+}
+
+static int do_trace(const struct cmd *self, int argc, char **argv)
+{
+	struct trace t = { .peer_id = -1, .verdict = -1 };
+	struct tenc_stats st0 = { 0 }, st1 = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ring_buffer *rb = NULL;
+	struct timespec now;
+	int i, fd = -1, claim_fd = -1, ret;
+
+	i = cmd_parse(self, argc, argv, trace_opt, &t, 0, 0);
+	if (i <= 0)
+		return -i;
+	if ((ret = load_names(&t)))
+		goto out;
+	fd = flows_map_open("events");
+	if (fd < 0 || flows_stats(&st0)) {
+		ret = TENC_FAIL;
+		goto out;
+	}
+	if ((ret = claim(&claim_fd)))
+		goto out;
+	rb = ring_buffer__new(fd, on_event, &t, NULL);
+	if (!rb) {
+		ret = tenc_errno(TENC_FAIL, errno, "trace", "opening the events ring buffer");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t.start_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	g.pretty = false;		/* JSON Lines: one object per line */
+	tenc_json_begin();
+	if (!jw)
+		fprintf(stderr, "tracing flow events; ^C stops\n");
+	while (!stop) {
+		int r = ring_buffer__poll(rb, 250);
+
+		if (r < 0 && r != -EINTR) {
+			ret = tenc_errno(TENC_FAIL, -r, "trace", "polling the ring buffer");
+			break;
+		}
+	}
+	if (!flows_stats(&st1)) {
+		unsigned long long lost = st1.events_lost - st0.events_lost;
+
+		fprintf(stderr, "trace: %lu event(s) shown, %llu lost (ring buffer full)\n",
+				t.printed, lost);
+	}
+out:
+	release(claim_fd);
+	ring_buffer__free(rb);
+	if (fd >= 0)
+		close(fd);
+	free(t.names);
+	peers_free(&t.peers);
+	return ret;
+}
+
+const struct cmd cmd_trace = {
+	.name = "trace",
+	.fn = do_trace,
+	.opts = trace_opts,
+	.synopsis = "[--count N] [--peer NAME] [--verdict V]",
+	.summary = "stream flow events live (flow starts, verdict changes)",
+};

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/* flows.c: the flow table, counters and clock of the BPF programs (see
+ * flows.h). Owns reading and resetting the pinned flows map in batches. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "env.h"
+#include "flows.h"
+#include "tenc.h"
+
+#define BATCH 4096
+
+int flows_map_open(const char *name)
+{
+	char bpffs[4096], path[4200];
+	int fd, r = env_bpffs(bpffs, sizeof(bpffs), false);
+
+	if (r == -1)
+		return tenc_err(TENC_FAIL, "bpf", "not enabled (no bpffs for this state dir)"), -ENOENT;
+	if (r)
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/%s", bpffs, name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		return tenc_err(TENC_FAIL, "bpf", "%s: not loaded (run tenc enable)", path), -ENOENT;
+	return tenc_errno(TENC_FAIL, errno, "bpf", "%s", path), -errno;
+}
+
+static int grow(struct flow_table *t, size_t *cap, size_t need)
+{
+	struct flow *nv;
+	size_t c = *cap ? *cap : BATCH;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	nv = realloc(t->v, c * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	t->v = nv;
+	*cap = c;
+	return 0;
+}
+
+int flows_read(int fd, struct flow_table *t)
+{
+	struct flow_key *keys = malloc(BATCH * sizeof(*keys));
+	struct flow_val *vals = malloc(BATCH * sizeof(*vals));
+	uint64_t in = 0, out = 0;
+	bool first = true;
+	size_t cap = 0;
+	int r = 0;
+
+	t->v = NULL;
+	t->n = 0;
+	if (!keys || !vals) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = BATCH;
+		int e;
+
+		e = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL);
+		e = e ? -errno : 0;
+		if (e && e != -ENOENT) {
+			r = e;
+			break;
+		}
+		if (grow(t, &cap, t->n + count)) {
+			r = -ENOMEM;
+			break;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			t->v[t->n].k = keys[i];
+			t->v[t->n].v = vals[i];
+			t->n++;
+		}
+		if (e == -ENOENT)
+			break;
+		in = out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	if (r) {
+		flows_free(t);
+		return tenc_errno(TENC_FAIL, -r, "flows", "reading the flow table");
+	}
+	return 0;
+}
+
+int flows_reset(int fd, const struct flow_table *t)
+{
+	struct flow_key *keys = malloc(BATCH * sizeof(*keys));
+	size_t i = 0;
+
+	if (!keys)
+		return tenc_errno(TENC_FAIL, ENOMEM, "flows", "reset");
+	while (i < t->n) {
+		__u32 count = 0;
+
+		while (count < BATCH && i < t->n)
+			keys[count++] = t->v[i++].k;
+		/* A flow the LRU evicted meanwhile is fine: delete one by one. */
+		if (bpf_map_delete_batch(fd, keys, &count, NULL) && errno != ENOENT) {
+			for (__u32 j = 0; j < count; j++)
+				bpf_map_delete_elem(fd, &keys[j]);
+		}
+	}
+	free(keys);
+	return 0;
+}
+
+void flows_free(struct flow_table *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+int flows_stats(struct tenc_stats *st)
+{
+	int fd = flows_map_open("stats"), r = 0;
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return TENC_FAIL;
+	if (bpf_map_lookup_elem(fd, &zero, st))
+		r = tenc_errno(TENC_FAIL, errno, "bpf", "reading the stats map");
+	close(fd);
+	return r;
+}
+
+static const char *const verdicts[V__COUNT] = {
+	[V_NONE] = "none",
+	[V_ENCRYPTED] = "encrypted",
+	[V_PLAINTEXT] = "plaintext",
+	[V_LOCAL] = "local",
+	[V_VIOLATION] = "violation",
+	[V_DROPPED] = "dropped",
+};
+
+const char *verdict_str(int v)
+{
+	return v >= 0 && v < V__COUNT ? verdicts[v] : NULL;
+}
+
+int verdict_parse(const char *s)
+{
+	for (int v = V_NONE + 1; v < V__COUNT; v++)
+		if (!strcmp(s, verdicts[v]))
+			return v;
+	return -1;
+}
+
+const char *dir_str(int dir)
+{
+	return dir == FLOW_IN ? "in" : "out";
+}
+
+const char *proto_str(uint8_t p, char *buf, size_t n)
+{
+	switch (p) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 50: return "esp";
+	}
+	snprintf(buf, n, "%u", p);
+	return buf;
+}
+
+uint32_t flow_esp_spi(const struct flow_key *k)
+{
+	return ((uint32_t)ntohs(k->sport) << 16) | ntohs(k->dport);
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, in ns, read once. */
+static int64_t mono_offset(void)
+{
+	static int64_t off;
+	static bool done;
+	struct timespec r, m;
+
+	if (!done) {
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		off = ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+		done = true;
+	}
+	return off;
+}
+
+double mono_unix(uint64_t ns)
+{
+	return (double)((int64_t)ns + mono_offset()) / 1e9;
+}
+
+const char *mono_str(uint64_t ns, char *buf, size_t n)
+{
+	int64_t t = (int64_t)ns + mono_offset();
+	time_t s = t / 1000000000LL;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000000000LL / 1000000));
+	return buf;
+}

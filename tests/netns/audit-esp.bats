@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# audit-esp.bats: `tenc audit` and `tenc trace` on encrypted traffic: the
+# verdicts encrypted (with the SPI), plaintext, local, dropped, and the
+# violations a forced leak makes, shown live by trace. Needs ESP and
+# AES-GCM: skips on a host kernel without them, and must run (never skip)
+# in the VM lane (tests/vm). Topology: topo.bash (2 nodes, ext no peer).
+
+load helpers
+load topo
+
+SCHEMA=$REPO/docs/schema/audit.schema.json
+DPTOOL=${DPTOOL:-$(dirname "$TENC")/tests/tools/dptool}
+
+test_setup() {
+	need_root
+	need_feature esp
+	need_feature aes_gcm
+	topo_up 2
+	KEY=$T_DIR/key
+	(umask 077; "$TENC" key gen >"$KEY")
+	for i in 1 2; do enable_node "$i" --encrypt; done
+	key_all 2 "$KEY"
+	peer_all 2
+	SPI=$(tenc_on node1 -j key list | json_get "j['keys'][0]['spi']")
+}
+
+# audit_json NODE [ARGS]: tenc -j audit into $T_DIR/audit.json, status in
+# AUDIT_RC; the JSON must validate against the schema.
+audit_json() {
+	local n=$1; shift
+	AUDIT_RC=0
+	tenc_on "$n" -j audit "$@" >"$T_DIR/audit.json" || AUDIT_RC=$?
+	python3 "$REPO/tests/lib/schema-check.py" "$SCHEMA" "$T_DIR/audit.json"
+}
+
+# q EXPR: python over the audit JSON (j).
+q() { json_get "$1" <"$T_DIR/audit.json"; }
+
+# tenc_bg NODE OUT ARGS...: tenc in the background, $! its own pid.
+tenc_bg() {
+	local n=$1 out=$2; shift 2
+	TENC_STATE_DIR="$T_DIR/$n" exec ip netns exec "$(ns "$n")" "$TENC" "$@" >"$out" 2>"$out.err" 3>&- &
+}
+
+@test "pod to peer pod is encrypted with the SPI; bytes agree with the SA; plaintext and local too" {
+	on pod1 ping -c 5 -i 0.2 -s 200 10.1.2.2
+	on pod1 ping -c 1 10.0.0.9
+	on pod1 ping -c 1 10.1.1.1
+	audit_json node1
+	[ "$AUDIT_RC" -eq 0 ]
+	[ "$(q "[(f['verdict'], f['spi'], f['peer'], f['packets'], f['bytes']) for f in j['flows'] if f['dst']=='10.1.2.2' and f['dir']=='out']")" = \
+		"[('encrypted', $SPI, 'node2', 5, 1140)]" ]
+	# the replies came back through the IN SA, and ESP went both ways
+	[ "$(q "[f['verdict'] for f in j['flows'] if f['src']=='10.1.2.2' and f['dir']=='in']")" = "['encrypted']" ]
+	[ "$(q "sorted((f['dir'], f['spi'], f['verdict']) for f in j['flows'] if f['proto']=='esp')")" = \
+		"[('in', $SPI, 'encrypted'), ('out', $SPI, 'encrypted')]" ]
+	[ "$(q "[f['verdict'] for f in j['flows'] if f['dst']=='10.0.0.9']")" = "['plaintext']" ]
+	[ "$(q "[f['verdict'] for f in j['flows'] if f['dst']=='10.1.1.1']")" = "['local']" ]
+	# The OUT SA carried exactly these packets; its bytes are the inner
+	# packets' plus per-packet headers (outer IP, ESP, IV, trailer, ICV).
+	q "
+sa = [s for p in j['sa_health'] if p['peer']=='node2' for s in p['sas'] if s['dir']=='out'][0]
+f = [f for f in j['flows'] if f['dst']=='10.1.2.2' and f['dir']=='out'][0]
+esp = [f for f in j['flows'] if f['proto']=='esp' and f['dir']=='out'][0]
+assert sa['spi'] == $SPI and sa['packets'] == f['packets'] == esp['packets'], (sa, f, esp)
+assert f['bytes'] < sa['bytes'] <= f['bytes'] + 100 * f['packets'], (sa, f)
+assert f['bytes'] < esp['bytes'] <= f['bytes'] + 100 * f['packets'], (esp, f)
+assert sa['seq'] == 5 and j['sa_health'][0]['problems'] == [], sa
+"
+	# node2 saw it arrive decrypted
+	audit_json node2
+	[ "$AUDIT_RC" -eq 0 ]
+	[ "$(q "[f['verdict'] for f in j['flows'] if f['src']=='10.1.1.2' and f['dir']=='in']")" = "['encrypted']" ]
+}
+
+@test "a forced leak (tenc's out policies removed by hand) is a violation, exit 3, live in trace" {
+	tenc_bg node1 "$T_DIR/trace" -j trace
+	local pid=$!
+	sleep 1
+	on pod1 ping -c 2 -i 0.2 10.1.2.2
+	on node1 ip xfrm policy deleteall dir out
+	on pod1 ping -c 2 -i 0.2 -W 1 10.1.2.2 || true
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	audit_json node1
+	[ "$AUDIT_RC" -eq 3 ]
+	# exactly that flow: the replies (node2 still encrypts) are fine
+	[ "$(q "[(f['dir'], f['src'], f['dst']) for f in j['flows'] if f['verdict']=='violation']")" = \
+		"[('out', '10.1.1.2', '10.1.2.2')]" ]
+	[ "$(q "j['violations']")" -eq 1 ]
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+mine = [e for e in ev if e["src"] == "10.1.1.2" and e["dst"] == "10.1.2.2" and e["dir"] == "out"]
+assert [(e["event"], e["verdict"]) for e in mine] == [("new", "encrypted"), ("verdict", "violation")], mine
+assert mine[1]["old_verdict"] == "encrypted" and mine[1]["hook"] == "to_wire", mine' "$T_DIR/trace"
+	run tenc_on node1 audit
+	[ "$status" -eq 3 ]
+	[[ $output == *"violation out icmp 10.1.1.2"*"in scope, but left the node in plaintext"* ]]
+	[[ $output == *"PROBLEM: no OUT policy for spi $SPI"* ]]
+}
+
+@test "an ipcache entry with no key: its flows become violations" {
+	on pod1 ping -c 1 10.0.0.9
+	audit_json node1
+	[ "$AUDIT_RC" -eq 0 ]
+	"$DPTOOL" ipc-set "$T_DIR/node1/bpf" 10.0.0.9/32 0 0 nokey
+	on pod1 ping -c 1 10.0.0.9
+	audit_json node1
+	[ "$AUDIT_RC" -eq 3 ]
+	[ "$(q "[(f['dst'], f['reason']) for f in j['flows'] if f['verdict']=='violation']")" = \
+		"[('10.0.0.9', 'in scope, but left the node in plaintext')]" ]
+	[ "$(q "[(e['prefix'], e['reason']) for e in j['no_key'] if e['peer'] is None]")" = \
+		"[('10.0.0.9/32', 'flagged no key')]" ]
+}
+
+@test "OUT SA deleted by hand: marked flows are dropped, never plaintext" {
+	on node1 ip xfrm state delete src 10.0.0.1 dst 10.0.0.2 proto esp spi "$SPI"
+	cap_start
+	run on pod1 ping -c 2 -i 0.2 -W 1 10.1.2.2
+	[ "$status" -ne 0 ]
+	cap_stop
+	[ "$(cap_count icmp)" -eq 0 ]
+	audit_json node1
+	[ "$AUDIT_RC" -eq 0 ]
+	[ "$(q "[(f['verdict'], f['reason']) for f in j['flows'] if f['dst']=='10.1.2.2']")" = \
+		"[('dropped', 'marked for an OUT SA the kernel lacks: dropped by the fail-closed policy')]" ]
+	[ "$(q "j['sa_health'][0]['problems']")" = "['no OUT SA for spi $SPI']" ]
+	[ "$(q "j['xfrm_errors']['XfrmOutNoStates'] + j['xfrm_errors']['XfrmOutPolBlock'] > 0")" = True ]
+}
+
+@test "the prometheus form carries the SA counters per peer, spi and direction" {
+	on pod1 ping -c 3 -i 0.2 10.1.2.2
+	run tenc_on node1 audit --format prometheus
+	[ "$status" -eq 0 ]
+	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"out\"} 3"* ]]
+	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"in\"} 3"* ]]
+	[[ $output == *'tenc_flows{verdict="encrypted"} '* ]]
+	[[ $output == *'tenc_violations 0'* ]]
+}
