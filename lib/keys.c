@@ -344,22 +344,66 @@ void key_fingerprint(const struct tenc_key *k, char out[17])
 	OPENSSL_cleanse(md, sizeof(md));
 }
 
+/* HMAC-SHA256(key, a || b || c) through one EVP_MAC context (the
+ * caller's); out: 32 bytes. 0 or -1. */
+static int hmac256(EVP_MAC_CTX *ctx, const uint8_t *key, size_t key_len, const uint8_t *a,
+		   size_t a_len, const uint8_t *b, size_t b_len, const uint8_t *c, size_t c_len,
+		   uint8_t out[32])
+{
+	size_t n = 0;
+
+	return EVP_MAC_init(ctx, key, key_len, NULL) == 1 && EVP_MAC_update(ctx, a, a_len) == 1 &&
+			       EVP_MAC_update(ctx, b, b_len) == 1 && EVP_MAC_update(ctx, c, c_len) == 1 &&
+			       EVP_MAC_final(ctx, out, &n, 32) == 1 && n == 32 ? 0 : -1;
+}
+
+/* HKDF-SHA256 (RFC 5869), extract then expand, over HMAC. OpenSSL's HKDF
+ * KDF would fetch its algorithms on every call, a few times the cost of
+ * the hashing itself; rotation derives thousands of keys. The HMAC
+ * context with its digest is set up once and copied per call (a copy
+ * holds no key until init), and freed (wiped) after. out_len <= 255 * 32. */
 static int hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
 		const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *c = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM p[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len),
-		OSSL_PARAM_construct_end(),
-	};
-	int ret = c && EVP_KDF_derive(c, out, out_len, p) == 1 ? 0 : -1;
+	static EVP_MAC_CTX *tmpl;
+	uint8_t prk[32], t[32], ctr;
+	EVP_MAC_CTX *c;
+	size_t done = 0, tl = 0;
+	int ret = 0;
 
-	EVP_KDF_CTX_free(c);
-	EVP_KDF_free(kdf);
+	if (!tmpl) {
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		OSSL_PARAM p[] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+			OSSL_PARAM_construct_end(),
+		};
+
+		tmpl = mac ? EVP_MAC_CTX_new(mac) : NULL;
+		EVP_MAC_free(mac); /* the context holds its own reference */
+		if (tmpl && EVP_MAC_CTX_set_params(tmpl, p) != 1) {
+			EVP_MAC_CTX_free(tmpl);
+			tmpl = NULL;
+		}
+		if (!tmpl)
+			return -1;
+	}
+	if (out_len > 255 * 32 || !(c = EVP_MAC_CTX_dup(tmpl)))
+		return -1;
+	/* PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) || info || i). */
+	ret = hmac256(c, salt, salt_len, ikm, ikm_len, NULL, 0, NULL, 0, prk);
+	for (ctr = 1; !ret && done < out_len; ctr++) {
+		size_t k = out_len - done < 32 ? out_len - done : 32;
+
+		ret = hmac256(c, prk, sizeof(prk), t, tl, info, info_len, &ctr, 1, t);
+		memcpy(out + done, t, k);
+		done += k;
+		tl = 32;
+	}
+	EVP_MAC_CTX_free(c);
+	OPENSSL_cleanse(prk, sizeof(prk));
+	OPENSSL_cleanse(t, sizeof(t));
+	if (ret)
+		OPENSSL_cleanse(out, out_len);
 	return ret;
 }
 

@@ -237,6 +237,25 @@ static void test_derive(void)
 	ok(!memcmp(x.key, ab.key, 16) && !memcmp(x.auth_key, ab.auth_key, 32), "  same result");
 	k.spi = 0;
 	is_int(key_derive(&k, a, b, &ab), -1, "invalid key: derive fails");
+
+	/* Outputs longer than one SHA-256 block (HKDF's T(2)), checked with
+	 * the python3 snippet above: hkdf(ikm, salt, info, len(ikm)) for
+	 * 10.0.0.7 -> 10.0.0.3, labels "aead" (spi 3) and "enc"/"auth" (spi 5). */
+	key_parse_line("3+ rfc4106(gcm(aes)) " HEX20 "15161718191a1b1c1d1e1f2021222324 128", &k, err,
+		       sizeof(err));
+	is_int(key_derive(&k, ip("10.0.0.7"), ip("10.0.0.3"), &ab), 0, "derive a 36-byte AEAD key");
+	hex(ab.key, ab.key_len, h1);
+	is_str(h1, "9a679ba319483a8ffa66ea837262601bf9cff0f812a132c65dccc0fa668936244387d111",
+	       "test vector: 36 bytes");
+	key_parse_line("5 hmac(sha512) " HEX_AUTH HEX_AUTH " cbc(aes) " HEX_ENC HEX_ENC, &k, err, sizeof(err));
+	is_int(key_derive(&k, ip("10.0.0.7"), ip("10.0.0.3"), &ab), 0, "derive hmac(sha512) + cbc(aes) 256");
+	hex(ab.key, ab.key_len, h1);
+	hex(ab.auth_key, ab.auth_key_len, h2);
+	is_str(h1, "2b78f0198c2e17dd6e32c259c5897a40243bad9d39a49b90d23be783c4b1f5ae",
+	       "test vector: 32-byte enc key");
+	is_str(h2, "e34d519c420a9d362c27f5f84c86d97cd9e6ca1f5c8d9a1c12b8c7b148d5bcc8"
+		   "9930517d8cf70b89ccc11fcdeead3c4cfc54ce2de8dad5c4496c8fc8e01bf9b0",
+	       "test vector: 64-byte auth key");
 }
 
 static int write_file(const char *path, const char *text, mode_t mode)
