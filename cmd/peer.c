@@ -75,7 +75,7 @@ int peer_apply(struct node *n, const struct peer *x, bool add)
 		return 0; /* recorded; enable installs it */
 	if (plan_peer(&n->cfg, &n->keys, x, n->ifindex, n->mtu, &p)) {
 		plan_free(&p);
-		return tenc_err(TENC_FAIL, "plan", "out of memory or key derivation failed");
+		return tenc_err(TENC_FAIL, "plan", "out of memory");
 	}
 	ret = dp_open(&d);
 	if (!ret) {

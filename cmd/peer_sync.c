@@ -278,7 +278,7 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 	if ((ret = parse_input(argv[i], &n, &want)))
 		goto out;
 	if (compute(&n, &want, prune, &fin, &del, &add, &k)) {
-		ret = tenc_err(TENC_FAIL, "sync", "out of memory, peer ids or key derivation");
+		ret = tenc_err(TENC_FAIL, "sync", "out of memory or no free peer id");
 		goto out;
 	}
 	check = n;

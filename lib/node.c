@@ -44,7 +44,7 @@ int node_plan(const struct node *n, struct plan *p)
 	if (!n->enabled)
 		return 0;
 	if (plan_all(&n->cfg, &n->keys, &n->peers, n->ifindex, n->mtu, p))
-		return tenc_err(TENC_FAIL, "plan", "out of memory or key derivation failed");
+		return tenc_err(TENC_FAIL, "plan", "out of memory");
 	return 0;
 }
 

@@ -130,8 +130,8 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	out->spi = (uint32_t)k->spi;
 	out->reqid = TENC_REQID(k->spi);
 	out->esn = true;
-	if (key_derive(k, c->node_ip, x->node_ip, &out->key))
-		return -EINVAL;
+	out->key = *k; /* derived for local->peer when it is installed */
+	out->key_base = true;
 	if (!(in = plan_push_sa(p)))
 		return -ENOMEM;
 	in->src = x->node_ip;
@@ -142,8 +142,8 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	in->mark_mask = TENC_MARK_IN_MASK;
 	in->esn = true;
 	in->replay_window = 128;
-	if (key_derive(k, x->node_ip, c->node_ip, &in->key))
-		return -EINVAL;
+	in->key = *k; /* derived for peer->local when it is installed */
+	in->key_base = true;
 	if (!(pol = plan_push_pol(p)))
 		return -ENOMEM;
 	pol->dir = XFRM_POLICY_OUT;

@@ -45,7 +45,10 @@ struct plan {
 int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p);
 /* One peer: its ipcache entries; with encrypt, its routes, and per key its
  * IN and OUT SAs and OUT policy, and the node-originated policies for the
- * SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM / -EINVAL. */
+ * SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM. The SAs carry
+ * the configured key (key_base): the per-direction key is derived only
+ * when an SA is installed (xfrm_sa_add), not for the SAs a reconcile
+ * finds in place or a removal names. */
 int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
 	      int underlay_ifindex, uint32_t underlay_mtu, struct plan *p);
 /* Everything: the node's objects and every peer's. */

@@ -127,7 +127,15 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	p.replay_window = esn_struct ? 0 : (uint8_t)w;
 	/* Messages are only 4-byte aligned; this header has u64s: copy. */
 	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(p)), &p, sizeof(p));
-	put_algs(nlh, &sa->key);
+	if (!sa->key_base) {
+		put_algs(nlh, &sa->key);
+	} else {
+		struct tenc_key k;
+
+		if (key_derive(&sa->key, sa->src, sa->dst, &k) == 0)
+			put_algs(nlh, &k);
+		explicit_bzero(&k, sizeof(k));
+	}
 	if (esn_struct) {
 		uint32_t words = (w + 31) / 32;
 		struct xfrm_replay_state_esn *rs =

@@ -21,6 +21,10 @@ struct xsa {
 	uint32_t reqid;
 	uint32_t mark, mark_mask;	/* 0/0: none */
 	struct tenc_key key;		/* the derived key for this direction */
+	bool key_base;			/* key is the configured key: xfrm_sa_add
+					 * derives src->dst's from it (key_derive)
+					 * when it builds the message, so plans do
+					 * not derive keys for SAs that exist */
 	bool esn;
 	uint32_t replay_window;		/* packets; 0 for OUT SAs */
 	/* filled by dumps only: */
@@ -48,7 +52,10 @@ struct xpol {
 	uint32_t index;
 };
 
-/* Queue NEWSA (or UPDSA when update). */
+/* Queue NEWSA (or UPDSA when update). With key_base, the key sent is the
+ * one derived for src->dst; should that derivation fail, the message goes
+ * without any algorithm, so the kernel refuses it (EINVAL): a configured
+ * key is never installed as it is. */
 void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update);
 /* Queue DELSA for (dst, spi, esp, mark). */
 void xfrm_sa_del(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask);
