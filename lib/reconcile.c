@@ -3,6 +3,7 @@
  * against a plan, and converging (see apply.h). Diffs sort pointer arrays,
  * so 5,000 peers cost n log n, not n^2. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "apply.h"
@@ -197,58 +198,93 @@ int dp_read(struct dp *d, struct plan *have)
 	return 0;
 }
 
+/* Kernel identities for drop_replaced: what an update replaces in place
+ * (policies: dir, selector, mark; routes: table, prefix; ipcache: prefix),
+ * and what blocks a new SA (dst, spi, mark). Kept sorted, looked up by
+ * binary search, so a commit that moves 5,000 peers stays n log n. */
+struct rkey {
+	uint32_t k[6];
+};
+
+static int cmp_rkey(const void *a, const void *b)
+{
+	const struct rkey *x = a, *y = b;
+
+	for (int i = 0; i < 6; i++)
+		CMP(x->k[i], y->k[i]);
+	return 0;
+}
+
+static struct rkey pol_key(const struct xpol *p)
+{
+	return (struct rkey){ { p->dir, p->sel_dst, (uint32_t)p->sel_dst_len << 8 | p->sel_src_len,
+				p->sel_src, p->mark, p->mark_mask } };
+}
+
+static struct rkey route_key(const struct rroute *r)
+{
+	return (struct rkey){ { r->table, r->dst, r->dst_len } };
+}
+
+static struct rkey ipc_key(const struct ipc_entry *e)
+{
+	return (struct rkey){ { e->prefix.addr, e->prefix.len } };
+}
+
+static struct rkey sa_key(const struct xsa *s)
+{
+	return (struct rkey){ { s->dst, s->spi, s->mark } };
+}
+
+/* The sorted keys of n objects (key(obj i)); NULL on ENOMEM (with n > 0). */
+#define KEYS(arr, n, keyfn)                                                   \
+	({                                                                    \
+		struct rkey *k_ = calloc((n) + 1, sizeof(*k_));               \
+		for (size_t i_ = 0; k_ && i_ < (n); i_++)                     \
+			k_[i_] = keyfn(&(arr)[i_]);                           \
+		if (k_)                                                       \
+			qsort(k_, (n), sizeof(*k_), cmp_rkey);                \
+		k_;                                                           \
+	})
+
+static bool has_key(const struct rkey *keys, size_t n, struct rkey k)
+{
+	return n && bsearch(&k, keys, n, sizeof(k), cmp_rkey) != NULL;
+}
+
 /* Drop from extra what missing replaces in place (same kernel identity),
  * so removing the extra one does not remove its replacement. SAs cannot be
- * replaced: an extra SA in the way of a missing one is removed first. */
-static void drop_replaced(struct plan *missing, struct plan *extra, struct plan *first)
+ * replaced: an extra SA in the way of a missing one is removed first.
+ * Orders are kept. -ENOMEM or 0. */
+static int drop_replaced(struct plan *missing, struct plan *extra, struct plan *first)
 {
-	size_t i, j, k;
+	struct rkey *pk = KEYS(missing->pols, missing->n_pols, pol_key);
+	struct rkey *rk = KEYS(missing->routes, missing->n_routes, route_key);
+	struct rkey *ik = KEYS(missing->ipc, missing->n_ipc, ipc_key);
+	struct rkey *sk = KEYS(missing->sas, missing->n_sas, sa_key);
+	size_t i, k;
+	int ret = 0;
 
-	for (i = 0, k = 0; i < extra->n_pols; i++) {
-		const struct xpol *e = &extra->pols[i];
-		bool repl = false;
-
-		for (j = 0; j < missing->n_pols && !repl; j++) {
-			const struct xpol *m = &missing->pols[j];
-
-			repl = m->dir == e->dir && m->sel_dst == e->sel_dst && m->sel_dst_len == e->sel_dst_len &&
-			       m->sel_src == e->sel_src && m->sel_src_len == e->sel_src_len &&
-			       m->mark == e->mark && m->mark_mask == e->mark_mask;
-		}
-		if (!repl)
-			extra->pols[k++] = *e;
+	if (!pk || !rk || !ik || !sk) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	for (i = 0, k = 0; i < extra->n_pols; i++)
+		if (!has_key(pk, missing->n_pols, pol_key(&extra->pols[i])))
+			extra->pols[k++] = extra->pols[i];
 	extra->n_pols = k;
-	for (i = 0, k = 0; i < extra->n_routes; i++) {
-		const struct rroute *e = &extra->routes[i];
-		bool repl = false;
-
-		for (j = 0; j < missing->n_routes && !repl; j++)
-			repl = missing->routes[j].table == e->table && missing->routes[j].dst == e->dst &&
-			       missing->routes[j].dst_len == e->dst_len;
-		if (!repl)
-			extra->routes[k++] = *e;
-	}
+	for (i = 0, k = 0; i < extra->n_routes; i++)
+		if (!has_key(rk, missing->n_routes, route_key(&extra->routes[i])))
+			extra->routes[k++] = extra->routes[i];
 	extra->n_routes = k;
-	for (i = 0, k = 0; i < extra->n_ipc; i++) {
-		const struct ipc_entry *e = &extra->ipc[i];
-		bool repl = false;
-
-		for (j = 0; j < missing->n_ipc && !repl; j++)
-			repl = missing->ipc[j].prefix.addr == e->prefix.addr &&
-			       missing->ipc[j].prefix.len == e->prefix.len;
-		if (!repl)
-			extra->ipc[k++] = *e;
-	}
+	for (i = 0, k = 0; i < extra->n_ipc; i++)
+		if (!has_key(ik, missing->n_ipc, ipc_key(&extra->ipc[i])))
+			extra->ipc[k++] = extra->ipc[i];
 	extra->n_ipc = k;
 	for (i = 0, k = 0; i < extra->n_sas; i++) {
 		const struct xsa *e = &extra->sas[i];
-		bool clash = false;
 
-		for (j = 0; j < missing->n_sas && !clash; j++)
-			clash = missing->sas[j].dst == e->dst && missing->sas[j].spi == e->spi &&
-				missing->sas[j].mark == e->mark;
-		if (clash) {
+		if (has_key(sk, missing->n_sas, sa_key(e))) {
 			struct xsa *f = plan_push_sa(first);
 
 			if (f)
@@ -258,6 +294,12 @@ static void drop_replaced(struct plan *missing, struct plan *extra, struct plan 
 		}
 	}
 	extra->n_sas = k;
+out:
+	free(pk);
+	free(rk);
+	free(ik);
+	free(sk);
+	return ret;
 }
 
 int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
@@ -268,8 +310,9 @@ int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
 	ret = dp_read(d, &have);
 	if (!ret && dp_diff(want, &have, &missing, &extra))
 		ret = tenc_err(TENC_FAIL, "reconcile", "out of memory");
+	if (!ret && drop_replaced(&missing, &extra, &first))
+		ret = tenc_err(TENC_FAIL, "reconcile", "out of memory");
 	if (!ret) {
-		drop_replaced(&missing, &extra, &first);
 		*changes = missing.n_sas + missing.n_pols + missing.n_routes + missing.n_rules +
 			   missing.n_ipc + extra.n_sas + extra.n_pols + extra.n_routes + extra.n_rules +
 			   extra.n_ipc;
