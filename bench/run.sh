@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/run.sh - the benchmarks (`make bench`, which builds first).
-# Boots the test VM once (tests/vm/run.sh --exec: Debian's kernel under qemu,
-# where ESP exists) to run bench/vm-bench.sh, then prints the results and
-# writes them to build/bench/results.json and build/bench/results.md.
+# First bench/native.sh on this machine's kernel (one change with state
+# files only, against the process start), then boots the test VM once
+# (tests/vm/run.sh --exec: Debian's kernel under qemu, where ESP exists) to
+# run bench/vm-bench.sh; prints the results and writes them to
+# build/bench/results.json and build/bench/results.md.
 #
 # Environment: BENCH_PEERS (5000), BENCH_SMALL (10), BENCH_REPS (5) are passed
 # to the guest; TENC_VM_TIMEOUT (default 4 h here: the 5000-peer run takes
@@ -22,6 +24,9 @@ mkdir -p "$out"
 export TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-14400}
 export V=${V:-1}
 raw=$out/raw.json
+# Natively first, before the VM takes the cores.
+BENCH_PEERS="${BENCH_PEERS:-5000}" BENCH_SMALL="${BENCH_SMALL:-10}" bench/native.sh >"$out/native.json" ||
+	{ echo "bench: bench/native.sh failed" >&2; exit 1; }
 host_start=$(date +%s.%N)
 # The host is shared: say how busy it was (other VMs skew the numbers).
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -39,16 +44,17 @@ fi
 jq -e '.results | length > 0' "$raw" >/dev/null 2>&1 ||
 	{ echo "bench: the guest printed no results ($raw)" >&2; exit 2; }
 
-jq --argjson h "$host_s" --arg qemu "$(qemu-system-x86_64 --version | head -n 1)" \
+jq --argjson h "$host_s" --slurpfile native "$out/native.json" --arg qemu "$(qemu-system-x86_64 --version | head -n 1)" \
 	--arg host "$(nproc) cpus, $(uname -r)" --arg l0 "$load_start" --arg l1 "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	--argjson others "${others:-0}" \
-	'. + {host_seconds: $h, vm: "qemu TCG (no KVM), -smp 2, \($qemu)", host: $host,
+	'. + {native: $native[0], host_seconds: $h, vm: "qemu TCG (no KVM), -smp 2, \($qemu)", host: $host,
 	      host_load: {start: $l0, end: $l1, other_vms_at_start: $others}}' \
 	"$raw" >"$out/results.json"
 rm -f "$raw"
 
 jq -r '
 	def s: if . == null then "-" elif . < 1 then "\(. * 1000 | round) ms" else "\(. * 100 | round / 100) s" end;
+	def ms: if . == null then "-" else "\(. * 10000 | round / 10) ms" end;
 	def r: if . == null then "-" else "\(. * 100 | round / 100)" end;
 	"Benchmarks: \(.peers) peers, \(.date), kernel \(.kernel) in \(.vm) on \(.host)",
 	"",
@@ -65,6 +71,17 @@ jq -r '
 	"|---|---:|---:|---:|---:|",
 	(.netlink | to_entries[] | .key as $k | .value | to_entries[] |
 		"| \($k | sub("_"; " ")) at \(if .key == "small" then "small" else "big" end) | \(.value.messages) | \(.value.bytes) | \(.value.dump_requests) | \(.value.bpf_map_changes) |"),
+	"",
+	"Natively (\(.native.kernel), \(.native.cpus) cpus, state files only: the node is not enabled; median of \(.native.reps)), against the process start (`tenc help`) measured alongside:",
+	"",
+	"| One change, natively | at \(.native.small.peers) peers | at \(.native.big.peers) peers | `tenc help` (baseline) | ratio at \(.native.big.peers) |",
+	"|---|---:|---:|---:|---:|",
+	"| `peer add` | \(.native.small.peer_add_s | ms) | \(.native.big.peer_add_s | ms) | \(.native.big.baseline_help_s | ms) | \(.native.big.add_ratio | r) |",
+	"| `peer del` | \(.native.small.peer_del_s | ms) | \(.native.big.peer_del_s | ms) | \(.native.big.baseline_help_s | ms) | \(.native.big.del_ratio | r) |",
+	"| `tenc -j peer list` | \(.native.small.peer_list_s | ms) | \(.native.big.peer_list_s | ms) | | |",
+	"| `tenc version` (probes the kernel) | \(.native.small.tenc_version_s | ms) | \(.native.big.tenc_version_s | ms) | | |",
+	"",
+	"Natively, peer sync of \(.native.big.peers) peers into an empty state dir \(.native.peer_sync_from_empty_s | ms), the same input again \(.native.peer_sync_unchanged_s | ms); peers.json \(.native.big.peers_json_bytes) bytes.",
 	"",
 	"Guest time \(.guest_seconds) s, host wall time \(.host_seconds) s (boot included). Host load average \(.host_load.start) at the start, \(.host_load.end) at the end; \(.host_load.other_vms_at_start) other VM(s) running at the start."
 ' "$out/results.json" |
