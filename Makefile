@@ -7,6 +7,7 @@
 #   make deps                  install build and test dependencies (apt-get)
 #   make install | uninstall   PREFIX=/usr/local DESTDIR=
 #   make bench                 benchmarks (bench/)
+#   make bench-audit           BPF per-packet and `tenc audit` at scale (root; bench/audit/)
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -66,7 +67,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench
+	unit-tests demo bench bench-audit
 
 all: $(BUILD)/tenc $(TOOL_BINS)
 
@@ -136,6 +137,33 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
+
+# bench/audit: BPF_PROG_TEST_RUN of the programs against baselines, and
+# `tenc audit` at 100,000 flows; writes build/bench/audit-results.md.
+AUDIT_BENCH := $(BUILD)/bench/audit
+
+$(AUDIT_BENCH)/baseline.bpf.o: bench/audit/baseline.bpf.c $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf \
+		$(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH)) -c $< -o $@
+
+$(AUDIT_BENCH)/baseline.skel.h: $(AUDIT_BENCH)/baseline.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name baseline > $@.tmp && mv $@.tmp $@
+
+$(AUDIT_BENCH)/bpfbench: bench/audit/bpfbench.c $(AUDIT_BENCH)/baseline.skel.h $(BUILD)/libtenc.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(AUDIT_BENCH) $(LDFLAGS) -o $@ $< $(BUILD)/libtenc.a $(PKG_LIBS)
+
+$(AUDIT_BENCH)/rtime: bench/audit/rtime.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench-audit: deps
+	$(Q)$(MAKE) --no-print-directory all $(AUDIT_BENCH)/bpfbench $(AUDIT_BENCH)/rtime
+	$(Q)bench/audit/run.sh
 
 # bash-completion loads a command's completion from a file named after the
 # command, so the completion is linked as tenc-<command> too.

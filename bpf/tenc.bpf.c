@@ -179,7 +179,7 @@ struct obs {
  * underlay when it leaks there. */
 static __always_inline void account(struct pkt *p, const struct obs *o)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();	/* a tick's precision is plenty */
 	struct flow_val *f = bpf_map_lookup_elem(&flows, &p->k);
 	__u8 old;
 
@@ -202,15 +202,18 @@ static __always_inline void account(struct pkt *p, const struct obs *o)
 		if (!f)
 			return;
 	}
-	f->last_ns = now;
+	if (f->last_ns != now)
+		f->last_ns = now;
 	if (o->hook != HOOK_TO_WIRE || !(f->seen & SEEN_POD)) {
 		__sync_fetch_and_add(&f->packets, 1);
 		__sync_fetch_and_add(&f->bytes, p->len);
 	}
-	f->seen |= o->seen;
-	if (o->peer_id)
+	/* The rest rarely changes: write only what does. */
+	if ((f->seen | o->seen) != f->seen)
+		f->seen |= o->seen;
+	if (o->peer_id && f->peer_id != o->peer_id)
 		f->peer_id = o->peer_id;
-	if (o->spi)
+	if (o->spi && f->spi != o->spi)
 		f->spi = o->spi;
 	old = f->verdict;
 	if (old != o->verdict && old != V_VIOLATION) {

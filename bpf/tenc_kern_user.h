@@ -95,7 +95,8 @@ struct flow_key {
 };
 
 struct flow_val {
-	__u64 first_ns, last_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 first_ns, last_ns;	/* CLOCK_MONOTONIC, at tick precision
+					 * (bpf_ktime_get_coarse_ns) */
 	__u64 packets, bytes;		/* bytes: IP total length */
 	__u16 peer_id;			/* 0: none */
 	__u8 spi;			/* key index marked for / seen; 0: none */
@@ -107,7 +108,7 @@ struct flow_val {
 /* events: ring buffer record, emitted when a flow starts or its verdict
  * changes (never per packet). */
 struct flow_event {
-	__u64 ts_ns;			/* CLOCK_MONOTONIC */
+	__u64 ts_ns;			/* CLOCK_MONOTONIC, tick precision */
 	struct flow_key key;
 	__u16 peer_id;
 	__u8 spi;

@@ -38,6 +38,8 @@ declare -gA _tenc_cmds=(
 	[subnet add]=""
 	[subnet del]=""
 	[status]=""
+	[audit]="--duration --reset --format"
+	[trace]="--count --peer --verdict"
 	[shell]=""
 	[help]=""
 	[version]=""
@@ -65,6 +67,11 @@ declare -gA _tenc_optargs=(
 	[--quiet-for]=""
 	[--grace]=""
 	[peer add --spi]=spi
+	[--duration]=""
+	[--format]="table|json|prometheus"
+	[--count]=""
+	[--peer]=peer
+	[--verdict]="encrypted|plaintext|local|violation|dropped"
 )
 
 # Commands whose positional arguments complete to something.

@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -466,15 +467,60 @@ int ipcache_delete(int fd, uint32_t addr, uint8_t plen)
 	return FAIL(errno, "ipcache", "delete %s", cidr(c, sizeof(c), addr, plen));
 }
 
-int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data),
-		 void *data)
+typedef int (*ipc_cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data);
+
+/* In batches (two syscalls per 1024 entries, not per entry); -EOPNOTSUPP
+ * before delivering anything when the kernel has no batch ops for it. */
+static int ipcache_dump_batch(int fd, ipc_cb cb, void *data)
+{
+	enum { N = 1024 };
+	struct ipcache_key *keys = malloc(N * sizeof(*keys)), in, out;
+	struct ipcache_val *vals = malloc(N * sizeof(*vals));
+	unsigned long total = 0;
+	bool first = true;
+	int r = 0;
+
+	if (!keys || !vals) {
+		r = FAIL(ENOMEM, "ipcache", "dump");
+		goto out;
+	}
+	for (;;) {
+		__u32 count = N;
+		int e = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL) ? errno : 0;
+
+		if (e && e != ENOENT) {
+			r = first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP) ? -EOPNOTSUPP
+										   : FAIL(e, "ipcache", "dump");
+			break;
+		}
+		if ((total += count) > TENC_IPCACHE_MAX) {
+			tenc_err(TENC_FAIL, "ipcache", "dump: the map changes under us");
+			r = -EAGAIN;
+			break;
+		}
+		for (__u32 i = 0; i < count && !r; i++)
+			r = cb(keys[i].addr, keys[i].prefixlen, &vals[i], data);
+		if (r || e == ENOENT)
+			break;
+		in = out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	return r;
+}
+
+int ipcache_dump(int fd, ipc_cb cb, void *data)
 {
 	struct ipcache_key k, next;
 	struct ipcache_val v;
 	unsigned long n = 0;
 	void *prev = NULL;
-	int r;
+	int r = ipcache_dump_batch(fd, cb, data);
 
+	if (r != -EOPNOTSUPP)
+		return r;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		/* A key deleted under us restarts the walk: do not go round forever. */
 		if (++n > TENC_IPCACHE_MAX)

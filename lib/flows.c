@@ -207,12 +207,19 @@ double mono_unix(uint64_t ns)
 
 const char *mono_str(uint64_t ns, char *buf, size_t n)
 {
+	static time_t last = -1;
+	static char day[24];	/* "YYYY-MM-DDTHH:MM:SS" of `last` */
 	int64_t t = (int64_t)ns + mono_offset();
 	time_t s = t / 1000000000LL;
-	struct tm tm;
+	int ms = (int)(t % 1000000000LL / 1000000);
 
-	gmtime_r(&s, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000000000LL / 1000000));
+	if (s != last) {	/* flows cluster in time: format each second once */
+		struct tm tm;
+
+		gmtime_r(&s, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = s;
+	}
+	snprintf(buf, n, "%s.%03dZ", day, ms);
 	return buf;
 }

@@ -71,22 +71,26 @@ static void sep(jw_t *w)
 
 void jw_escape(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
+
+	putc_unlocked('"', f);
+	/* Plain runs are written whole; only what needs escaping is special. */
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		fwrite_unlocked(run, 1, p - run, f);
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+		case '"': fputs_unlocked("\\\"", f); break;
+		case '\\': fputs_unlocked("\\\\", f); break;
+		case '\n': fputs_unlocked("\\n", f); break;
+		case '\r': fputs_unlocked("\\r", f); break;
+		case '\t': fputs_unlocked("\\t", f); break;
+		default: fprintf(f, "\\u%04x", *p);
 		}
+		run = p + 1;
 	}
-	fputc('"', f);
+	fwrite_unlocked(run, 1, p - run, f);
+	putc_unlocked('"', f);
 }
 
 void jw_name(jw_t *w, const char *name)

@@ -33,8 +33,12 @@ audit_json() {
 	python3 "$REPO/tests/lib/schema-check.py" "$SCHEMA" "$T_DIR/audit.json"
 }
 
-# q EXPR: python over the audit JSON (j).
+# q EXPR: python over the audit JSON (j), printed.
 q() { json_get "$1" <"$T_DIR/audit.json"; }
+
+# check CODE: python statements over the audit JSON (j); fail on assert.
+check() { python3 -c "import json; j=json.load(open('$T_DIR/audit.json'))
+$1"; }
 
 # tenc_bg NODE OUT ARGS...: tenc in the background, $! its own pid.
 tenc_bg() {
@@ -58,7 +62,7 @@ tenc_bg() {
 	[ "$(q "[f['verdict'] for f in j['flows'] if f['dst']=='10.1.1.1']")" = "['local']" ]
 	# The OUT SA carried exactly these packets; its bytes are the inner
 	# packets' plus per-packet headers (outer IP, ESP, IV, trailer, ICV).
-	q "
+	check "
 sa = [s for p in j['sa_health'] if p['peer']=='node2' for s in p['sas'] if s['dir']=='out'][0]
 f = [f for f in j['flows'] if f['dst']=='10.1.2.2' and f['dir']=='out'][0]
 esp = [f for f in j['flows'] if f['proto']=='esp' and f['dir']=='out'][0]
@@ -73,12 +77,15 @@ assert sa['seq'] == 5 and j['sa_health'][0]['problems'] == [], sa
 	[ "$(q "[f['verdict'] for f in j['flows'] if f['src']=='10.1.1.2' and f['dir']=='in']")" = "['encrypted']" ]
 }
 
-@test "a forced leak (tenc's out policies removed by hand) is a violation, exit 3, live in trace" {
+@test "a forced leak (tenc's out policies and rule removed by hand) is a violation, exit 3, live in trace" {
 	tenc_bg node1 "$T_DIR/trace" -j trace
 	local pid=$!
 	sleep 1
 	on pod1 ping -c 2 -i 0.2 10.1.2.2
+	# fail-closed off: no out policy, and marked traffic routed like any
+	# other (without the rule, table 2005 would send it nowhere)
 	on node1 ip xfrm policy deleteall dir out
+	on node1 ip rule del pref 100
 	on pod1 ping -c 2 -i 0.2 -W 1 10.1.2.2 || true
 	sleep 1
 	kill -INT "$pid"
@@ -109,8 +116,9 @@ assert mine[1]["old_verdict"] == "encrypted" and mine[1]["hook"] == "to_wire", m
 	on pod1 ping -c 1 10.0.0.9
 	audit_json node1
 	[ "$AUDIT_RC" -eq 3 ]
-	[ "$(q "[(f['dst'], f['reason']) for f in j['flows'] if f['verdict']=='violation']")" = \
-		"[('10.0.0.9', 'in scope, but left the node in plaintext')]" ]
+	# the request left in plaintext; the reply arrived in plaintext
+	[ "$(q "sorted((f['dir'], f['dst'], f['reason']) for f in j['flows'] if f['verdict']=='violation')")" = \
+		"[('in', '10.1.1.2', \"arrived in plaintext from a peer's address\"), ('out', '10.0.0.9', 'in scope, but left the node in plaintext')]" ]
 	[ "$(q "[(e['prefix'], e['reason']) for e in j['no_key'] if e['peer'] is None]")" = \
 		"[('10.0.0.9/32', 'flagged no key')]" ]
 }
