@@ -80,3 +80,17 @@ bool cidr_overlap(const struct cidr *a, const struct cidr *b)
 
 	return (a->addr & cidr_mask(l)) == (b->addr & cidr_mask(l));
 }
+
+uint16_t ip_csum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (; n > 1; n -= 2, b += 2)
+		s += (uint32_t)(b[0] | b[1] << 8);
+	if (n)
+		s += b[0];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}

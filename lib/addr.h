@@ -18,6 +18,8 @@ int parse_ipv4(const char *s, uint32_t *out, char *err, size_t n);
 int parse_cidr(const char *s, struct cidr *out, char *err, size_t n);
 const char *fmt_ipv4(uint32_t a, char *buf, size_t n);
 const char *fmt_cidr(const struct cidr *c, char *buf, size_t n);
+/* The IPv4 header checksum (RFC 1071) of n bytes at p. */
+uint16_t ip_csum(const void *p, size_t n);
 bool cidr_overlap(const struct cidr *a, const struct cidr *b);
 bool cidr_contains(const struct cidr *c, uint32_t addr);
 uint32_t cidr_mask(uint8_t len); /* network order */

@@ -30,30 +30,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* tenc's ipcache, declared identically (bpf/tenc.bpf.c); bpfbench points it
- * at the pinned map with bpf_map__reuse_fd before loading. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, TENC_IPCACHE_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ipcache_key);
-	__type(value, struct ipcache_val);
-} ipcache SEC(".maps");
-
-/* tenc's tenc_cfg and flows, likewise reused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tenc_cfg);
-} tenc_cfg SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TENC_FLOWS_MAX);
-	__type(key, struct flow_key);
-	__type(value, struct flow_val);
-} flows SEC(".maps");
+/* tenc's maps, the same definitions (bpfbench points ipcache, tenc_cfg and
+ * flows at the pinned maps with bpf_map__reuse_fd before loading). */
+#include "tenc_maps.bpf.h"
 
 SEC("tc")
 int bench_empty(struct __sk_buff *skb)

@@ -61,6 +61,7 @@
 #include <linux/tcp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "addr.h"
 #include "bpfdp.h"
 #include "tenc.h"
 #include "baseline.skel.h"
@@ -387,18 +388,6 @@ static void read_maps(const char *bpffs, bool walk)
 
 /* pkt */
 
-static uint16_t csum(const void *p, size_t n)
-{
-	const uint16_t *w = p;
-	uint32_t s = 0;
-
-	for (; n > 1; n -= 2)
-		s += *w++;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return ~s;
-}
-
 /* A 98-byte Ethernet + IPv4 frame, with a TCP or an ESP header. */
 struct frame {
 	unsigned char pad[2];	/* so that the IPv4 header is 4-byte aligned */
@@ -422,7 +411,7 @@ static void mkframe(struct frame *f, uint32_t src, uint32_t dst, uint8_t proto)
 	ip->protocol = proto;
 	ip->saddr = src;
 	ip->daddr = dst;
-	ip->check = csum(ip, sizeof(*ip));
+	ip->check = ip_csum(ip, sizeof(*ip));
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *t = (void *)l4;
 

@@ -13,14 +13,7 @@ DPTOOL=${DPTOOL:-$(dirname "$TENC")/tests/tools/dptool}
 
 test_setup() {
 	need_root
-	need_feature esp
-	need_feature aes_gcm
-	topo_up 2
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
-	for i in 1 2; do enable_node "$i" --encrypt; done
-	key_all 2 "$KEY"
-	peer_all 2
+	encrypted_cluster 2
 	SPI=$(tenc_on node1 -j key list | json_get "j['keys'][0]['spi']")
 }
 

@@ -11,14 +11,7 @@ CANARY_HEX=54454e432d43414e4152592d50494e47   # "TENC-CANARY-PING"
 
 test_setup() {
 	need_root
-	need_feature esp
-	need_feature aes_gcm
-	topo_up 2
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
-	for i in 1 2; do enable_node "$i" --encrypt; done
-	key_all 2 "$KEY"
-	peer_all 2
+	encrypted_cluster 2
 }
 
 @test "pod to pod: ping and TCP work, the wire carries only ESP between node ips" {

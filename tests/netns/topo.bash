@@ -67,6 +67,21 @@ key_all() {
 	for i in $(seq 1 "$n"); do tenc_on "node$i" key add "$f"; done
 }
 
+# encrypted_cluster N: N nodes (topo_up), each with tenc enable --encrypt,
+# one shared key ($KEY, generated) and every other node as a peer. Needs
+# ESP and AES-GCM: skips on the host without them, fails in the VM lane.
+encrypted_cluster() {
+	local n=$1 i
+	need_feature esp
+	need_feature aes_gcm
+	topo_up "$n"
+	KEY=$T_DIR/key
+	(umask 077; "$TENC" key gen >"$KEY")
+	for i in $(seq 1 "$n"); do enable_node "$i" --encrypt; done
+	key_all "$n" "$KEY"
+	peer_all "$n"
+}
+
 # cap_start: capture everything on the wire bridge into $T_DIR/wire.pcap.
 cap_start() {
 	# Background jobs close fd 3, or bats waits for them; they get SIGTERM

@@ -14,6 +14,7 @@
 #include <linux/ip.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
+#include "addr.h"
 #include "bpfdp.h"
 #include "tenc.h"
 
@@ -205,18 +206,6 @@ static int proto(const char *s)
 	return num("protocol", s, 255);
 }
 
-static uint16_t csum(const void *p, size_t n)
-{
-	const uint16_t *w = p;
-	uint32_t s = 0;
-
-	for (; n > 1; n -= 2)
-		s += *w++;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return ~s;
-}
-
 /* Run a program once on a 64-byte Ethernet+IPv4 frame (long enough to hold
  * an IPv6 header too, when --ethertype says so); print skb->mark after. */
 static int testrun(int argc, char **argv)
@@ -259,7 +248,7 @@ static int testrun(int argc, char **argv)
 	ip->protocol = proto(argv[4]);
 	ip->saddr = ip4(argv[2]);
 	ip->daddr = ip4(argv[3]);
-	ip->check = csum(ip, sizeof(*ip));
+	ip->check = ip_csum(ip, sizeof(*ip));
 
 	if (snprintf(path, sizeof(path), "%s/prog_%s", argv[0], bpfdp_hook_name(hook(argv[1]))) >=
 	    (int)sizeof(path))
