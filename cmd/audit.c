@@ -83,6 +83,7 @@ static void wait_for(unsigned long s)
 
 	if (!s)
 		return;
+	interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	while (!interrupted && nanosleep(&t, &t) && errno == EINTR)

@@ -221,7 +221,7 @@ static int do_trace(const struct cmd *self, int argc, char **argv)
 {
 	struct trace t = { .peer_id = -1, .verdict = -1 };
 	struct tenc_stats st0 = { 0 }, st1 = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct ring_buffer *rb = NULL;
 	struct timespec now;
 	int i, fd = -1, claim_fd = -1, ret;
@@ -245,8 +245,9 @@ static int do_trace(const struct cmd *self, int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);	/* the programs' clock */
 	t.start_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: poll returns EINTR */
-	sigaction(SIGTERM, &sa, NULL);
+	stop = 0;	/* the shell runs commands again in one process */
+	sigaction(SIGINT, &sa, &old_int);	/* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGTERM, &sa, &old_term);
 	g.pretty = false;		/* JSON Lines: one object per line */
 	tenc_json_begin();
 	if (!jw)
@@ -259,6 +260,8 @@ static int do_trace(const struct cmd *self, int argc, char **argv)
 			break;
 		}
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	if (!flows_stats(&st1)) {
 		unsigned long long lost = st1.events_lost - st0.events_lost;
 

@@ -271,13 +271,13 @@ struct scan {
 	const char *s, *end;
 };
 
-static void ws(struct scan *c)
+static inline void ws(struct scan *c)
 {
 	while (c->s < c->end && (*c->s == ' ' || *c->s == '\n' || *c->s == '\t' || *c->s == '\r'))
 		c->s++;
 }
 
-static bool eat(struct scan *c, char ch)
+static inline bool eat(struct scan *c, char ch)
 {
 	ws(c);
 	if (c->s < c->end && *c->s == ch) {
@@ -287,23 +287,70 @@ static bool eat(struct scan *c, char ch)
 	return false;
 }
 
-/* A string of printable ASCII without escapes, into buf (NUL-terminated;
- * false if longer than n - 1, or not such a string). */
-static bool str(struct scan *c, char *buf, size_t n)
+/* A string of printable ASCII without escapes: its text in place. */
+static bool str(struct scan *c, const char **text, size_t *len)
 {
 	const char *b;
 
 	if (!eat(c, '"'))
 		return false;
-	for (b = c->s; c->s < c->end && *c->s != '"'; c->s++)
-		if (*c->s < 0x20 || *c->s > 0x7e || *c->s == '\\')
+	for (b = c->s; c->s < c->end; c->s++) {
+		unsigned char ch = (unsigned char)*c->s;
+
+		if (ch == '"')
+			break;
+		if (ch < 0x20 || ch > 0x7e || ch == '\\')
 			return false;
-	if (c->s == c->end || (size_t)(c->s - b) >= n)
+	}
+	if (c->s == c->end)
 		return false;
-	memcpy(buf, b, (size_t)(c->s - b));
-	buf[c->s - b] = '\0';
-	c->s++;
+	*text = b;
+	*len = (size_t)(c->s++ - b);
 	return true;
+}
+
+static inline bool is(const char *text, size_t len, const char *lit)
+{
+	return len == strlen(lit) && memcmp(text, lit, len) == 0;
+}
+
+/* A number of 1..3 digits, without a leading zero, at most max. */
+static bool canon_num(const char **p, const char *end, unsigned max, unsigned *v)
+{
+	const char *b = *p;
+
+	for (*v = 0; *p < end && **p >= '0' && **p <= '9' && *p - b < 3; (*p)++)
+		*v = *v * 10 + (unsigned)(**p - '0');
+	return *p > b && (*p - b == 1 || *b != '0') && *v <= max;
+}
+
+/* "A.B.C.D" or "A.B.C.D/L" in canonical form (what fmt_ipv4/fmt_cidr
+ * write) into addr and len; false for any other text, which then goes
+ * to parse_ipv4 / parse_cidr. Both give the same for canonical text. */
+static bool canon_ip(const char *p, const char *end, bool with_len, uint32_t *addr, unsigned *len)
+{
+	uint8_t o[4];
+	unsigned v;
+
+	for (int i = 0; i < 4; i++) {
+		if ((i && (p == end || *p++ != '.')) || !canon_num(&p, end, 255, &v))
+			return false;
+		o[i] = (uint8_t)v;
+	}
+	memcpy(addr, o, 4); /* network order */
+	if (!with_len)
+		return p == end;
+	return p < end && *p++ == '/' && canon_num(&p, end, 32, len) && p == end;
+}
+
+/* The text of a string value, NUL-terminated, for the slow parsers. */
+static const char *cstr(const char *text, size_t len, char *buf, size_t n)
+{
+	if (len >= n)
+		len = n - 1; /* longer than any address: refused all the same */
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 /* An integer as JSON writes it (no leading zeros, no fraction). */
@@ -329,8 +376,10 @@ static bool integer(struct scan *c, long long *v)
 
 static int fast_peer(struct scan *c, struct peer *x)
 {
-	unsigned seen = 0;
-	char key[16], val[64], err[128];
+	unsigned seen = 0, len;
+	char buf[72], err[128];
+	const char *t;
+	size_t n;
 	long long v;
 
 	if (!eat(c, '{'))
@@ -340,31 +389,40 @@ static int fast_peer(struct scan *c, struct peer *x)
 	do {
 		unsigned bit;
 
-		if (!str(c, key, sizeof(key)) || !eat(c, ':'))
+		if (!str(c, &t, &n) || !eat(c, ':'))
 			return 1;
-		bit = !strcmp(key, "name") ? 1 : !strcmp(key, "id") ? 2 : !strcmp(key, "node_ip") ? 4 :
-		      !strcmp(key, "cidrs") ? 8 : !strcmp(key, "spi") ? 16 : !strcmp(key, "out_spi") ? 32 : 0;
+		bit = is(t, n, "name") ? 1 : is(t, n, "id") ? 2 : is(t, n, "node_ip") ? 4 :
+		      is(t, n, "cidrs") ? 8 : is(t, n, "spi") ? 16 : is(t, n, "out_spi") ? 32 : 0;
 		if (!bit || (seen & bit))
 			return 1;
 		seen |= bit;
 		if (bit == 1) {
-			if (!str(c, val, sizeof(val)))
-				return 1;
-			snprintf(x->name, sizeof(x->name), "%s", val);
+			if (!str(c, &t, &n) || n >= sizeof(x->name))
+				return 1; /* a longer name: jansson's reading truncates it */
+			memcpy(x->name, t, n);
+			x->name[n] = '\0';
 		} else if (bit == 4) {
-			if (!str(c, val, sizeof(val)))
+			if (!str(c, &t, &n))
 				return 1;
-			parse_ipv4(val, &x->node_ip, err, sizeof(err));
+			if (!canon_ip(t, t + n, false, &x->node_ip, &len))
+				parse_ipv4(cstr(t, n, buf, sizeof(buf)), &x->node_ip, err, sizeof(err));
 		} else if (bit == 8) {
 			if (!eat(c, '['))
 				return 1;
 			if (!eat(c, ']')) {
 				do {
-					if (!str(c, val, sizeof(val)))
+					struct cidr *cd = &x->cidrs[x->n_cidrs];
+
+					if (!str(c, &t, &n))
 						return 1;
-					if (x->n_cidrs < MAX_PEER_CIDRS &&
-					    !parse_cidr(val, &x->cidrs[x->n_cidrs], err, sizeof(err)))
+					if (x->n_cidrs == MAX_PEER_CIDRS)
+						continue;
+					if (canon_ip(t, t + n, true, &cd->addr, &len)) {
+						cd->len = (uint8_t)len;
+						x->n_cidrs += (cd->addr & ~cidr_mask(cd->len)) == 0; /* else: host bits */
+					} else if (!parse_cidr(cstr(t, n, buf, sizeof(buf)), cd, err, sizeof(err))) {
 						x->n_cidrs++;
+					}
 				} while (eat(c, ','));
 				if (!eat(c, ']'))
 					return 1;
@@ -387,10 +445,11 @@ static int fast_peer(struct scan *c, struct peer *x)
 static int peers_load_fast(const char *text, size_t len, struct peers *p)
 {
 	struct scan c = { text, text + len };
-	char key[8];
+	const char *t;
+	size_t n;
 
-	if (memchr(text, '\0', len) || !eat(&c, '{') || !str(&c, key, sizeof(key)) ||
-	    strcmp(key, "peers") || !eat(&c, ':') || !eat(&c, '['))
+	if (memchr(text, '\0', len) || !eat(&c, '{') || !str(&c, &t, &n) || !is(t, n, "peers") ||
+	    !eat(&c, ':') || !eat(&c, '['))
 		return 1;
 	if (!eat(&c, ']')) {
 		do {
@@ -449,125 +508,123 @@ struct obuf {
 	char p[64 * 1024];
 };
 
-static void ob_put(struct obuf *b, const char *s, size_t n)
+/* Room for n more bytes (n <= sizeof(p)) at the returned pointer; the
+ * caller then sets b->n to where it stopped. */
+static char *ob_room(struct obuf *b, size_t n)
 {
 	if (b->n + n > sizeof(b->p)) {
 		af_write(b->f, b->p, b->n);
 		b->n = 0;
 	}
-	if (n > sizeof(b->p)) {
-		af_write(b->f, s, n);
-		return;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
+	return b->p + b->n;
 }
 
-static void ob_str(struct obuf *b, const char *s)
+static inline char *w_lit(char *q, const char *s)
 {
-	ob_put(b, s, strlen(s));
-}
+	size_t n = strlen(s);
 
-/* s as a JSON string: quotes, backslashes and control characters escaped
- * (as jansson does; other bytes as they are). */
-static void ob_json_str(struct obuf *b, const char *s)
-{
-	char esc[8];
-
-	ob_put(b, "\"", 1);
-	for (const char *run = s;; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		ob_put(b, run, (size_t)(s - run));
-		if (!ch)
-			break;
-		if (ch == '"' || ch == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", ch);
-		else if (ch == '\n' || ch == '\t' || ch == '\r' || ch == '\b' || ch == '\f')
-			snprintf(esc, sizeof(esc), "\\%c", ch == '\n' ? 'n' : ch == '\t' ? 't' :
-				 ch == '\r' ? 'r' : ch == '\b' ? 'b' : 'f');
-		else
-			snprintf(esc, sizeof(esc), "\\u%04x", ch);
-		ob_str(b, esc);
-		run = s + 1;
-	}
-	ob_put(b, "\"", 1);
+	memcpy(q, s, n);
+	return q + n;
 }
 
 /* Decimal, without printf (5,000 peers make tens of thousands of these). */
-static void ob_uint(struct obuf *b, unsigned long v)
+static char *w_uint(char *q, unsigned long v)
 {
-	char d[24], *e = d + sizeof(d), *q = e;
+	char d[24], *e = d + sizeof(d), *r = e;
 
 	do
-		*--q = (char)('0' + v % 10);
+		*--r = (char)('0' + v % 10);
 	while (v /= 10);
-	ob_put(b, q, (size_t)(e - q));
+	memcpy(q, r, (size_t)(e - r));
+	return q + (e - r);
 }
 
-static void ob_int(struct obuf *b, long v)
+static char *w_int(char *q, long v)
 {
 	if (v < 0) {
-		ob_put(b, "-", 1);
-		ob_uint(b, 0UL - (unsigned long)v);
-	} else {
-		ob_uint(b, (unsigned long)v);
+		*q++ = '-';
+		return w_uint(q, 0UL - (unsigned long)v);
 	}
+	return w_uint(q, (unsigned long)v);
 }
 
-static void ob_ipv4(struct obuf *b, uint32_t a)
+static char *w_ipv4(char *q, uint32_t a)
 {
 	const uint8_t *o = (const uint8_t *)&a; /* network order */
 
 	for (int i = 0; i < 4; i++) {
 		if (i)
-			ob_put(b, ".", 1);
-		ob_uint(b, o[i]);
+			*q++ = '.';
+		q = w_uint(q, o[i]);
 	}
+	return q;
+}
+
+/* s as a JSON string: quotes, backslashes and control characters escaped
+ * (as jansson does; other bytes as they are). At most 6 bytes a byte. */
+static char *w_jstr(char *q, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*q++ = '"';
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		const char *e = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" :
+				ch == '\t' ? "\\t" : ch == '\r' ? "\\r" : ch == '\b' ? "\\b" :
+				ch == '\f' ? "\\f" : NULL;
+
+		if (e) {
+			q = w_lit(q, e);
+		} else if (ch < 0x20) {
+			q = w_lit(q, "\\u00");
+			*q++ = hex[ch >> 4];
+			*q++ = hex[ch & 15];
+		} else {
+			*q++ = (char)ch;
+		}
+	}
+	*q++ = '"';
+	return q;
 }
 
 /* One peer per line, keys sorted as before:
- * {"cidrs": [...], "id": N, "name": "...", "node_ip": "...", "out_spi": N, "spi": N} */
+ * {"cidrs": [...], "id": N, "name": "...", "node_ip": "...", "out_spi": N, "spi": N}
+ * A line is under 1 KiB: 16 cidrs of 22 bytes, a name of 63 bytes of 6. */
 int peers_save(const struct peers *p)
 {
 	static struct obuf b;
 	struct afile f;
+	char *q;
 
 	af_open(&f, "peers.json");
 	b.f = &f;
 	b.n = 0;
-	ob_str(&b, "{\"peers\": [");
+	q = w_lit(ob_room(&b, 16), "{\"peers\": [");
+	b.n = (size_t)(q - b.p);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct peer *x = &p->v[i];
 
-		ob_str(&b, i ? ",\n{\"cidrs\": [" : "\n{\"cidrs\": [");
-		for (int k = 0; k < x->n_cidrs; k++) {
-			ob_str(&b, k ? ", \"" : "\"");
-			ob_ipv4(&b, x->cidrs[k].addr);
-			ob_put(&b, "/", 1);
-			ob_uint(&b, x->cidrs[k].len);
-			ob_put(&b, "\"", 1);
+		q = w_lit(ob_room(&b, 1024), i ? ",\n{\"cidrs\": [" : "\n{\"cidrs\": [");
+		for (int k = 0; k < x->n_cidrs && k < MAX_PEER_CIDRS; k++) {
+			q = w_lit(q, k ? ", \"" : "\"");
+			q = w_ipv4(q, x->cidrs[k].addr);
+			*q++ = '/';
+			q = w_uint(q, x->cidrs[k].len);
+			*q++ = '"';
 		}
-		ob_str(&b, "], \"id\": ");
-		ob_uint(&b, x->id);
-		ob_str(&b, ", \"name\": ");
-		ob_json_str(&b, x->name);
-		ob_str(&b, ", \"node_ip\": \"");
-		ob_ipv4(&b, x->node_ip);
-		ob_put(&b, "\"", 1);
-		if (x->out_spi) {
-			ob_str(&b, ", \"out_spi\": ");
-			ob_int(&b, x->out_spi);
-		}
-		if (x->adv_spi) {
-			ob_str(&b, ", \"spi\": ");
-			ob_int(&b, x->adv_spi);
-		}
-		ob_put(&b, "}", 1);
+		q = w_uint(w_lit(q, "], \"id\": "), x->id);
+		q = w_jstr(w_lit(q, ", \"name\": "), x->name);
+		q = w_ipv4(w_lit(q, ", \"node_ip\": \""), x->node_ip);
+		*q++ = '"';
+		if (x->out_spi)
+			q = w_int(w_lit(q, ", \"out_spi\": "), x->out_spi);
+		if (x->adv_spi)
+			q = w_int(w_lit(q, ", \"spi\": "), x->adv_spi);
+		*q++ = '}';
+		b.n = (size_t)(q - b.p);
 	}
-	ob_str(&b, p->n ? "\n]}\n" : "]}\n");
+	q = w_lit(ob_room(&b, 16), p->n ? "\n]}\n" : "]}\n");
+	b.n = (size_t)(q - b.p);
 	af_write(&f, b.p, b.n);
 	return af_commit(&f);
 }
