@@ -140,13 +140,14 @@ struct obs {
  * underlay when it leaks there. */
 static __always_inline void account(struct pkt *p, const struct obs *o)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();	/* a tick's precision is plenty */
+	__u64 j = bpf_jiffies64();	/* inlined: no helper call per packet */
 	struct flow_val *f = bpf_map_lookup_elem(&flows, &p->k);
 	__u8 old;
 
 	if (!f) {
+		__u64 now = bpf_ktime_get_ns();
 		struct flow_val nv = {
-			.first_ns = now, .last_ns = now, .packets = 1, .bytes = p->len,
+			.first_ns = now, .first_j = j, .last_j = j, .packets = 1, .bytes = p->len,
 			.peer_id = o->peer_id, .spi = o->spi, .verdict = o->verdict, .seen = o->seen,
 		};
 		__u32 zero = 0;
@@ -154,8 +155,15 @@ static __always_inline void account(struct pkt *p, const struct obs *o)
 
 		if (!bpf_map_update_elem(&flows, &p->k, &nv, BPF_NOEXIST)) {
 			st = bpf_map_lookup_elem(&stats, &zero);
-			if (st)
+			if (st) {
 				__sync_fetch_and_add(&st->flows_new, 1);
+				if (!st->anchor_ns) {
+					st->anchor_j = j;
+					st->anchor_ns = now;
+				}
+				st->latest_j = j;
+				st->latest_ns = now;
+			}
 			emit(&p->k, &nv, V_NONE, o->hook, now);
 			return;
 		}
@@ -163,8 +171,8 @@ static __always_inline void account(struct pkt *p, const struct obs *o)
 		if (!f)
 			return;
 	}
-	if (f->last_ns != now)
-		f->last_ns = now;
+	if (f->last_j != j)
+		f->last_j = j;
 	if (o->hook != HOOK_TO_WIRE || !(f->seen & SEEN_POD)) {
 		__sync_fetch_and_add(&f->packets, 1);
 		__sync_fetch_and_add(&f->bytes, p->len);
@@ -179,7 +187,7 @@ static __always_inline void account(struct pkt *p, const struct obs *o)
 	old = f->verdict;
 	if (old != o->verdict && old != V_VIOLATION) {
 		f->verdict = o->verdict;
-		emit(&p->k, f, old, o->hook, now);
+		emit(&p->k, f, old, o->hook, bpf_ktime_get_ns());
 	}
 }
 

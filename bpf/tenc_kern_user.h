@@ -95,8 +95,13 @@ struct flow_key {
 };
 
 struct flow_val {
-	__u64 first_ns, last_ns;	/* CLOCK_MONOTONIC, at tick precision
-					 * (bpf_ktime_get_coarse_ns) */
+	__u64 first_ns;			/* CLOCK_MONOTONIC at the first packet */
+	__u64 first_j, last_j;		/* jiffies at the first and latest
+					 * packet (bpf_jiffies64: the verifier
+					 * inlines it; a clock read per packet
+					 * would cost more than the rest of the
+					 * accounting). tenc converts with the
+					 * anchors in tenc_stats. */
 	__u64 packets, bytes;		/* bytes: IP total length */
 	__u16 peer_id;			/* 0: none */
 	__u8 spi;			/* key index marked for / seen; 0: none */
@@ -108,7 +113,7 @@ struct flow_val {
 /* events: ring buffer record, emitted when a flow starts or its verdict
  * changes (never per packet). */
 struct flow_event {
-	__u64 ts_ns;			/* CLOCK_MONOTONIC, tick precision */
+	__u64 ts_ns;			/* CLOCK_MONOTONIC */
 	struct flow_key key;
 	__u16 peer_id;
 	__u8 spi;
@@ -128,6 +133,10 @@ struct tenc_stats {
 	__u64 events;			/* emitted */
 	__u64 events_lost;		/* ring buffer full */
 	__u64 flows_new;
+	/* (jiffies, CLOCK_MONOTONIC) read together: at the first new flow
+	 * (anchor) and at the latest one; their slope is the tick length. */
+	__u64 anchor_j, anchor_ns;
+	__u64 latest_j, latest_ns;
 };
 
 #endif

@@ -55,7 +55,7 @@ static void json_flows(const struct audit *a)
 		jw_uint_field(jw, "packets", f->v.packets);
 		jw_uint_field(jw, "bytes", f->v.bytes);
 		jw_string_field(jw, "first_seen", mono_str(f->v.first_ns, ts, sizeof(ts)));
-		jw_string_field(jw, "last_seen", mono_str(f->v.last_ns, ts, sizeof(ts)));
+		jw_string_field(jw, "last_seen", mono_str(flow_last_ns(&f->v), ts, sizeof(ts)));
 		jw_string_field(jw, "verdict", verdict_str(a->verdict[i]));
 		jw_string_field(jw, "reason", audit_reason_str(a->reason[i]));
 		jw_end_object(jw);

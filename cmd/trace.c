@@ -243,7 +243,7 @@ static int do_trace(const struct cmd *self, int argc, char **argv)
 		ret = tenc_errno(TENC_FAIL, errno, "trace", "opening the events ring buffer");
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);	/* the programs' clock */
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	t.start_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
 	stop = 0;	/* the shell runs commands again in one process */
 	sigaction(SIGINT, &sa, &old_int);	/* no SA_RESTART: poll returns EINTR */

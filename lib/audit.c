@@ -276,8 +276,9 @@ int audit_run(struct audit *a, int flows_fd)
 		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	a->now_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	if ((ret = flows_read(flows_fd, &a->flows)) || (ret = flows_stats(&a->st)))
+	if ((ret = flows_stats(&a->st)) || (ret = flows_read(flows_fd, &a->flows)))
 		return ret;
+	flows_clock_init(&a->st);
 	if (xfrm_stat_read(stat_cb, a))
 		a->n_xstat = 0;	/* no /proc/net/xfrm_stat: no counters to show */
 	if (index_kernel(a))

@@ -140,6 +140,32 @@ int flows_stats(struct tenc_stats *st)
 	return r;
 }
 
+static double ns_per_jiffy = 4e6;	/* HZ 250 until told otherwise */
+
+void flows_clock_init(const struct tenc_stats *st)
+{
+	static const double hz[] = { 100, 250, 300, 1000 };	/* what kernels use */
+	double est, best = 0, best_err = 1e9;
+
+	/* Over 100 ms or more, +-1 tick is within 10% even at HZ 100. With less,
+	 * every flow is younger than that, and the default errs by less. */
+	if (st->latest_ns < st->anchor_ns + 100000000ULL || st->latest_j <= st->anchor_j)
+		return;
+	est = (double)(st->latest_j - st->anchor_j) * 1e9 / (double)(st->latest_ns - st->anchor_ns);
+	for (size_t i = 0; i < ARRAY_SIZE(hz); i++) {
+		double err = est > hz[i] ? est / hz[i] : hz[i] / est;
+
+		if (err < best_err)
+			best_err = err, best = hz[i];
+	}
+	ns_per_jiffy = 1e9 / (best_err < 1.2 ? best : est);
+}
+
+uint64_t flow_last_ns(const struct flow_val *v)
+{
+	return v->first_ns + (uint64_t)((double)(v->last_j - v->first_j) * ns_per_jiffy);
+}
+
 static const char *const verdicts[V__COUNT] = {
 	[V_NONE] = "none",
 	[V_ENCRYPTED] = "encrypted",

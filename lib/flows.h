@@ -33,6 +33,12 @@ void flows_free(struct flow_table *t);
 /* The programs' counters. 0 or TENC_FAIL. */
 int flows_stats(struct tenc_stats *st);
 
+/* The programs stamp packets in jiffies (cheap) and new flows in ns; the
+ * tick length comes from the anchors in st. Call before flow_last_ns. */
+void flows_clock_init(const struct tenc_stats *st);
+/* CLOCK_MONOTONIC of a flow's latest packet, at tick precision. */
+uint64_t flow_last_ns(const struct flow_val *v);
+
 /* "encrypted", ...; NULL for an unknown verdict. */
 const char *verdict_str(int v);
 /* V_*, or -1 for an unknown name. */

@@ -21,7 +21,7 @@
  *       step1..4  bench_step1..4 on the TCP packet: tenc_from_pod rebuilt
  *                 one step at a time (baseline.bpf.c), to show where the
  *                 difference to one lookup goes;
- *       coarse_clock  bench_coarse: step 4 with bpf_ktime_get_coarse_ns.
+ *       ktime_clock   bench_ktime: step 4 with bpf_ktime_get_ns per packet.
  *     The baselines use tenc's own ipcache, tenc_cfg and flows maps.
  *     Checks that every run did what it should (the mark, the flow's
  *     verdict, packet counters moved by exactly REPEAT); prints JSON.
@@ -219,7 +219,8 @@ static void fill_flows(int fd, const struct peers *ps, uint32_t node_ip, size_t 
 			fv->packets = 1 + i % 1000;
 			fv->bytes = fv->packets * (60 + i % 1400);
 			fv->first_ns = now - 60000000000ull + i;
-			fv->last_ns = now - i % 1000000;
+			fv->first_j = 1000000 + i / 4;
+			fv->last_j = fv->first_j + 15000 - i % 250;
 			if (kind <= 5) {
 				fv->verdict = V_VIOLATION;
 				fv->seen = SEEN_POD | SEEN_UNMARKED;
@@ -591,7 +592,7 @@ static void pkt(const char *bpffs, size_t entries, unsigned long repeat, int rou
 	runs[6] = (struct run){ "from_pod", from_pod, &tcp, 1, { 0 } };
 	runs[7] = (struct run){ "lookup_esp", bpf_program__fd(bl->progs.bench_lookup), &esp, 0, { 0 } };
 	runs[8] = (struct run){ "to_wire", to_wire, &esp, 2, { 0 } };
-	runs[9] = (struct run){ "coarse_clock", bpf_program__fd(bl->progs.bench_coarse), &tcp, 1, { 0 } };
+	runs[9] = (struct run){ "ktime_clock", bpf_program__fd(bl->progs.bench_ktime), &tcp, 1, { 0 } };
 	/* Warm up, then the rounds; the order turns each round, so that no
 	 * program always runs first (or after the same one). */
 	for (int j = 0; j < NRUNS; j++)

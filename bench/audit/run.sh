@@ -210,8 +210,8 @@ jq -n --slurpfile pkt "$work/pkt.json" --slurpfile t "$work/audit-times.json" \
 				atomics_updates: diff($r.step4_atomics; $r.step3_clock),
 				rest: diff($r.from_pod; $r.step4_atomics),
 				accounting: diff($r.from_pod; $r.step1_no_accounting),
-				coarse_minus_lookup: diff($r.coarse_clock; $r.lookup_pod),
-				coarse_saves: diff($r.step4_atomics; $r.coarse_clock)
+				ktime_minus_lookup: diff($r.ktime_clock; $r.lookup_pod),
+				ktime_costs: diff($r.ktime_clock; $r.step4_atomics)
 			}
 		}),
 		audit: {peers: $peers, summary: $sum[0], json_bytes: $json_bytes, times: $t, read_walk: $walk[0]}
@@ -244,7 +244,7 @@ jq -r '
 	"",
 	"Per packet: BPF_PROG_TEST_RUN, the kernel'\''s mean ns per run over \($p.repeat) runs, median of \($p.rounds) rounds (differences: median of the per-round differences); \($p.ipcache_entries) ipcache entries as tenc writes them (\($p.peers) peers: node ip /32 NODE and pod cidr /24, SPI 1; one local pod cidr), \($p.flows_in_table) flows in the table, encrypt mode; tenc'\''s programs loaded as `tenc enable` loads them. Baselines (bench/audit/baseline.bpf.c) on the same maps: an empty tc program, and one doing only the ipcache lookup of the destination.",
 	"",
-	"Where `tenc_from_pod` − lookup only goes (bench_step1..4, tenc_from_pod rebuilt step by step): parsing + config + mark \($p.steps_ns.parse_cfg_mark | ns), flow table lookup \($p.steps_ns.flow_lookup | ns), `bpf_ktime_get_ns` + stamp \($p.steps_ns.clock | ns), two atomic adds + updates \($p.steps_ns.atomics_updates | ns), rest \($p.steps_ns.rest | ns); the flow accounting alone (`tenc_from_pod` − step 1) \($p.steps_ns.accounting | ns). What-if (not tenc'\''s code): step 4 with `bpf_ktime_get_coarse_ns` for the stamp (bench_coarse) is \($p.steps_ns.coarse_saves | ns) cheaper than with `bpf_ktime_get_ns`, \($p.steps_ns.coarse_minus_lookup | ns) over the lookup only.",
+	"Where `tenc_from_pod` − lookup only goes (bench_step1..4, tenc_from_pod rebuilt step by step): parsing + config + mark \($p.steps_ns.parse_cfg_mark | ns), flow table lookup \($p.steps_ns.flow_lookup | ns), `bpf_jiffies64` + stamp \($p.steps_ns.clock | ns), two atomic adds + updates \($p.steps_ns.atomics_updates | ns), rest \($p.steps_ns.rest | ns); the flow accounting alone (`tenc_from_pod` − step 1) \($p.steps_ns.accounting | ns). What-if (not tenc'\''s code): step 4 with `bpf_ktime_get_ns` per packet (bench_ktime) costs \($p.steps_ns.ktime_costs | ns) more than with jiffies, \($p.steps_ns.ktime_minus_lookup | ns) over the lookup only.",
 	"",
 	"Audit: a namespace node in **observe-only mode** (`tenc enable` without `--encrypt`): this host'\''s kernel has no ESP, so no SA can be installed and the audit had no SAs or XFRM policies to read or correlate (every claimed-encrypted flow is reported dropped: no SA). \($a.peers) peers (`tenc peer sync`), \($a.read_walk.ipcache) ipcache entries (the rest written to the pinned map, /24s of those peers), \($a.summary.summary.flows) flows written to the pinned flow table (\($a.summary.summary.encrypted) encrypted, \($a.summary.summary.dropped) dropped, \($a.summary.summary.violation) violation, \($a.summary.summary.plaintext) plaintext, \($a.summary.summary.local) local as the audit judged them); \($a.summary.no_key) ipcache entries listed as not encrypting. Median of \($t.audit_json.runs | length) runs each, wall clock and max RSS (bench/audit/rtime.c, wait4), stdout to /dev/null; the JSON is \($a.json_bytes / 1048576 * 10 | round / 10) MB. Baseline: the raw read of the same two maps in batches (`bpfbench read`: flows and ipcache with bpf_map_lookup_batch, no correlation, no output). For scale: `tenc -j peer list` (process start, loading \($a.peers) peers) \($t.peer_list.s | s), \($t.peer_list.rss_kb | mb); `tenc -j status` (reads the same kernel state) \($t.status.s | s), \($t.status.rss_kb | mb).",
 	"",

@@ -59,6 +59,13 @@ print(' '.join(sorted(f['verdict'] for f in j['flows'] if $1)))" "$T_DIR/audit.j
 	[ "$(json_get "[(f['packets'],f['bytes'],f['peer'],f['reason']) for f in j['flows'] if f['dst']=='10.1.2.2'][0]" <"$T_DIR/audit.json")" = \
 		"(3, 384, 'node2', 'in scope, but left the node in plaintext')" ]
 	[ "$(json_get "j['summary']['violation'] == j['violations'] == 2" <"$T_DIR/audit.json")" = True ]
+	# first and last seen: three pings 0.2 s apart (jiffies, converted)
+	python3 -c '
+import json, sys, datetime as d
+t = lambda s: d.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
+f = [f for f in json.load(open(sys.argv[1]))["flows"] if f["dst"] == "10.1.2.2"][0]
+span = (t(f["last_seen"]) - t(f["first_seen"])).total_seconds()
+assert 0.3 <= span <= 0.8, (span, f)' "$T_DIR/audit.json"
 	[ "$(json_get "j['encrypt']" <"$T_DIR/audit.json")" = False ]
 	# node2 saw the same flow arrive in plaintext
 	audit_json node2
