@@ -290,19 +290,18 @@ static inline bool eat(struct scan *c, char ch)
 /* A string of printable ASCII without escapes: its text in place. */
 static bool str(struct scan *c, const char **text, size_t *len)
 {
+	static bool plain[256];
 	const char *b;
 
+	if (!plain['a']) {
+		for (int ch = 0x20; ch <= 0x7e; ch++)
+			plain[ch] = ch != '"' && ch != '\\';
+	}
 	if (!eat(c, '"'))
 		return false;
-	for (b = c->s; c->s < c->end; c->s++) {
-		unsigned char ch = (unsigned char)*c->s;
-
-		if (ch == '"')
-			break;
-		if (ch < 0x20 || ch > 0x7e || ch == '\\')
-			return false;
-	}
-	if (c->s == c->end)
+	for (b = c->s; c->s < c->end && plain[(unsigned char)*c->s]; c->s++)
+		;
+	if (c->s == c->end || *c->s != '"')
 		return false;
 	*text = b;
 	*len = (size_t)(c->s++ - b);
