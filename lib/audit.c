@@ -291,7 +291,8 @@ int audit_run(struct audit *a, int flows_fd)
 
 		decide(a, f, &f->v.pad[0], &f->v.pad[1]);
 	}
-	qsort(a->flows.v, a->flows.n, sizeof(*a->flows.v), flow_cmp);
+	if (a->flows.n)	/* an empty table has no array at all */
+		qsort(a->flows.v, a->flows.n, sizeof(*a->flows.v), flow_cmp);
 	a->verdict = malloc(a->flows.n + 1);
 	a->reason = malloc(a->flows.n + 1);
 	if (!a->verdict || !a->reason)
