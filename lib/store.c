@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* store.c: config.json, peers.json, keys.json (see store.h). */
+/* store.c: config.json and peers.json (see store.h); keys.json is
+ * keyring.c. The JSON load/save both use is here (store_json.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <openssl/crypto.h>
 #include "state.h"
 #include "store.h"
+#include "store_json.h"
 #include "tenc.h"
 
 const char *key_state_str(enum key_state s)
@@ -25,7 +27,7 @@ const char *mode_str(enum tenc_mode m)
 }
 
 /* Load a state file: NULL with *err = -ENOENT when absent, or reported. */
-static json_t *load(const char *name, int *err)
+json_t *store_json_load(const char *name, int *err)
 {
 	char path[4096];
 	json_error_t je;
@@ -105,7 +107,7 @@ static int write_atomic(const char *name, const char *text, size_t len)
 }
 
 /* Write j atomically (write_atomic); wipe the serialised text after. */
-static int save(const char *name, json_t *j)
+int store_json_save(const char *name, json_t *j)
 {
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	size_t len;
@@ -169,7 +171,7 @@ int config_load(struct tenc_config *c)
 	char ip[32];
 
 	memset(c, 0, sizeof(*c));
-	j = load("config.json", &err);
+	j = store_json_load("config.json", &err);
 	if (!j)
 		return err;
 	c->encrypt = json_is_true(json_object_get(j, "encrypt"));
@@ -210,7 +212,7 @@ int config_save(const struct tenc_config *c)
 	json_object_set_new(u, "qdisc_created", json_boolean(c->underlay_qdisc_created));
 	json_object_set_new(j, "underlay", u);
 	json_object_set_new(j, "mode", json_string(mode_str(c->mode)));
-	r = save("config.json", j);
+	r = store_json_save("config.json", j);
 	json_decref(j);
 	return r;
 }
@@ -238,7 +240,7 @@ static int peers_load_jansson(struct peers *p)
 	size_t i;
 	int err;
 
-	j = load("peers.json", &err);
+	j = store_json_load("peers.json", &err);
 	if (!j)
 		return err == -ENOENT ? 0 : err;
 	a = json_object_get(j, "peers");
@@ -761,94 +763,4 @@ void peer_index_free(struct peer_index *ix)
 {
 	free(ix->slot);
 	memset(ix, 0, sizeof(*ix));
-}
-
-int keys_load(struct keyring *r)
-{
-	json_t *j, *a, *v;
-	size_t i;
-	int err;
-	char msg[160];
-
-	memset(r, 0, sizeof(*r));
-	j = load("keys.json", &err);
-	if (!j)
-		return err == -ENOENT ? 0 : err;
-	a = json_object_get(j, "keys");
-	json_array_foreach(a, i, v) {
-		const char *line = json_string_value(json_object_get(v, "line"));
-		const char *st = json_string_value(json_object_get(v, "state"));
-
-		if (r->n >= (int)(sizeof(r->v) / sizeof(r->v[0])))
-			break;
-		if (!line || key_parse_line(line, &r->v[r->n].k, msg, sizeof(msg))) {
-			json_decref(j);
-			keys_wipe(r);
-			return tenc_err(TENC_FAIL, "keys.json", "entry %zu: %s", i, line ? msg : "no line");
-		}
-		r->v[r->n].state = !st || !strcmp(st, "current") ? KEY_CURRENT
-				   : !strcmp(st, "pending") ? KEY_PENDING : KEY_RETIRING;
-		r->n++;
-	}
-	json_decref(j); /* jansson frees the key text; the json objects held it briefly */
-	return 0;
-}
-
-int keys_save(const struct keyring *r)
-{
-	json_t *j = json_object(), *a = json_array();
-	char line[512];
-	int ret;
-
-	for (int i = 0; i < r->n; i++) {
-		key_format_line(&r->v[i].k, line, sizeof(line));
-		json_array_append_new(a, json_pack("{s:i, s:s, s:s}", "spi", r->v[i].k.spi, "state",
-						   key_state_str(r->v[i].state), "line", line));
-		OPENSSL_cleanse(line, sizeof(line));
-	}
-	json_object_set_new(j, "keys", a);
-	ret = save("keys.json", j);
-	json_decref(j);
-	return ret;
-}
-
-void keys_wipe(struct keyring *r)
-{
-	OPENSSL_cleanse(r, sizeof(*r));
-}
-
-int keys_spi(const struct keyring *r, enum key_state st)
-{
-	for (int i = 0; i < r->n; i++)
-		if (r->v[i].state == st)
-			return r->v[i].k.spi;
-	return 0;
-}
-
-int keys_new_peer_out(const struct keyring *r, int adv)
-{
-	int old = keys_spi(r, KEY_RETIRING);
-
-	return old && adv != keys_spi(r, KEY_CURRENT) ? old : 0;
-}
-
-int keys_advertise(const struct keyring *r)
-{
-	int spi = 0;
-
-	for (int i = 0; i < r->n; i++) {
-		if (r->v[i].state == KEY_PENDING)
-			return r->v[i].k.spi;
-		if (r->v[i].state == KEY_CURRENT)
-			spi = r->v[i].k.spi;
-	}
-	return spi;
-}
-
-const struct tenc_key *keys_current(const struct keyring *r)
-{
-	for (int i = 0; i < r->n; i++)
-		if (r->v[i].state == KEY_CURRENT)
-			return &r->v[i].k;
-	return NULL;
 }
