@@ -15,10 +15,11 @@
 #
 # Baseline: iproute2 (`ip -batch FILE`) doing the same XFRM and route work
 # as tenc: per peer an OUT and an IN SA (the same AEAD and key length, ESN,
-# replay windows 32/128, reqid, the IN SA's mark), the OUT mark policy, the
-# node-originated dst policy, and the route in table 2005. States, policies
-# and routes go in three separate batches: iproute2 6.1 stops a batch that
-# mixes xfrm and route commands without an error.
+# replay windows 32/128, reqid, the IN SA's mark), the OUT mark policies
+# (one for the node ip, one for the pod cidr), the node-originated dst
+# policy, and the route in table 2005, with tenc's policy hash thresholds.
+# States, policies and routes go in three separate batches: iproute2 6.1
+# stops a batch that mixes xfrm and route commands without an error.
 #
 # Timing: each command is timed from a shell already inside the namespace
 # (bash's EPOCHREALTIME around one exec of tenc or ip), so `ip netns exec`
@@ -51,6 +52,8 @@ SMALL=${BENCH_SMALL:-10}
 REPS=${BENCH_REPS:-5}
 repo=$(cd "$(dirname "$self")/.." && pwd -P)
 TENC=${TENC:-$repo/build/tenc}
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 LOCAL=10.0.0.1
 MTU=1500
 PREFIX=tencb-$$
@@ -151,23 +154,6 @@ check() {
 	[[ -z ${6:-} ]] || expect "$when: ipcache entries" "$(n_ipc "$ns")" "$6"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b > 0 ? a / b : 0 }'; }
-ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a * 1000 }'; }
-
-# gen_peers FROM TO: a `tenc -j peer list` document for peers FROM..TO.
-gen_peers() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		printf "{\"peers\": ["
-		for (i = a; i <= b; i++) {
-			o = i + 1
-			printf "%s\n{\"name\": \"p%d\", \"node_ip\": \"10.0.%d.%d\", \"cidrs\": [\"10.%d.%d.0/24\"]}",
-				(i > a ? "," : ""), i, int(o / 256), o % 256, 128 + int(i / 256), i % 256
-		}
-		print "]}"
-	}'
-}
-
 # Baseline batch files for peers FROM..TO at SPI: states, policies, routes,
 # and the matching deletions. Key bytes differ per SA, like tenc's.
 gen_batch() {
@@ -187,9 +173,12 @@ gen_batch() {
 				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 128 mark %s mask 0xffff0f00 %s 0x%08x%08x%08x%08x%08x 128\n",
 					ip, l, spi, reqid, inmark, alg, i, spi, 2, 1515870810, i * 7
 			} else if (kind == "policies" || kind == "mark-policies" || kind == "node-policies-update") {
-				if (kind != "node-policies-update")
-					printf "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
-						outmark, l, ip, reqid
+				if (kind != "node-policies-update") {
+					printf "xfrm policy add src 0.0.0.0/0 dst %s/32 dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						ip, outmark, l, ip, reqid
+					printf "xfrm policy add src 0.0.0.0/0 dst %s dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						cidr, outmark, l, ip, reqid
+				}
 				if (kind != "mark-policies")
 					printf "xfrm policy %s src 0.0.0.0/0 dst %s dir out priority 200 mark 0 mask 0xf00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
 						(kind == "policies" ? "add" : "update"), cidr, l, ip, reqid
@@ -202,7 +191,8 @@ gen_batch() {
 				# Only the mark policy: iproute2 6.1 leaves XFRMA_MARK out of a
 				# delete whose mark value is 0, so it cannot name the
 				# node-originated policy (mark 0/0xf00); see del-pol0.
-				printf "xfrm policy del src 0.0.0.0/0 dst 0.0.0.0/0 dir out mark %s mask 0xffffff00\n", outmark
+				printf "xfrm policy del src 0.0.0.0/0 dst %s/32 dir out mark %s mask 0xffffff00\n", ip, outmark
+				printf "xfrm policy del src 0.0.0.0/0 dst %s dir out mark %s mask 0xffffff00\n", cidr, outmark
 			} else if (kind == "del-pol0") {
 				printf "xfrm policy deleteall src 0.0.0.0/0 dst %s dir out\n", cidr
 			} else if (kind == "del-routes") {
@@ -274,14 +264,17 @@ log "warmed up"
 # === a. baseline: the same XFRM and route work with ip -batch ===============
 mknode base
 B=$PREFIX-base
+# The policy hash thresholds tenc sets with encrypt (docs/design.md): the
+# baseline's policies get the same hashing.
+ip -n "$B" xfrm policy set hthresh4 0 24
 for k in states policies routes; do gen_batch 1 "$N" 1 "$k" >"$work/base.$k"; done
 gen_batch 1 "$N" 2 states >"$work/base.rot"
 log "baseline: ip -batch, $((2 * N)) states"
 timed "$B" b_states ip -batch "$work/base.states"
 expect "baseline states" "$(n_sa "$B")" "$((2 * N))"
-log "baseline: ip -batch, $((2 * N)) policies ($b_states s for the states)"
+log "baseline: ip -batch, $((3 * N)) policies ($b_states s for the states)"
 timed "$B" b_pols ip -batch "$work/base.policies"
-expect "baseline policies" "$(n_pol "$B")" "$((2 * N))"
+expect "baseline policies" "$(n_pol "$B")" "$((3 * N))"
 log "baseline: ip -batch, $N routes ($b_pols s for the policies)"
 timed "$B" b_routes ip -batch "$work/base.routes"
 expect "baseline routes" "$(n_rt "$B")" "$N"
@@ -300,7 +293,7 @@ timed "$T" t_sync "$TENC" peer sync "$work/peers.json"
 sync_cpu="$CPU_USER $CPU_SYS"
 grep -q "^peers: $N added, 0 changed, 0 removed, 0 unchanged" "$work/last.out" ||
 	fail "peer sync said: $(cat "$work/last.out")"
-check "$T" "peer sync" $((sa0 + 2 * N)) $((pol0 + 2 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+check "$T" "peer sync" $((sa0 + 2 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
 log "tenc: peer sync took $t_sync s (user/sys $sync_cpu; baseline $b_sync s)"
 # shellcheck disable=SC2086 # user and sys
 result "full sync, $N peers from empty" "$t_sync" "$b_sync" \
@@ -317,11 +310,11 @@ for k in states policies routes del-states del-policies del-pol0 del-routes; do 
 add_del() {
 	local ns=$1 tag=$2 cnt=$3 bns=${4:-} r t s p q
 	local -a adds=() dels=() badds=() bdels=()
-	local sa=$((sa0 + 2 * cnt)) pol=$((pol0 + 2 * cnt)) rt=$((rt0 + cnt)) ipc=$((ipc0 + 2 * cnt))
+	local sa=$((sa0 + 2 * cnt)) pol=$((pol0 + 3 * cnt)) rt=$((rt0 + cnt)) ipc=$((ipc0 + 2 * cnt))
 	for ((r = 1; r <= REPS; r++)); do
 		timed "$ns" t "$TENC" peer add "p$X" --node-ip "$xip" --cidr "$xcidr"
 		adds+=("$t")
-		check "$ns" "peer add at $cnt" $((sa + 2)) $((pol + 2)) $((rt + 1)) $((ipc + 2))
+		check "$ns" "peer add at $cnt" $((sa + 2)) $((pol + 3)) $((rt + 1)) $((ipc + 2))
 		timed "$ns" t "$TENC" peer del "p$X"
 		dels+=("$t")
 		check "$ns" "peer del at $cnt" "$sa" "$pol" "$rt" "$ipc"
@@ -330,14 +323,14 @@ add_del() {
 		timed "$bns" p ip -batch "$work/one.policies"
 		timed "$bns" q ip -batch "$work/one.routes"
 		badds+=("$(awk -v a="$s" -v b="$p" -v c="$q" 'BEGIN { printf "%.6f", a + b + c }')")
-		check "$bns" "baseline add at $cnt" $((2 * cnt + 2)) $((2 * cnt + 2)) $((cnt + 1))
+		check "$bns" "baseline add at $cnt" $((2 * cnt + 2)) $((3 * cnt + 3)) $((cnt + 1))
 		timed "$bns" s ip -batch "$work/one.del-routes"
 		timed "$bns" p ip -batch "$work/one.del-policies"
 		timed "$bns" q ip -batch "$work/one.del-states"
 		# Untimed: deleteall dumps every policy to find this one.
 		timed "$bns" _ ip -batch "$work/one.del-pol0"
 		bdels+=("$(awk -v a="$s" -v b="$p" -v c="$q" 'BEGIN { printf "%.6f", a + b + c }')")
-		check "$bns" "baseline del at $cnt" $((2 * cnt)) $((2 * cnt)) "$cnt"
+		check "$bns" "baseline del at $cnt" $((2 * cnt)) $((3 * cnt)) "$cnt"
 	done
 	# For scale: starting tenc, and loading the state files (peer list).
 	local -a vers=() lists=()
@@ -363,14 +356,14 @@ add_del "$T" big "$N" "$B"
 log "tenc: add $add_big s, del $del_big s (median; $alls_big); baseline add $badd_big s, del $bdel_big s; tenc version $ver_big s, peer list $list_big s"
 read -r nl_add_big <<<"$(netlink "$T" add-big peer add "p$X" --node-ip "$xip" --cidr "$xcidr")"
 read -r nl_del_big <<<"$(netlink "$T" del-big peer del "p$X")"
-check "$T" "traced add+del at $N" $((sa0 + 2 * N)) $((pol0 + 2 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+check "$T" "traced add+del at $N" $((sa0 + 2 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
 
 S=$PREFIX-small
 mknode small
 enable_node "$S" "$work/key1"
 gen_peers 1 "$SMALL" >"$work/peers-small.json"
 timed "$S" t_sync_small "$TENC" peer sync "$work/peers-small.json"
-check "$S" "peer sync of $SMALL" $((sa0 + 2 * SMALL)) $((pol0 + 2 * SMALL)) $((rt0 + SMALL)) $((ipc0 + 2 * SMALL))
+check "$S" "peer sync of $SMALL" $((sa0 + 2 * SMALL)) $((pol0 + 3 * SMALL)) $((rt0 + SMALL)) $((ipc0 + 2 * SMALL))
 log "tenc: $REPS x (peer add, peer del) at $SMALL peers"
 add_del "$S" small "$SMALL"
 log "tenc: add $add_small s, del $del_small s at $SMALL peers (median; $alls_small); tenc version $ver_small s, peer list $list_small s"
@@ -378,9 +371,9 @@ read -r nl_add_small <<<"$(netlink "$S" add-small peer add "p$X" --node-ip "$xip
 read -r nl_del_small <<<"$(netlink "$S" del-small peer del "p$X")"
 
 result "peer add at $N peers (median of $REPS)" "$add_big" "$badd_big" \
-	"3 ip -batch: 2 states, 2 policies, 1 route" "at $SMALL peers: ${add_small}s"
+	"3 ip -batch: 2 states, 3 policies, 1 route" "at $SMALL peers: ${add_small}s"
 result "peer del at $N peers (median of $REPS)" "$del_big" "$bdel_big" \
-	"3 ip -batch: 1 route, 1 policy, 2 states" \
+	"3 ip -batch: 1 route, 2 policies, 2 states" \
 	"at $SMALL peers: ${del_small}s; the baseline leaves out the node-originated policy (iproute2 6.1 cannot delete a mark 0/0xf00 policy by selector; removed untimed with deleteall)"
 
 # === c. key rotation at N peers =============================================
@@ -389,36 +382,36 @@ gen_batch 1 "$N" 2 node-policies-update >"$work/base.rot-upd"
 log "baseline: ip -batch, $((2 * N)) more states (spi 2)"
 timed "$B" b_rot ip -batch "$work/base.rot"
 expect "baseline rotation states" "$(n_sa "$B")" "$((4 * N))"
-log "baseline: $b_rot s; then the rest of prepare's kernel work: $N OUT mark policies (spi 2)"
+log "baseline: $b_rot s; then the rest of prepare's kernel work: $((2 * N)) OUT mark policies (spi 2)"
 timed "$B" b_rot_pol ip -batch "$work/base.rot-pol"
-expect "baseline rotation policies" "$(n_pol "$B")" "$((3 * N))"
+expect "baseline rotation policies" "$(n_pol "$B")" "$((5 * N))"
 b_prep=$(awk -v a="$b_rot" -v b="$b_rot_pol" 'BEGIN { printf "%.6f", a + b }')
 log "baseline: $b_rot_pol s; tenc: key rotate (prepare) at $N peers"
 timed "$T" t_prep "$TENC" key rotate "$work/key2"
 prep_cpu="$CPU_USER $CPU_SYS"
 spi2=$(sed -n 's/^key spi \([0-9]*\) pending.*/\1/p' "$work/last.out")
 [[ -n $spi2 ]] || fail "key rotate said: $(cat "$work/last.out")"
-check "$T" "key rotate (prepare)" $((sa0 + 4 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
-expect "key rotate (prepare): policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$N"
+check "$T" "key rotate (prepare)" $((sa0 + 4 * N)) $((pol0 + 5 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+expect "key rotate (prepare): policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$((2 * N))"
 log "tenc: prepare $t_prep s (user/sys $prep_cpu); baseline: commit's policy work, $N policy updates"
 timed "$B" b_commit ip -batch "$work/base.rot-upd"
-expect "baseline commit policies" "$(n_pol "$B")" "$((3 * N))"
-expect "baseline commit: policies with the new reqid" "$(n_pol_reqid "$B" 32258)" "$((2 * N))"
+expect "baseline commit policies" "$(n_pol "$B")" "$((5 * N))"
+expect "baseline commit: policies with the new reqid" "$(n_pol_reqid "$B" 32258)" "$((3 * N))"
 log "baseline: $b_commit s; tenc: key rotate --commit --all"
 timed "$T" t_commit "$TENC" key rotate --commit --all
 commit_cpu="$CPU_USER $CPU_SYS"
-check "$T" "key rotate --commit --all" $((sa0 + 4 * N)) $((pol0 + 3 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
-expect "key rotate --commit: policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$((2 * N))"
+check "$T" "key rotate --commit --all" $((sa0 + 4 * N)) $((pol0 + 5 * N)) $((rt0 + N)) $((ipc0 + 2 * N))
+expect "key rotate --commit: policies with the new reqid" "$(n_pol_reqid "$T" $((32256 + spi2)))" "$((3 * N))"
 expect "key rotate --commit: ipcache entries on the new spi" "$(n_ipc_spi "$T" "$spi2")" "$((2 * N))"
 log "tenc: commit $t_commit s (user/sys $commit_cpu)"
 # shellcheck disable=SC2086 # user and sys
 {
 result "key rotate (prepare) at $N peers" "$t_prep" "$b_rot" \
-	"ip -batch: $((2 * N)) states (one batch)" "tenc also adds $N OUT policies and reads the kernel back (dumps)" $prep_cpu
+	"ip -batch: $((2 * N)) states (one batch)" "tenc also adds $((2 * N)) OUT policies and reads the kernel back (dumps)" $prep_cpu
 result "key rotate --commit --all at $N peers" "$t_commit" "$b_rot" \
 	"ip -batch: $((2 * N)) states (one batch)" "tenc updates $N policies and $((2 * N)) ipcache entries in place" $commit_cpu
 result "key rotate (prepare), like for like" "$t_prep" "$b_prep" \
-	"$(printf 'ip -batch: %.2fs %d states + %.2fs %d OUT mark policies' "$b_rot" $((2 * N)) "$b_rot_pol" "$N")" \
+	"$(printf 'ip -batch: %.2fs %d states + %.2fs %d OUT mark policies' "$b_rot" $((2 * N)) "$b_rot_pol" $((2 * N)))" \
 	"the same kernel objects as tenc's prepare" $prep_cpu
 result "key rotate --commit --all, like for like" "$t_commit" "$b_commit" \
 	"ip -batch: $N policy updates (node-originated, to the new reqid)" \

@@ -58,6 +58,8 @@ static void all_drift(struct view *v, struct plan *p, const char *problem)
 {
 	char b[200];
 
+	if (p->spd)
+		drift(v, "spd", problem, "ipv4 policy hash thresholds local 0 remote 24");
 	for (size_t i = 0; i < p->n_sas; i++)
 		sa_str(&p->sas[i], b, sizeof(b)), drift(v, "sa", problem, b);
 	for (size_t i = 0; i < p->n_pols; i++)

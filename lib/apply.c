@@ -130,6 +130,12 @@ int dp_add(struct dp *d, const struct plan *p, bool replace)
 
 	if (!done)
 		return tenc_err(TENC_FAIL, "apply", "out of memory");
+	/* 0. The policy hash thresholds, before the policies go in. */
+	if (p->spd && (e.err = -xfrm_hthresh_set(d->x, TENC_HTHRESH)) != 0) {
+		snprintf(what, sizeof(what), "policy hash thresholds");
+		free(done);
+		return report(what, &e);
+	}
 	/* 1. SAs: IN and OUT, before anything can select them. */
 	for (i = 0; i < p->n_sas; i++)
 		xfrm_sa_add(d->x, &p->sas[i], false);
@@ -227,5 +233,7 @@ int dp_del(struct dp *d, const struct plan *p)
 	ret |= flush_del(d->x);
 	queue_del_sas(d, p, NULL);
 	ret |= flush_del(d->x);
+	if (p->spd && xfrm_hthresh_set(d->x, KERNEL_HTHRESH))
+		ret |= tenc_err(TENC_FAIL, "kernel", "restoring the policy hash thresholds");
 	return ret ? TENC_FAIL : 0;
 }

@@ -28,6 +28,9 @@ int dp_add(struct dp *d, const struct plan *p, bool replace);
 int dp_del(struct dp *d, const struct plan *p);
 /* Read tenc's objects (reqid, marks, protocol, ipcache) into have. */
 int dp_read(struct dp *d, struct plan *have);
+/* The same without routes and rules: the policy hash thresholds, SAs,
+ * policies and the ipcache (for the audit and rotation's counter polls). */
+int dp_read_xfrm(struct dp *d, struct plan *have);
 /* missing = want - have; extra = have - want (by identity). */
 int dp_diff(const struct plan *want, const struct plan *have, struct plan *missing, struct plan *extra);
 /* Make the kernel hold exactly want: add missing, then remove extra.

@@ -72,6 +72,36 @@ static void __attribute__((format(printf, 2, 3))) problem(struct audit_peer *ap,
 	va_end(ap_);
 }
 
+/* The bit of out_pol for a policy's destination: the peer's node ip or
+ * its cidr i; 0 for anything else. */
+static uint32_t prefix_bit(const struct peer *x, uint32_t dst, uint8_t len)
+{
+	if (len == 32 && dst == x->node_ip)
+		return 1;
+	for (int i = 0; i < x->n_cidrs; i++)
+		if (x->cidrs[i].addr == dst && x->cidrs[i].len == len)
+			return 2u << i;
+	return 0;
+}
+
+static uint32_t all_prefixes(const struct peer *x)
+{
+	return (2u << x->n_cidrs) - 1;
+}
+
+/* The bit of the policy a flow to daddr needs: the most specific. */
+static uint32_t dst_bit(const struct peer *x, uint32_t daddr)
+{
+	int best = -1;
+
+	if (daddr == x->node_ip)
+		return 1;
+	for (int i = 0; i < x->n_cidrs; i++)
+		if (cidr_contains(&x->cidrs[i], daddr) && (best < 0 || x->cidrs[i].len > x->cidrs[best].len))
+			best = i;
+	return best < 0 ? 0 : 2u << best;
+}
+
 static int index_kernel(struct audit *a)
 {
 	uint32_t me = a->n.cfg.node_ip;
@@ -117,7 +147,7 @@ static int index_kernel(struct audit *a)
 		    p->mark_mask == TENC_MARK_TYPE_MASK)
 			a->default_drop = true;
 		else if (!p->block && p->mark_mask == TENC_MARK_OUT_MASK && a->by_id[id])
-			a->by_id[id]->out_pol[spi] = true;
+			a->by_id[id]->out_pol[spi] |= prefix_bit(a->by_id[id]->p, p->sel_dst, p->sel_dst_len);
 	}
 	for (size_t i = 0; i < a->have.n_ipc; i++) {
 		const struct ipc_entry *e = &a->have.ipc[i];
@@ -174,8 +204,10 @@ static void sa_health(struct audit *a)
 		}
 		if (!ap->out[ap->out_spi])
 			problem(ap, "no OUT SA for spi %d", ap->out_spi);
-		if (!ap->out_pol[ap->out_spi])
-			problem(ap, "no OUT policy for spi %d", ap->out_spi);
+		if (ap->out_pol[ap->out_spi] != all_prefixes(ap->p))
+			problem(ap, "%d of %d OUT policies for spi %d missing",
+				__builtin_popcount(all_prefixes(ap->p) & ~ap->out_pol[ap->out_spi]),
+				__builtin_popcount(all_prefixes(ap->p)), ap->out_spi);
 		if (!ap->in[ap->out_spi])
 			problem(ap, "no IN SA for spi %d", ap->out_spi);
 		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
@@ -221,7 +253,7 @@ static void decide(struct audit *a, const struct flow *f, uint8_t *verdict, uint
 		*reason = R_NO_PEER;
 	else if (!ap->out[v->spi])
 		*reason = R_NO_SA;
-	else if (!ap->out_pol[v->spi])
+	else if (!(ap->out_pol[v->spi] & dst_bit(ap->p, f->k.daddr)))
 		*reason = R_NO_POLICY;
 	else if (!ap->esp_out[v->spi] || !ap->out[v->spi]->packets)
 		*reason = R_NO_ESP;
@@ -270,7 +302,7 @@ int audit_run(struct audit *a, int flows_fd)
 		return tenc_err(TENC_FAIL, "audit", "not enabled (run tenc enable)");
 	if ((ret = dp_open(&d)))
 		return ret;
-	ret = dp_read(&d, &a->have);
+	ret = dp_read_xfrm(&d, &a->have);
 	dp_close(&d);
 	if (ret)
 		return ret;

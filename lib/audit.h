@@ -33,7 +33,8 @@ struct audit_peer {
 	const struct peer *p;
 	int out_spi;				/* the SPI OUT should use */
 	const struct xsa *out[TENC_SPI_MAX + 1], *in[TENC_SPI_MAX + 1];
-	bool out_pol[TENC_SPI_MAX + 1];		/* OUT policy for (spi, peer) */
+	uint32_t out_pol[TENC_SPI_MAX + 1];	/* OUT policies for (spi, peer): bit 0
+						 * node ip, bit 1 + i cidr i */
 	uint64_t esp_out[TENC_SPI_MAX + 1];	/* ESP packets seen leaving */
 	uint64_t esp_in[TENC_SPI_MAX + 1];	/* ESP packets seen arriving */
 	int n_problems;

@@ -82,6 +82,7 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
 	}
 	if (!c->encrypt)
 		return 0;
+	p->spd = true;
 	if (!(x = plan_push_pol(p)))
 		return -ENOMEM;
 	x->dir = XFRM_POLICY_OUT;
@@ -117,11 +118,13 @@ int plan_out_spi(const struct keyring *r, const struct peer *x)
 	return cur ? cur->spi : 0;
 }
 
+/* Per key: the OUT and IN SA, and an OUT policy per prefix the peer's
+ * ipcache entries mark (node ip, then pod cidrs): the selector's
+ * destination keeps each in the kernel's policy hash (TENC_HTHRESH). */
 static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const struct peer *x,
 		    struct plan *p)
 {
 	struct xsa *out = plan_push_sa(p), *in;
-	struct xpol *pol;
 
 	if (!out)
 		return -ENOMEM;
@@ -144,15 +147,21 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	in->replay_window = 128;
 	in->key = *k; /* derived for peer->local when it is installed */
 	in->key_base = true;
-	if (!(pol = plan_push_pol(p)))
-		return -ENOMEM;
-	pol->dir = XFRM_POLICY_OUT;
-	pol->mark = TENC_MARK_OUT(k->spi, x->id);
-	pol->mark_mask = TENC_MARK_OUT_MASK;
-	pol->priority = PRIO_PEER;
-	pol->tmpl_src = c->node_ip;
-	pol->tmpl_dst = x->node_ip;
-	pol->reqid = TENC_REQID(k->spi);
+	for (int i = -1; i < x->n_cidrs; i++) {
+		struct xpol *pol = plan_push_pol(p);
+
+		if (!pol)
+			return -ENOMEM;
+		pol->dir = XFRM_POLICY_OUT;
+		pol->sel_dst = i < 0 ? x->node_ip : x->cidrs[i].addr;
+		pol->sel_dst_len = i < 0 ? 32 : x->cidrs[i].len;
+		pol->mark = TENC_MARK_OUT(k->spi, x->id);
+		pol->mark_mask = TENC_MARK_OUT_MASK;
+		pol->priority = PRIO_PEER;
+		pol->tmpl_src = c->node_ip;
+		pol->tmpl_dst = x->node_ip;
+		pol->reqid = TENC_REQID(k->spi);
+	}
 	return 0;
 }
 

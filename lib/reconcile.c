@@ -106,6 +106,8 @@ int dp_diff(const struct plan *want, const struct plan *have, struct plan *missi
 {
 	int r = 0;
 
+	missing->spd = want->spd && !have->spd;
+	extra->spd = have->spd && !want->spd;
 	r = r ?: diff_one(want->sas, want->n_sas, have->sas, have->n_sas, sizeof(struct xsa),
 			  (cmp_fn)cmp_sa, (void *(*)(struct plan *))plan_push_sa, missing, extra);
 	r = r ?: diff_one(want->pols, want->n_pols, have->pols, have->n_pols, sizeof(struct xpol),
@@ -184,18 +186,28 @@ static int read_ipc(uint32_t addr, uint8_t plen, const struct ipcache_val *v, vo
 	return 0;
 }
 
-int dp_read(struct dp *d, struct plan *have)
+int dp_read_xfrm(struct dp *d, struct plan *have)
 {
+	struct xfrm_hthresh t;
 	int r;
 
-	if ((r = xfrm_sa_dump(d->x, read_sa, have)) ||
-	    (r = xfrm_pol_dump(d->x, read_pol, have)) ||
-	    (r = rtnl_route_dump(d->r, TENC_TABLE, read_route, have)) ||
-	    (r = rtnl_rule_dump(d->r, read_rule, have)))
+	if ((r = xfrm_hthresh_get(d->x, &t)) == 0)
+		have->spd = t.lbits == TENC_HTHRESH.lbits && t.rbits == TENC_HTHRESH.rbits;
+	if (r || (r = xfrm_sa_dump(d->x, read_sa, have)) || (r = xfrm_pol_dump(d->x, read_pol, have)))
 		return tenc_errno(TENC_FAIL, -r, "kernel", "reading back");
 	if (d->ipc_fd >= 0 && (r = ipcache_dump(d->ipc_fd, read_ipc, have)))
 		return tenc_errno(TENC_FAIL, -r, "ipcache", "reading back");
 	return 0;
+}
+
+int dp_read(struct dp *d, struct plan *have)
+{
+	int r = dp_read_xfrm(d, have);
+
+	if (r == 0 && ((r = rtnl_route_dump(d->r, TENC_TABLE, read_route, have)) ||
+		       (r = rtnl_rule_dump(d->r, read_rule, have))))
+		return tenc_errno(TENC_FAIL, -r, "kernel", "reading back");
+	return r;
 }
 
 /* Kernel identities for drop_replaced: what an update replaces in place
@@ -313,7 +325,7 @@ int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
 	if (!ret && drop_replaced(&missing, &extra, &first))
 		ret = tenc_err(TENC_FAIL, "reconcile", "out of memory");
 	if (!ret) {
-		*changes = missing.n_sas + missing.n_pols + missing.n_routes + missing.n_rules +
+		*changes = missing.spd + extra.spd + missing.n_sas + missing.n_pols + missing.n_routes + missing.n_rules +
 			   missing.n_ipc + extra.n_sas + extra.n_pols + extra.n_routes + extra.n_rules +
 			   extra.n_ipc;
 		ret = dp_del(d, &first);

@@ -376,6 +376,52 @@ int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32
 	return r;
 }
 
+static int spd_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSPDINFO)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(uint32_t)) {
+		const struct xfrmu_spdhthresh *t;
+
+		if (mnl_attr_get_type(a) != XFRMA_SPD_IPV4_HTHRESH)
+			continue;
+		if (!(t = attr_data(a, sizeof(*t))))
+			return MNL_CB_ERROR;
+		*(struct xfrm_hthresh *)data = (struct xfrm_hthresh){ t->lbits, t->rbits, };
+		return MNL_CB_OK;
+	}
+	return MNL_CB_OK;
+}
+
+int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	uint32_t *flags;
+
+	nlh->nlmsg_type = XFRM_MSG_GETSPDINFO;
+	flags = mnl_nlmsg_put_extra_header(nlh, sizeof(*flags));
+	*flags = 0xffffffff; /* as the kernel's own tools ask */
+	*out = (struct xfrm_hthresh){ 32, 32 }; /* the kernel's defaults */
+	return nlb_call(b, nlh, spd_cb, out, NULL);
+}
+
+int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct xfrmu_spdhthresh h = { .lbits = t.lbits, .rbits = t.rbits };
+	uint32_t *flags;
+
+	nlh->nlmsg_type = XFRM_MSG_NEWSPDINFO;
+	flags = mnl_nlmsg_put_extra_header(nlh, sizeof(*flags));
+	*flags = 0xffffffff;
+	mnl_attr_put(nlh, XFRMA_SPD_IPV4_HTHRESH, sizeof(h), &h);
+	return nlb_call(b, nlh, NULL, NULL, NULL);
+}
+
 static int parse_pol(const struct nlmsghdr *nlh, struct xpol *x)
 {
 	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };

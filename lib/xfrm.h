@@ -74,6 +74,18 @@ int xfrm_pol_dump(struct nlb *b, int (*cb)(const struct xpol *p, void *data), vo
 int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask,
 		struct xsa *out);
 
+/* The netns' IPv4 policy hash thresholds (`ip xfrm policy set hthresh4`):
+ * a policy whose selector prefixes are at least (local, remote) bits long
+ * is kept in the policy hash table; shorter ones go to the inexact lists,
+ * whose insert walks every inexact policy of that direction (Linux 6.1:
+ * twice). 0 or -errno. Setting them makes the kernel rehash every policy
+ * (a work item, soon after). */
+struct xfrm_hthresh {
+	uint8_t lbits, rbits;
+};
+int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out);
+int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t);
+
 /* /proc/net/xfrm_stat: call cb for every counter (name, value). 0 or -errno. */
 int xfrm_stat_read(int (*cb)(const char *name, uint64_t value, void *data), void *data);
 

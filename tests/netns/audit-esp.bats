@@ -106,7 +106,7 @@ assert mine[1]["old_verdict"] == "encrypted" and mine[1]["hook"] == "to_wire", m
 	run tenc_on node1 audit
 	[ "$status" -eq 3 ]
 	[[ $output == *"violation out icmp 10.1.1.2"*"in scope, but left the node in plaintext"* ]]
-	[[ $output == *"PROBLEM: no OUT policy for spi $SPI"* ]]
+	[[ $output == *"PROBLEM: 2 of 2 OUT policies for spi $SPI missing"* ]]
 }
 
 @test "an ipcache entry with no key: its flows become violations" {

@@ -27,9 +27,28 @@ status_json() { tenc_on "$1" -j status; }
 	echo "$pol" | grep -A1 "dir out action block priority 2000" | grep -q "mark 0xe00/0xf00"
 	[ "$(echo "$pol" | grep -c 'mark 0xd00/0xf00')" -eq 2 ]
 	on node1 ip rule | grep -q "fwmark 0xe00/0xf00 lookup 2005 proto 229"
+	# policies to a /24 or longer destination are hashed (docs/design.md)
+	on node1 ip -s -s xfrm policy count | grep -q "SPD IPv4 thresholds: local 0 remote 24"
 	run status_json node1
 	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
 	[ "$(echo "$output" | json_get "all(p['attached'] for p in j['programs'])")" = True ]
+}
+
+@test "the policy hash thresholds: drift when changed by hand, enable sets them again, observe-only restores the kernel's" {
+	enable_node 1 --encrypt
+	on node1 ip xfrm policy set hthresh4 32 32
+	run status_json node1
+	echo "$output"
+	[ "$(echo "$output" | json_get "[(d['kind'], d['problem']) for d in j['drift']]")" = "[('spd', 'missing')]" ]
+	run tenc_on node1 -j enable --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev pod0 --encrypt
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "j['changes']")" -eq 1 ]
+	on node1 ip -s -s xfrm policy count | grep -q "SPD IPv4 thresholds: local 0 remote 24"
+	run enable_node 1
+	[ "$status" -eq 0 ]
+	on node1 ip -s -s xfrm policy count | grep -q "SPD IPv4 thresholds: local 32 remote 32"
+	run status_json node1
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
 }
 
 @test "enable is idempotent, and reconfigures with other arguments" {

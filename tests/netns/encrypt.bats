@@ -42,6 +42,42 @@ test_setup() {
 	! cap_has TENC-CANARY-PING
 }
 
+@test "OUT policies: one per marked prefix, hashed; one removed by hand drops only its traffic, never leaks it" {
+	out=$(on node1 ip xfrm policy list dir out)
+	echo "$out"
+	# node2's node ip and pod cidr each have their marked policy (priority 100)
+	for d in 10.0.0.2/32 10.1.2.0/24; do
+		[ "$(echo "$out" | grep -A2 "^src 0.0.0.0/0 dst $d " | grep -c "mark 0x[0-9a-f]*e00/0xffffff00")" -eq 1 ]
+	done
+	[ "$(echo "$out" | grep -c "dst 0.0.0.0/0")" -eq 1 ] # only the default drop is 0/0
+	on node1 ip -s -s xfrm policy count | grep "SPD IPv4 thresholds: local 0 remote 24"
+	m=$(echo "$out" | grep -A2 "^src 0.0.0.0/0 dst 10.0.0.2/32 " | sed -n 's|.*mark \(0x[0-9a-f]*\)/0xffffff00.*|\1|p')
+	[ -n "$m" ]
+	on node1 ip xfrm policy del dir out src 0.0.0.0/0 dst 10.0.0.2/32 mark "$m" mask 0xffffff00
+	cap_start
+	run on pod1 ping -c 2 -i 0.2 -W 1 -p "$CANARY_HEX" 10.0.0.2
+	[ "$status" -ne 0 ]
+	on pod1 ping -c 2 -i 0.2 -W 2 -p "$CANARY_HEX" 10.1.2.2
+	cap_stop
+	[ "$(cap_count icmp)" -eq 0 ]
+	[ "$(cap_count esp)" -ge 4 ]
+	! cap_has TENC-CANARY-PING
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "[(d['kind'], d['problem']) for d in j['drift']]")" = "[('policy', 'missing')]" ]
+	[[ $(echo "$output" | json_get "j['drift'][0]['object']") == *"dst 10.0.0.2/32 "* ]]
+	run tenc_on node1 -j audit
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "sorted(set((f['dst'], f['verdict']) for f in j['flows'] if f['dir'] == 'out' and f['proto'] == 'icmp'))")" = \
+		"[('10.0.0.2', 'dropped'), ('10.1.2.2', 'encrypted')]" ]
+	[[ $output == *"the peer's OUT policy is missing"* ]]
+	# enable puts it back
+	run enable_node 1 --encrypt
+	[ "$status" -eq 0 ]
+	on pod1 ping -c 1 -W 2 10.0.0.2
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
+}
+
 @test "same-node and non-peer traffic stays plaintext and flows" {
 	cap_start
 	on pod1 ping -c 2 -W 2 10.1.1.1
@@ -129,6 +165,7 @@ test_setup() {
 	[ "$status" -eq 0 ]
 	[ -z "$(on node1 ip xfrm state)" ]
 	[ -z "$(on node1 ip xfrm policy)" ]
+	on node1 ip -s -s xfrm policy count | grep "SPD IPv4 thresholds: local 32 remote 32"
 	! on node1 ip rule | grep -q 2005
 	[ -z "$(on node1 tc filter show dev pod0 ingress)" ]
 	! on node1 tc qdisc show | grep -q clsact
