@@ -40,13 +40,10 @@ struct audit_args {
 static int audit_opt(int key, char *arg, void *ctx)
 {
 	struct audit_args *o = ctx;
-	char *end;
 
 	switch (key) {
 	case O_DURATION:
-		errno = 0;
-		o->duration = strtoul(arg, &end, 10);
-		if (errno || !*arg || *end || *arg == '-' || o->duration > 86400)
+		if (cli_number(arg, 0, 86400, &o->duration))
 			return tenc_err(TENC_USAGE, "--duration", "'%s' must be 0..86400 seconds", arg);
 		return 0;
 	case O_RESET:

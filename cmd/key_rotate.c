@@ -50,10 +50,9 @@ static bool refused;      /* finish declined (peers still on the old key) */
 
 static int num(const char *arg, const char *what, int max, int *out)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
+	unsigned long v;
 
-	if (!*arg || *end || v < 0 || v > max)
+	if (cli_number(arg, 0, (unsigned long)max, &v))
 		return tenc_err(TENC_USAGE, what, "'%s' must be 0..%d", arg, max);
 	*out = (int)v;
 	return 0;
@@ -244,7 +243,7 @@ static int in_counters(const struct node *n, int spi, uint64_t *pk)
 
 	if (ret)
 		return ret;
-	ret = dp_read(&d, &have);
+	ret = dp_read_xfrm(&d, &have);
 	dp_close(&d);
 	for (size_t i = 0; !ret && i < n->peers.n; i++) {
 		pk[i] = 0;

@@ -7,6 +7,7 @@
  * trace has its pid in the `tracing` map, and a second trace is refused. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +55,10 @@ static void on_signal(int sig)
 static int trace_opt(int key, char *arg, void *ctx)
 {
 	struct trace *t = ctx;
-	char *end;
 
 	switch (key) {
 	case O_COUNT:
-		errno = 0;
-		t->count = strtoul(arg, &end, 10);
-		if (errno || !*arg || *end || *arg == '-' || t->count == 0)
+		if (cli_number(arg, 1, ULONG_MAX, &t->count))
 			return tenc_err(TENC_USAGE, "--count", "'%s' must be a number >= 1", arg);
 		return 0;
 	case O_PEER:

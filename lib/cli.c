@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cli.c: command dispatch, option parsing and usage (see cli.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,24 @@ const struct opt global_opts[] = {
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
+int cli_number(const char *arg, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int global_opt(int key, const char *arg)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
 	switch (key) {
 	case 'j': g.json = true; return 0;
@@ -29,8 +44,7 @@ int global_opt(int key, const char *arg)
 	case 'v': g.verbose++; return 0;
 	case 's': g.state_dir = arg; return 0;
 	case OPT_WAIT:
-		v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end || v < 0 || v > 86400)
+		if (cli_number(arg, 0, 86400, &v))
 			return -2;
 		g.wait_s = (int)v;
 		return 0;
@@ -148,6 +162,15 @@ static void add_opts(struct option *lo, size_t *nl, char *so, size_t *ns, const 
 	}
 }
 
+/* The long name of a global option, for messages (whichever form was used). */
+static const char *global_name(int key)
+{
+	for (const struct opt *o = global_opts; o->name; o++)
+		if (o->key == key)
+			return o->name;
+	return "?";
+}
+
 int opts_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx)
 {
 	size_t n = count_opts(c->opts) + count_opts(global_opts) + 1;
@@ -183,7 +206,7 @@ int opts_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx)
 			ret = -1;
 		} else if ((r = global_opt(key, optarg)) != -1) {
 			if (r == -2) {
-				cmd_usage_error(c, "bad value '%s' for '%s'", optarg, argv[optind - 1]);
+				cmd_usage_error(c, "bad value '%s' for --%s", optarg, global_name(key));
 				ret = -1;
 			}
 		} else if (!cb || cb(key, optarg, ctx)) {
@@ -233,8 +256,8 @@ int cli_parse_globals(int argc, char **argv)
 		default:
 			r = global_opt(key, optarg);
 			if (r)
-				return cmd_usage_error(&root_only, "bad value '%s' for '%s'", optarg,
-						       argv[optind - 1]), -1;
+				return cmd_usage_error(&root_only, "bad value '%s' for --%s", optarg,
+						       global_name(key)), -1;
 		}
 	}
 	return optind;

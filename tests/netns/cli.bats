@@ -67,6 +67,12 @@ print(sorted(k for k,v in c.items() if v>1)[0])')
 	[[ $output == *"needs an argument"* ]]
 	run "$TENC" --wait nope version
 	[ "$status" -eq 2 ]
+	[[ $output == *"bad value 'nope' for --wait"* ]]
+	run "$TENC" version --wait=-1
+	[ "$status" -eq 2 ]
+	[[ $output == *"bad value '-1' for --wait"* ]]
+	run "$TENC" version --wait 86401
+	[ "$status" -eq 2 ]
 }
 
 @test "no command and stdin not a terminal: usage on stderr, exit 2" {
