@@ -469,45 +469,78 @@ int ipcache_delete(int fd, uint32_t addr, uint8_t plen)
 
 typedef int (*ipc_cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data);
 
-/* In batches (two syscalls per 1024 entries, not per entry); -EOPNOTSUPP
- * before delivering anything when the kernel has no batch ops for it. */
-static int ipcache_dump_batch(int fd, ipc_cb cb, void *data)
+int map_read_batches(int fd, size_t ksz, size_t vsz, uint32_t n, size_t max,
+		     int (*cb)(const void *keys, const void *vals, uint32_t count, void *data), void *data)
 {
-	enum { N = 1024 };
-	struct ipcache_key *keys = malloc(N * sizeof(*keys)), in, out;
-	struct ipcache_val *vals = malloc(N * sizeof(*vals));
-	unsigned long total = 0;
+	/* The batch token is map-specific (a key, a bucket index): key-sized,
+	 * at least 8 bytes. */
+	size_t tsz = ksz > 8 ? ksz : 8;
+	char *keys = malloc(n * ksz), *vals = malloc(n * vsz), *in = calloc(2, tsz), *out = in + tsz;
+	size_t total = 0;
 	bool first = true;
 	int r = 0;
 
-	if (!keys || !vals) {
-		r = FAIL(ENOMEM, "ipcache", "dump");
+	if (!keys || !vals || !in) {
+		r = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		__u32 count = N;
-		int e = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL) ? errno : 0;
+		__u32 count = n;
+		int e = bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &count, NULL) ? errno : 0;
 
 		if (e && e != ENOENT) {
-			r = first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP) ? -EOPNOTSUPP
-										   : FAIL(e, "ipcache", "dump");
+			r = first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP) ? -EOPNOTSUPP : -e;
 			break;
 		}
-		if ((total += count) > TENC_IPCACHE_MAX) {
-			tenc_err(TENC_FAIL, "ipcache", "dump: the map changes under us");
+		if ((total += count) > max) {
 			r = -EAGAIN;
 			break;
 		}
-		for (__u32 i = 0; i < count && !r; i++)
-			r = cb(keys[i].addr, keys[i].prefixlen, &vals[i], data);
-		if (r || e == ENOENT)
+		if (count && (r = cb(keys, vals, count, data)) != 0)
 			break;
-		in = out;
+		if (e == ENOENT)
+			break;
+		memcpy(in, out, tsz);
 		first = false;
 	}
 out:
 	free(keys);
 	free(vals);
+	free(in);
+	return r;
+}
+
+struct ipc_batch {
+	ipc_cb cb;
+	void *data;
+	int ret;	/* what cb returned to stop the walk */
+};
+
+static int ipc_batch_cb(const void *keys, const void *vals, uint32_t count, void *data)
+{
+	const struct ipcache_key *k = keys;
+	const struct ipcache_val *v = vals;
+	struct ipc_batch *b = data;
+
+	for (uint32_t i = 0; i < count && !b->ret; i++)
+		b->ret = b->cb(k[i].addr, k[i].prefixlen, &v[i], b->data);
+	return b->ret ? 1 : 0;
+}
+
+/* In batches of 1024; -EOPNOTSUPP before delivering anything when the
+ * kernel has no batch ops for the trie. */
+static int ipcache_dump_batch(int fd, ipc_cb cb, void *data)
+{
+	struct ipc_batch b = { cb, data, 0 };
+	int r = map_read_batches(fd, sizeof(struct ipcache_key), sizeof(struct ipcache_val), 1024,
+				 TENC_IPCACHE_MAX, ipc_batch_cb, &b);
+
+	if (r > 0)
+		return b.ret;
+	if (r == -EAGAIN)
+		return tenc_err(TENC_FAIL, "ipcache", "dump: the map changes under us"), -EAGAIN;
+	if (r < 0 && r != -EOPNOTSUPP)
+		return FAIL(-r, "ipcache", "dump");
 	return r;
 }
 

@@ -38,6 +38,14 @@ int ipcache_delete(int fd, uint32_t addr, uint8_t plen);	/* -ENOENT if absent */
 int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v); /* exact prefix */
 int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data),
 		 void *data);
+/* Read a whole map in batches of up to n entries (two syscalls a batch,
+ * not one a key): cb sees each batch, keys and values packed (ksz, vsz
+ * bytes each). Returns 0; cb's non-zero return; -EOPNOTSUPP before any
+ * batch when the kernel has no batch lookup for this map; -EAGAIN after
+ * more than max entries (the map changes under us); or -errno. Reports
+ * nothing: the caller knows what it was reading. */
+int map_read_batches(int fd, size_t ksz, size_t vsz, uint32_t n, size_t max,
+		     int (*cb)(const void *keys, const void *vals, uint32_t count, void *data), void *data);
 int cfg_write(const char *bpffs, const struct tenc_cfg *c);
 int cfg_read(const char *bpffs, struct tenc_cfg *c);
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "bpfdp.h"
 #include "env.h"
 #include "flows.h"
 #include "tenc.h"
@@ -49,51 +50,41 @@ static int grow(struct flow_table *t, size_t *cap, size_t need)
 	return 0;
 }
 
+struct read_ctx {
+	struct flow_table *t;
+	size_t cap;
+};
+
+static int read_cb(const void *keys, const void *vals, uint32_t count, void *data)
+{
+	const struct flow_key *k = keys;
+	const struct flow_val *v = vals;
+	struct read_ctx *c = data;
+	struct flow_table *t = c->t;
+
+	if (grow(t, &c->cap, t->n + count))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count; i++) {
+		t->v[t->n].k = k[i];
+		t->v[t->n].v = v[i];
+		t->n++;
+	}
+	return 0;
+}
+
 int flows_read(int fd, struct flow_table *t)
 {
-	struct flow_key *keys = malloc(BATCH * sizeof(*keys));
-	struct flow_val *vals = malloc(BATCH * sizeof(*vals));
-	uint64_t in = 0, out = 0;
-	bool first = true;
-	size_t cap = 0;
-	int r = 0;
+	struct read_ctx c = { t, 0 };
+	int r;
 
 	t->v = NULL;
 	t->n = 0;
-	if (!keys || !vals) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		__u32 count = BATCH;
-		int e;
-
-		e = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL);
-		e = e ? -errno : 0;
-		if (e && e != -ENOENT) {
-			r = e;
-			break;
-		}
-		if (grow(t, &cap, t->n + count)) {
-			r = -ENOMEM;
-			break;
-		}
-		for (__u32 i = 0; i < count; i++) {
-			t->v[t->n].k = keys[i];
-			t->v[t->n].v = vals[i];
-			t->n++;
-		}
-		if (e == -ENOENT)
-			break;
-		in = out;
-		first = false;
-	}
-out:
-	free(keys);
-	free(vals);
+	/* The LRU map holds TENC_FLOWS_MAX; twice that is a map that churns. */
+	r = map_read_batches(fd, sizeof(struct flow_key), sizeof(struct flow_val), BATCH,
+			     2 * (size_t)TENC_FLOWS_MAX, read_cb, &c);
 	if (r) {
 		flows_free(t);
-		return tenc_errno(TENC_FAIL, -r, "flows", "reading the flow table");
+		return tenc_errno(TENC_FAIL, r == -EAGAIN ? EAGAIN : -r, "flows", "reading the flow table");
 	}
 	return 0;
 }
