@@ -19,6 +19,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 TENC=${TENC:-$repo/build/tenc}
 N=${BENCH_PEERS:-5000}
 SMALL=${BENCH_SMALL:-10}
@@ -33,19 +35,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tenc-native.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "native: FAIL: $*" >&2; exit 1; }
 
-# gen_peers FROM TO: a `tenc -j peer list` document (as bench/vm-bench.sh).
-gen_peers() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		printf "{\"peers\": ["
-		for (i = a; i <= b; i++) {
-			o = i + 1
-			printf "%s\n{\"name\": \"p%d\", \"node_ip\": \"10.0.%d.%d\", \"cidrs\": [\"10.%d.%d.0/24\"]}",
-				(i > a ? "," : ""), i, int(o / 256), o % 256, 128 + int(i / 256), i % 256
-		}
-		print "]}"
-	}'
-}
-
 # t DIR CMD...: seconds for one run of tenc CMD with state dir DIR.
 t() {
 	local dir=$1 t0 t1
@@ -56,7 +45,6 @@ t() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 npeers() { TENC_STATE_DIR=$1 "$TENC" -j peer list | jq '.peers | length'; }
 
 # measure TAG COUNT: REPS x (help, add, help, del) at COUNT peers.

@@ -36,6 +36,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 B=$repo/build/bench/audit
 out=$repo/build/bench
 TENC=${TENC:-$repo/build/tenc}
@@ -74,7 +76,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # === 1. per packet ==========================================================
 mkdir -p "$pktfs"
@@ -98,16 +99,7 @@ ip -n "$ns" addr add 10.0.0.1/16 dev eth0
 for d in eth0 wire0 pod0 pod1; do ip -n "$ns" link set "$d" up; done
 tn enable --node-ip 10.0.0.1 --pod-cidr 10.1.0.0/24 --dev pod0 >"$work/enable.out" 2>&1 ||
 	{ cat "$work/enable.out" >&2; fail "tenc enable failed"; }
-# Peers as bench/vm-bench.sh's gen_peers: node ip 10.0.x.y, pod cidr 10.(128+).x.0/24.
-awk -v a=1 -v b="$PEERS" 'BEGIN {
-	printf "{\"peers\": ["
-	for (i = a; i <= b; i++) {
-		o = i + 1
-		printf "%s\n{\"name\": \"p%d\", \"node_ip\": \"10.0.%d.%d\", \"cidrs\": [\"10.%d.%d.0/24\"]}",
-			(i > a ? "," : ""), i, int(o / 256), o % 256, 128 + int(i / 256), i % 256
-	}
-	print "]}"
-}' >"$work/peers.json"
+gen_peers 1 "$PEERS" >"$work/peers.json"
 tn peer sync "$work/peers.json" >"$work/sync.out" 2>&1 || { cat "$work/sync.out" >&2; fail "tenc peer sync failed"; }
 grep -q "^peers: $PEERS added" "$work/sync.out" || fail "peer sync said: $(cat "$work/sync.out")"
 "$B/bpfbench" ipc-fill "$state/bpf" "$ENTRIES" || fail "bpfbench ipc-fill failed"
