@@ -41,6 +41,11 @@ traffic_start() {
 traffic_check() {
 	wait $P1 $P2 $S1 $S2 $S3 $R1 $R2 $R3
 	cat "$T_DIR/ping12" "$T_DIR/ping31" "$T_DIR/udp12.json" "$T_DIR/udp21.json" "$T_DIR/tcp13.json"
+	# shown on a failure: where packets went (XFRM errors, socket drops)
+	for i in 1 2 3; do
+		echo "node$i xfrm_stat: $(on node$i awk '$2 != 0' /proc/net/xfrm_stat | paste -sd' ')"
+		echo "pod$i $(on pod$i awk '/^Udp:/' /proc/net/snmp | paste -sd' ')"
+	done
 	grep -q " 0% packet loss" "$T_DIR/ping12"
 	grep -q " 0% packet loss" "$T_DIR/ping31"
 	[ "$(json_get "j['missing']" <"$T_DIR/udp12.json")" -eq 0 ]
