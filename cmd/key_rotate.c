@@ -13,6 +13,7 @@
  *                        --quiet-for S) or OUT still uses it
  *   --auto FILE          all three, committing per peer as peers advertise
  * A peer advertises an SPI with `peer add --spi`, or `spi` in peer sync. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,25 +235,54 @@ static int commit(struct node *n, bool all, size_t *waiting_out)
 	return 0;
 }
 
-/* IN SA packet counters of spi from each peer, into pk[peer index]. */
+/* The IN SAs of one SPI, by peer node ip: what in_counters polls. */
+struct in_sas {
+	uint32_t me, spi;
+	struct plan p;
+};
+
+static int keep_in_sa(const struct xsa *sa, void *data)
+{
+	struct in_sas *c = data;
+	struct xsa *x;
+
+	if (sa->dst != c->me || sa->spi != c->spi || !plan_sa_is_tenc(sa))
+		return 0;
+	if (!(x = plan_push_sa(&c->p)))
+		return -ENOMEM;
+	*x = *sa;
+	return 0;
+}
+
+static int by_src(const void *a, const void *b)
+{
+	uint32_t x = ((const struct xsa *)a)->src, y = ((const struct xsa *)b)->src;
+
+	return x < y ? -1 : x > y;
+}
+
+/* IN SA packet counters of spi from each peer, into pk[peer index]: one SA
+ * dump (polled every second while finish waits), looked up by source. */
 static int in_counters(const struct node *n, int spi, uint64_t *pk)
 {
-	struct plan have = { 0 };
+	struct in_sas c = { n->cfg.node_ip, (uint32_t)spi, { 0 } };
 	struct dp d;
 	int ret = dp_open(&d);
 
 	if (ret)
 		return ret;
-	ret = dp_read_xfrm(&d, &have);
+	if ((ret = xfrm_sa_dump(d.x, keep_in_sa, &c)))
+		ret = tenc_errno(TENC_FAIL, -ret, "kernel", "reading the IN SAs");
 	dp_close(&d);
+	if (c.p.n_sas)
+		qsort(c.p.sas, c.p.n_sas, sizeof(*c.p.sas), by_src);
 	for (size_t i = 0; !ret && i < n->peers.n; i++) {
-		pk[i] = 0;
-		for (size_t s = 0; s < have.n_sas; s++)
-			if (have.sas[s].src == n->peers.v[i].node_ip && have.sas[s].dst == n->cfg.node_ip &&
-			    have.sas[s].spi == (uint32_t)spi)
-				pk[i] = have.sas[s].packets;
+		struct xsa key = { .src = n->peers.v[i].node_ip };
+		const struct xsa *s = c.p.n_sas ? bsearch(&key, c.p.sas, c.p.n_sas, sizeof(key), by_src) : NULL;
+
+		pk[i] = s ? s->packets : 0;
 	}
-	plan_free(&have);
+	plan_free(&c.p);
 	return ret;
 }
 

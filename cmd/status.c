@@ -58,8 +58,11 @@ static void all_drift(struct view *v, struct plan *p, const char *problem)
 {
 	char b[200];
 
-	if (p->spd)
-		drift(v, "spd", problem, "ipv4 policy hash thresholds local 0 remote 24");
+	if (p->spd) {
+		snprintf(b, sizeof(b), "ipv4 policy hash thresholds local %u remote %u", TENC_HTHRESH.lbits,
+			 TENC_HTHRESH.rbits);
+		drift(v, "spd", problem, b);
+	}
 	for (size_t i = 0; i < p->n_sas; i++)
 		sa_str(&p->sas[i], b, sizeof(b)), drift(v, "sa", problem, b);
 	for (size_t i = 0; i < p->n_pols; i++)

@@ -233,7 +233,7 @@ int dp_del(struct dp *d, const struct plan *p)
 	ret |= flush_del(d->x);
 	queue_del_sas(d, p, NULL);
 	ret |= flush_del(d->x);
-	if (p->spd && xfrm_hthresh_set(d->x, KERNEL_HTHRESH))
+	if (p->spd && xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT))
 		ret |= tenc_err(TENC_FAIL, "kernel", "restoring the policy hash thresholds");
 	return ret ? TENC_FAIL : 0;
 }

@@ -37,7 +37,6 @@ struct plan {
  * cidrs) are found and inserted in constant time, not in the kernel's
  * inexact list (see docs/design.md). Without encrypt, the kernel default. */
 #define TENC_HTHRESH	((struct xfrm_hthresh){ .lbits = 0, .rbits = 24 })
-#define KERNEL_HTHRESH	((struct xfrm_hthresh){ .lbits = 32, .rbits = 32 })
 
 #define PRIO_PEER	100	/* per peer and spi, selected by mark */
 #define PRIO_HOST	200	/* node-originated, selected by destination */
@@ -47,14 +46,14 @@ struct plan {
 #define PRIO_DROP	2000	/* default drop of marked traffic */
 
 /* Node-wide: default-drop, in/fwd policies, the fwmark rule, the policy
- * hash thresholds (all only with encrypt), and the ipcache entries of the local pod cidrs. In subnet mode
- * also, per declared subnet: its ipcache entry (SUBNET), its route in table
+ * hash thresholds (all only with encrypt), and the ipcache entries of the
+ * local pod cidrs. In subnet mode also, per declared subnet: its ipcache entry (SUBNET), its route in table
  * 2005, and a block policy for node-originated traffic to it, with an
  * allow policy per local pod cidr in front. */
 int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p);
 /* One peer: its ipcache entries; with encrypt, its routes, and per key its
- * IN and OUT SAs and OUT policies (one per ipcache prefix), and the node-originated policies for the
- * SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM. The SAs carry
+ * IN and OUT SAs and OUT policies (one per ipcache prefix), and the
+ * node-originated policies for the SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM. The SAs carry
  * the configured key (key_base): the per-direction key is derived only
  * when an SA is installed (xfrm_sa_add), not for the SAs a reconcile
  * finds in place or a removal names. */

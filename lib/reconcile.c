@@ -325,9 +325,9 @@ int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
 	if (!ret && drop_replaced(&missing, &extra, &first))
 		ret = tenc_err(TENC_FAIL, "reconcile", "out of memory");
 	if (!ret) {
-		*changes = missing.spd + extra.spd + missing.n_sas + missing.n_pols + missing.n_routes + missing.n_rules +
-			   missing.n_ipc + extra.n_sas + extra.n_pols + extra.n_routes + extra.n_rules +
-			   extra.n_ipc;
+		*changes = missing.spd + missing.n_sas + missing.n_pols + missing.n_routes +
+			   missing.n_rules + missing.n_ipc + extra.spd + extra.n_sas + extra.n_pols +
+			   extra.n_routes + extra.n_rules + extra.n_ipc;
 		ret = dp_del(d, &first);
 		ret = ret ?: dp_add(d, &missing, true);
 		ret = ret ?: dp_del(d, &extra);

@@ -403,8 +403,8 @@ int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out)
 
 	nlh->nlmsg_type = XFRM_MSG_GETSPDINFO;
 	flags = mnl_nlmsg_put_extra_header(nlh, sizeof(*flags));
-	*flags = 0xffffffff; /* as the kernel's own tools ask */
-	*out = (struct xfrm_hthresh){ 32, 32 }; /* the kernel's defaults */
+	*flags = 0xffffffff; /* as iproute2 asks */
+	*out = XFRM_HTHRESH_DEFAULT; /* should the reply lack them */
 	return nlb_call(b, nlh, spd_cb, out, NULL);
 }
 

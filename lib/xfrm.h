@@ -83,6 +83,7 @@ int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32
 struct xfrm_hthresh {
 	uint8_t lbits, rbits;
 };
+#define XFRM_HTHRESH_DEFAULT	((struct xfrm_hthresh){ .lbits = 32, .rbits = 32 })
 int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out);
 int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t);
 
