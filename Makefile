@@ -110,6 +110,9 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtenc.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtenc.a $(PKG_LIBS)
 
+# test_oom fails the k-th realloc of libtenc's code on demand.
+$(BUILD)/tests/unit/test_oom: LDFLAGS += -Wl,--wrap=realloc
+
 deps:
 	$(Q)tests/deps.sh
 

@@ -13,6 +13,7 @@
 #include "bpfdp.h"
 #include "cli.h"
 #include "env.h"
+#include "names.h"
 #include "node.h"
 #include "state.h"
 #include "tenc.h"
@@ -61,11 +62,15 @@ static int enable_opt(int key, char *arg, void *ctx)
 	case O_DEV:
 		if (c->n_devs == MAX_DEVS)
 			return tenc_err(TENC_USAGE, "--dev", "at most %d", MAX_DEVS);
+		if (ifname_check(arg, err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--dev", "%s", err);
 		if (!if_nametoindex(arg))
 			return tenc_err(TENC_USAGE, "--dev", "no such interface '%s'", arg);
 		snprintf(c->devs[c->n_devs++], IF_NAMESIZE, "%s", arg);
 		return 0;
 	case O_UNDERLAY:
+		if (ifname_check(arg, err, sizeof(err)))
+			return tenc_err(TENC_USAGE, "--underlay-dev", "%s", err);
 		if (!if_nametoindex(arg))
 			return tenc_err(TENC_USAGE, "--underlay-dev", "no such interface '%s'", arg);
 		snprintf(c->underlay, IF_NAMESIZE, "%s", arg);

@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "node.h"
+#include "nodelist.h"
 #include "peer.h"
 #include "state.h"
 #include "tenc.h"
@@ -42,12 +43,10 @@ static int do_gen(const struct cmd *self, int argc, char **argv)
 
 static int add_opt(int key, char *arg, void *ctx)
 {
-	char err[64];
-
 	if (key != O_SPI)
 		return -1;
-	if (peer_parse_spi(arg, ctx, err, sizeof(err)))
-		return tenc_err(TENC_USAGE, "--spi", "%s", err);
+	if (parse_spi(arg, ctx))
+		return tenc_err(TENC_USAGE, "--spi", "must be a number 1..15");
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "node.h"
+#include "nodelist.h"
 #include "peer.h"
 #include "state.h"
 #include "tenc.h"
@@ -62,7 +63,6 @@ static int num(const char *arg, const char *what, int max, int *out)
 static int rot_opt(int key, char *arg, void *ctx)
 {
 	struct rot_args *a = ctx;
-	char err[64];
 
 	switch (key) {
 	case O_COMMIT: a->commit = true; return 0;
@@ -73,8 +73,7 @@ static int rot_opt(int key, char *arg, void *ctx)
 	case O_QUIET: a->have_quiet = true; return num(arg, "--quiet-for", 86400, &a->quiet_for);
 	case O_GRACE: a->have_grace = true; return num(arg, "--grace", 86400, &a->grace);
 	case O_SPI:
-		return peer_parse_spi(arg, &a->spi, err, sizeof(err)) ?
-			       tenc_err(TENC_USAGE, "--spi", "%s", err) : 0;
+		return parse_spi(arg, &a->spi) ? tenc_err(TENC_USAGE, "--spi", "must be a number 1..15") : 0;
 	}
 	return -1;
 }

@@ -9,7 +9,9 @@
 #include <string.h>
 #include "apply.h"
 #include "cli.h"
+#include "names.h"
 #include "node.h"
+#include "nodelist.h"
 #include "peer.h"
 #include "state.h"
 #include "tenc.h"
@@ -22,17 +24,6 @@ static const struct opt add_opts[] = {
 	{ "spi", O_SPI, required_argument, "N", "the SPI the peer advertises (1..15)", "spi" },
 	{ 0 },
 };
-
-int peer_parse_spi(const char *s, int *out, char *err, size_t n)
-{
-	char *end;
-	long v = strncmp(s, "0x", 2) == 0 ? strtol(s + 2, &end, 16) : strtol(s, &end, 10);
-
-	if (!*s || *end || v < 1 || v > 15)
-		return snprintf(err, n, "'%s' must be 1..15", s), -1;
-	*out = (int)v;
-	return 0;
-}
 
 struct add_args {
 	struct peer p;
@@ -58,8 +49,8 @@ static int add_opt(int key, char *arg, void *ctx)
 		a->p.n_cidrs++;
 		return 0;
 	case O_SPI:
-		if (peer_parse_spi(arg, &a->p.adv_spi, err, sizeof(err)))
-			return tenc_err(TENC_USAGE, "--spi", "%s", err);
+		if (parse_spi(arg, &a->p.adv_spi))
+			return tenc_err(TENC_USAGE, "--spi", "must be a number 1..15");
 		return 0;
 	}
 	return -1;
@@ -97,9 +88,9 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	i = cmd_parse(self, argc, argv, add_opt, &a, 1, 1);
 	if (i <= 0)
 		return -i;
+	if (!peer_name_ok(argv[i]))
+		return tenc_err(TENC_USAGE, "name", "must be " PEER_NAME_RULE);
 	snprintf(a.p.name, sizeof(a.p.name), "%s", argv[i]);
-	if (strlen(argv[i]) >= sizeof(a.p.name) || !node_valid_name(argv[i]))
-		return tenc_err(TENC_USAGE, "name", "'%s' must be 1..63 of A-Z a-z 0-9 . _ -", argv[i]);
 	if (!a.have_ip)
 		return tenc_err(TENC_USAGE, "--node-ip", "required");
 	if (a.p.n_cidrs == 0)
@@ -155,7 +146,7 @@ static int do_del(const struct cmd *self, int argc, char **argv)
 	}
 	ret = peer_apply(&n, x, false);
 	if (!ret) {
-		char name[64];
+		char name[sizeof(x->name)];
 
 		snprintf(name, sizeof(name), "%s", x->name);
 		peers_remove(&n.peers, x);

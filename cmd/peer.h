@@ -6,7 +6,6 @@
 #include "node.h"
 
 extern const struct cmd peer_sync;
-int peer_parse_spi(const char *s, int *out, char *err, size_t n);
 /* Add or remove one peer's kernel objects (nothing when not enabled). */
 int peer_apply(struct node *n, const struct peer *x, bool add);
 /* One peer as a JSON object on jw (the format `peer sync` reads back). */

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include "apply.h"
 #include "cli.h"
 #include "node.h"
+#include "nodelist.h"
 #include "peer.h"
 #include "state.h"
 #include "tenc.h"
@@ -32,137 +32,54 @@ static int sync_opt(int key, char *arg, void *ctx)
 	return 0;
 }
 
-/* One element: "what" names it in errors. 0, 1 (skip: local node / no
- * IPv4), or TENC_USAGE (reported). */
-static int parse_item(json_t *it, bool kube, const struct node *n, struct peer *x, const char *what)
+/* The whole of path ("-": stdin) into *buf (NUL-terminated). 0 or -errno. */
+static int read_all(const char *path, char **buf, size_t *len)
 {
-	json_t *cidrs, *v;
-	const char *name, *ip = NULL, *spi_s = NULL;
-	char err[128];
-	size_t i;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	size_t cap = 0, got = 1;
+	char *b = NULL, *nb;
+	int r = 0;
 
-	memset(x, 0, sizeof(*x));
-	if (kube) {
-		json_t *addrs = json_object_get(json_object_get(it, "status"), "addresses");
-		json_t *spec = json_object_get(it, "spec");
-
-		name = json_string_value(json_object_get(json_object_get(it, "metadata"), "name"));
-		json_array_foreach(addrs, i, v) {
-			const char *t = json_string_value(json_object_get(v, "type"));
-			const char *a = json_string_value(json_object_get(v, "address"));
-
-			if (t && a && !strcmp(t, "InternalIP") && strchr(a, '.')) {
-				ip = a;
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	while (got) {
+		if (*len + 1 >= cap) {
+			if (!(nb = realloc(b, cap = cap ? cap * 2 : 65536))) {
+				r = -ENOMEM;
 				break;
 			}
+			b = nb;
 		}
-		cidrs = json_object_get(spec, "podCIDRs");
-		if (!cidrs && json_object_get(spec, "podCIDR")) {
-			cidrs = json_array(); /* old form; freed below */
-			json_array_append(cidrs, json_object_get(spec, "podCIDR"));
-		} else {
-			json_incref(cidrs);
-		}
-		spi_s = json_string_value(json_object_get(json_object_get(json_object_get(it, "metadata"),
-								       "annotations"), "tenc.io/spi"));
-	} else {
-		name = json_string_value(json_object_get(it, "name"));
-		ip = json_string_value(json_object_get(it, "node_ip"));
-		cidrs = json_incref(json_object_get(it, "cidrs"));
-		if (json_is_integer(json_object_get(it, "spi")))
-			x->adv_spi = (int)json_integer_value(json_object_get(it, "spi"));
+		got = fread(b + *len, 1, cap - *len - 1, f);
+		*len += got;
 	}
-	if (!name || strlen(name) >= sizeof(x->name) || !node_valid_name(name)) {
-		json_decref(cidrs);
-		return tenc_err(TENC_USAGE, what, "name: missing or not 1..63 of A-Z a-z 0-9 . _ -");
+	if (!r && ferror(f))
+		r = -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (r) {
+		free(b);
+		return r;
 	}
-	snprintf(x->name, sizeof(x->name), "%s", name);
-	if (!ip || parse_ipv4(ip, &x->node_ip, err, sizeof(err))) {
-		json_decref(cidrs);
-		if (kube && !ip)
-			return 1; /* no IPv4 InternalIP */
-		return tenc_err(TENC_USAGE, name, "node_ip: %s", ip ? err : "missing");
-	}
-	if (n->enabled && x->node_ip == n->cfg.node_ip) {
-		json_decref(cidrs);
-		return 1; /* the local node */
-	}
-	json_array_foreach(cidrs, i, v) {
-		const char *s = json_string_value(v);
-
-		if (kube && s && strchr(s, ':'))
-			continue; /* IPv6: not tenc's yet */
-		if (x->n_cidrs == MAX_PEER_CIDRS || !s ||
-		    parse_cidr(s, &x->cidrs[x->n_cidrs], err, sizeof(err))) {
-			json_decref(cidrs);
-			return tenc_err(TENC_USAGE, name, "cidrs: %s", s ? err : "not a string");
-		}
-		x->n_cidrs++;
-	}
-	json_decref(cidrs);
-	node_sort_cidrs(x);
-	if (x->n_cidrs == 0)
-		return tenc_err(TENC_USAGE, name, "cidrs: none");
-	if (spi_s && peer_parse_spi(spi_s, &x->adv_spi, err, sizeof(err)))
-		return tenc_err(TENC_USAGE, name, "spi: %s", err);
-	if (x->adv_spi < 0 || x->adv_spi > 15)
-		return tenc_err(TENC_USAGE, name, "spi: must be 1..15");
+	b[*len] = '\0';
+	*buf = b;
 	return 0;
 }
 
 static int parse_input(const char *path, const struct node *n, struct peers *out)
 {
-	json_error_t je;
-	json_t *j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(path, 0, &je);
-	json_t *arr, *it;
-	struct peer_index names;
-	bool kube;
-	size_t i;
-	int ret = 0;
+	char *text = NULL, err[512];
+	size_t len;
+	int r = read_all(path, &text, &len);
 
-	if (!j)
-		return tenc_err(TENC_USAGE, path, "line %d: %s", je.line, je.text);
-	kube = json_is_array(json_object_get(j, "items"));
-	arr = kube ? json_object_get(j, "items") : json_object_get(j, "peers");
-	if (!json_is_array(arr)) {
-		json_decref(j);
-		return tenc_err(TENC_USAGE, path, "expected {\"items\": [...]} (kubectl) or {\"peers\": [...]}");
-	}
 	memset(out, 0, sizeof(*out));
-	if (peer_index_init(&names, out)) {
-		json_decref(j);
-		return tenc_err(TENC_FAIL, path, "out of memory");
-	}
-	json_array_foreach(arr, i, it) {
-		struct peer x;
-		char what[32];
-		int r;
-
-		snprintf(what, sizeof(what), "item %zu", i);
-		r = parse_item(it, kube, n, &x, what);
-		if (r == 1)
-			continue;
-		if (r) {
-			ret = r;
-			break;
-		}
-		if (peer_index_find(&names, x.name)) {
-			ret = tenc_err(TENC_USAGE, x.name, "name: appears twice in the input");
-			break;
-		}
-		if (!peers_add(out)) {
-			ret = tenc_err(TENC_FAIL, path, "out of memory");
-			break;
-		}
-		out->v[out->n - 1] = x;
-		if (peer_index_add(&names, out->n - 1)) {
-			ret = tenc_err(TENC_FAIL, path, "out of memory");
-			break;
-		}
-	}
-	peer_index_free(&names);
-	json_decref(j);
-	return ret;
+	if (r)
+		return tenc_errno(TENC_USAGE, -r, path, "reading");
+	r = nodelist_parse(text, len, n->enabled ? n->cfg.node_ip : 0, out, err, sizeof(err));
+	free(text);
+	return r ? tenc_err(TENC_USAGE, path, "%s", err) : 0;
 }
 
 static bool same_peer(const struct peer *a, const struct peer *b)

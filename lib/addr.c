@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
+#include "num.h"
 
 uint32_t cidr_mask(uint8_t len)
 {
@@ -25,8 +26,8 @@ int parse_ipv4(const char *s, uint32_t *out, char *err, size_t n)
 
 int parse_cidr(const char *s, struct cidr *out, char *err, size_t n)
 {
-	char buf[64], *slash, *end;
-	long len = 32;
+	char buf[64], *slash;
+	unsigned long len = 32;
 
 	if (!s || strlen(s) >= sizeof(buf)) {
 		snprintf(err, n, "'%.40s' is not a CIDR", s ? s : "");
@@ -36,8 +37,7 @@ int parse_cidr(const char *s, struct cidr *out, char *err, size_t n)
 	slash = strchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
-		len = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || len < 0 || len > 32) {
+		if (num_parse(slash + 1, 0, 32, &len)) {
 			snprintf(err, n, "'%s': prefix length must be 0..32", s);
 			return -1;
 		}
@@ -52,6 +52,30 @@ int parse_cidr(const char *s, struct cidr *out, char *err, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+enum addr_family addr_family(const char *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (s && inet_pton(AF_INET, s, &a4) == 1)
+		return ADDR_IPV4;
+	if (s && inet_pton(AF_INET6, s, &a6) == 1)
+		return ADDR_IPV6;
+	return ADDR_NONE;
+}
+
+enum addr_family cidr_family(const char *s)
+{
+	char buf[64];
+	size_t n = s ? strcspn(s, "/") : 0;
+
+	if (!s || n >= sizeof(buf))
+		return ADDR_NONE;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return addr_family(buf);
 }
 
 const char *fmt_ipv4(uint32_t a, char *buf, size_t n)

@@ -14,8 +14,15 @@ struct cidr {
 
 /* 0, or -1 with err saying what is wrong (without the field name). */
 int parse_ipv4(const char *s, uint32_t *out, char *err, size_t n);
-/* "A.B.C.D/L"; a bare address is a /32. */
+/* "A.B.C.D/L"; a bare address is a /32; L is 0..32 in num_parse form. */
 int parse_cidr(const char *s, struct cidr *out, char *err, size_t n);
+/* What an address text is, parsed (never guessed from its characters):
+ * an IPv4 address, an IPv6 one (an IPv4-mapped "::ffff:a.b.c.d" is IPv6
+ * text), or neither. */
+enum addr_family { ADDR_NONE, ADDR_IPV4, ADDR_IPV6 };
+enum addr_family addr_family(const char *s);
+/* The same for the address part of "ADDR/LEN" (or a bare address). */
+enum addr_family cidr_family(const char *s);
 const char *fmt_ipv4(uint32_t a, char *buf, size_t n);
 const char *fmt_cidr(const struct cidr *c, char *buf, size_t n);
 /* The IPv4 header checksum (RFC 1071) of n bytes at p. */

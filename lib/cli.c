@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "num.h"
 #include "tenc.h"
 
 enum { OPT_WAIT = OPT_GLOBAL_BASE };
@@ -21,17 +22,7 @@ const struct opt global_opts[] = {
 
 int cli_number(const char *arg, unsigned long min, unsigned long max, unsigned long *out)
 {
-	unsigned long v;
-	char *end;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return num_parse(arg, min, max, out);
 }
 
 int global_opt(int key, const char *arg)

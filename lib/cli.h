@@ -61,8 +61,9 @@ int opts_parse(const struct cmd *c, int argc, char **argv, opt_cb cb, void *ctx)
  * printed, -3 for -V/--version. Used by main() and by the shell per line. */
 int cli_parse_globals(int argc, char **argv);
 
-/* A decimal number in min..max: digits only, no sign, no space. 0 with
- * *out set, or -1 (the caller says what was wrong with its option). */
+/* A decimal number in min..max (num_parse: digits only, no sign, no
+ * space, no leading zero). 0 with *out set, or -1 (the caller says what
+ * was wrong with its option). */
 int cli_number(const char *arg, unsigned long min, unsigned long max, unsigned long *out);
 
 /* Handle one global option key; returns 0, or -1 if key is not global. */

@@ -105,9 +105,10 @@ static long parse_num(struct tok t)
 	return v;
 }
 
-/* The algorithm named t, of kind; NULL with err set. An unknown name is
- * echoed only if it looks like one ("x(y)"): it could be a misplaced key. */
-static const struct algo *parse_algo(const struct tok *t, char kind, char *err, size_t errlen)
+/* The algorithm named t (field number pos), of kind; NULL with err set.
+ * The field's text is never echoed: with a blank missing, it holds key
+ * bytes ("cbc(aes)c0c1..."). */
+static const struct algo *parse_algo(const struct tok *t, int pos, char kind, char *err, size_t errlen)
 {
 	static const char *const kinds[] = {
 		"an AEAD (4-field form)",
@@ -123,13 +124,10 @@ static const struct algo *parse_algo(const struct tok *t, char kind, char *err, 
 			continue;
 		if (a->kind == kind)
 			return a;
-		snprintf(err, errlen, "algorithm: %s is not %s", a->name, ks);
+		snprintf(err, errlen, "algorithm (field %d): %s is not %s", pos, a->name, ks);
 		return NULL;
 	}
-	if (t->len <= 40 && memchr(t->p, '(', t->len))
-		snprintf(err, errlen, "algorithm: unknown '%.*s'", (int)t->len, t->p);
-	else
-		snprintf(err, errlen, "algorithm: unknown, expected %s (not shown: a key?)", ks);
+	snprintf(err, errlen, "algorithm (field %d): unknown, expected %s (the text is not shown)", pos, ks);
 	return NULL;
 }
 
@@ -184,29 +182,25 @@ int key_parse_line(const char *line, struct tenc_key *k, char *err, size_t errle
 	}
 	v = parse_num(t[0]);
 	if (v < 0)
-		FAIL("spi: not a number, expected 1..15");
-	if (v > 255) /* shown only when small: it could be part of a key */
-		FAIL("spi: out of range 1..15");
-	if (v < 1 || v > 15)
-		FAIL("spi: %ld is out of range 1..15", v);
+		FAIL("spi (field 1): not a number, expected 1..15");
+	if (v < 1 || v > 15) /* the value is not shown: it could be key text */
+		FAIL("spi (field 1): out of range 1..15");
 	nk.spi = (int)v;
 
-	if (!(a = parse_algo(&t[1], n == 4 ? 'a' : 'h', err, errlen)))
+	if (!(a = parse_algo(&t[1], 2, n == 4 ? 'a' : 'h', err, errlen)))
 		goto out;
 	if (n == 4) {
-		if (parse_key(t[2], a, "key", nk.key, &nk.key_len, err, errlen))
+		if (parse_key(t[2], a, "key (field 3)", nk.key, &nk.key_len, err, errlen))
 			goto out;
 		v = parse_num(t[3]);
-		if (v < 0 || v > 9999)
-			FAIL("icv: not a number, expected 64, 96 or 128");
 		if (v != 64 && v != 96 && v != 128)
-			FAIL("icv: %ld bits, expected 64, 96 or 128", v);
+			FAIL("icv (field 4): expected 64, 96 or 128 bits");
 		nk.aead = true;
 		nk.icv_bits = (int)v;
 	} else {
-		if (!(e = parse_algo(&t[3], 'e', err, errlen)) ||
-		    parse_key(t[2], a, "auth key", nk.auth_key, &nk.auth_key_len, err, errlen) ||
-		    parse_key(t[4], e, "enc key", nk.key, &nk.key_len, err, errlen))
+		if (!(e = parse_algo(&t[3], 4, 'e', err, errlen)) ||
+		    parse_key(t[2], a, "auth key (field 3)", nk.auth_key, &nk.auth_key_len, err, errlen) ||
+		    parse_key(t[4], e, "enc key (field 5)", nk.key, &nk.key_len, err, errlen))
 			goto out;
 		strcpy(nk.auth_algo, a->name);
 		a = e;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "apply.h"
+#include "names.h"
 #include "node.h"
 #include "rtnl.h"
 #include "tenc.h"
@@ -79,22 +80,13 @@ int node_reconcile(const struct node *n, size_t *changes)
 	return ret;
 }
 
-bool node_valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || s[0] == '-')
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
-}
-
 int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,
 		    size_t len)
 {
 	char a[32], b[32];
 
-	if (!node_valid_name(x->name))
-		return snprintf(err, len, "name: '%s' must be 1..63 of A-Z a-z 0-9 . _ -", x->name), -1;
+	if (!peer_name_ok(x->name))
+		return snprintf(err, len, "name: must be " PEER_NAME_RULE), -1;
 	if (n->enabled && x->node_ip == n->cfg.node_ip)
 		return snprintf(err, len, "--node-ip: %s is this node's own ip",
 				fmt_ipv4(x->node_ip, a, sizeof(a))), -1;
@@ -144,11 +136,16 @@ static int cmp_ref(const void *a, const void *b)
 	return x->hi < y->hi ? 1 : x->hi > y->hi ? -1 : 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+struct ip_ref {
+	uint32_t ip;
+	size_t peer;
+};
 
-	return x < y ? -1 : x > y;
+static int cmp_ip(const void *a, const void *b)
+{
+	const struct ip_ref *x = a, *y = b;
+
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -156,29 +153,29 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp((*(const struct peer *const *)a)->name, (*(const struct peer *const *)b)->name);
 }
 
-/* Could some pair of different peers clash (same name, same node ip,
- * overlapping cidrs)? false means none does; true may also mean out of
- * memory (the caller then compares every pair). */
-static bool may_clash(const struct peers *ps)
+/* Mark in clash[] every peer that shares its name or node ip with
+ * another, or has a cidr overlapping another peer's: sorting, n log n in
+ * peers and cidrs. (A peer's own cidrs are checked apart.) 0 or -ENOMEM. */
+static int mark_clashes(const struct peers *ps, bool *clash)
 {
 	size_t n = ps->n, nc = 0, k = 0;
 	const struct peer **byname = calloc(n + 1, sizeof(*byname));
-	uint32_t *ips = calloc(n + 1, sizeof(*ips));
+	struct ip_ref *ips = calloc(n + 1, sizeof(*ips));
 	struct cidr_ref *c;
-	bool clash = false;
+	int r = 0;
 
 	for (size_t i = 0; i < n; i++)
 		nc += (size_t)ps->v[i].n_cidrs;
 	c = calloc(nc + 1, sizeof(*c));
 	if (!byname || !ips || !c) {
-		clash = true;
+		r = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct peer *x = &ps->v[i];
 
 		byname[i] = x;
-		ips[i] = x->node_ip;
+		ips[i] = (struct ip_ref){ ntohl(x->node_ip), i };
 		for (int j = 0; j < x->n_cidrs; j++) {
 			uint32_t lo = ntohl(x->cidrs[j].addr);
 
@@ -186,44 +183,58 @@ static bool may_clash(const struct peers *ps)
 		}
 	}
 	qsort(byname, n, sizeof(*byname), cmp_name);
-	qsort(ips, n, sizeof(*ips), cmp_u32);
+	qsort(ips, n, sizeof(*ips), cmp_ip);
 	qsort(c, nc, sizeof(*c), cmp_ref);
-	for (size_t i = 1; !clash && i < n; i++)
-		clash = ips[i] == ips[i - 1] || strcmp(byname[i]->name, byname[i - 1]->name) == 0;
+	for (size_t i = 1; i < n; i++) {
+		if (!strcmp(byname[i]->name, byname[i - 1]->name))
+			clash[byname[i] - ps->v] = clash[byname[i - 1] - ps->v] = true;
+		if (ips[i].ip == ips[i - 1].ip)
+			clash[ips[i].peer] = clash[ips[i - 1].peer] = true;
+	}
 	/* Sorted by first address, a range overlaps an earlier one exactly
-	 * when it starts before the furthest end so far. (Each peer's own
-	 * cidrs were checked apart: an overlap is between two peers.) */
-	for (size_t i = 1, end = 0; !clash && i < nc; i++) {
-		clash = c[i].lo <= c[end].hi;
-		if (c[i].hi > c[end].hi)
+	 * when it starts at or before the furthest end so far (then it and
+	 * the range with that end overlap), and a later one exactly when the
+	 * next range starts at or before its end. */
+	for (size_t i = 0, end = 0; i < nc; i++) {
+		if (i && c[i].lo <= c[end].hi)
+			clash[c[i].peer] = clash[c[end].peer] = true;
+		if (i + 1 < nc && c[i + 1].lo <= c[i].hi)
+			clash[c[i].peer] = clash[c[i + 1].peer] = true;
+		if (!i || c[i].hi > c[end].hi)
 			end = i;
 	}
 out:
 	free(byname);
 	free(ips);
 	free(c);
-	return clash;
+	return r;
 }
 
 int node_check_all(const struct node *n, size_t *bad, char *err, size_t len)
 {
 	struct node alone = *n;
-	bool fails = false;
+	bool *clash;
+	int r = 0;
 
 	/* First what each peer must be on its own (node_check_peer with no
-	 * other peer to compare with), then whether any two peers clash. Only
-	 * when something fails, the pairwise loop finds which peer it reports
-	 * first. */
+	 * other peer to compare with); then which peers clash with another.
+	 * The first peer that fails either way is the one checking every
+	 * peer against every other would report: it alone is checked
+	 * against all the others, for the message. */
 	alone.peers.n = 0;
-	for (size_t i = 0; !fails && i < n->peers.n; i++)
-		fails = node_check_peer(&alone, &n->peers.v[i], NULL, err, len) != 0;
-	if (!fails && !may_clash(&n->peers))
-		return 0;
-	for (size_t i = 0; i < n->peers.n; i++) {
-		if (node_check_peer(n, &n->peers.v[i], &n->peers.v[i], err, len)) {
+	if (!(clash = calloc(n->peers.n + 1, sizeof(*clash))) || mark_clashes(&n->peers, clash)) {
+		free(clash);
+		return snprintf(err, len, "out of memory"), -1;
+	}
+	for (size_t i = 0; !r && i < n->peers.n; i++) {
+		const struct peer *x = &n->peers.v[i];
+
+		if (node_check_peer(&alone, x, NULL, err, len) ||
+		    (clash[i] && node_check_peer(n, x, x, err, len))) {
 			*bad = i;
-			return -1;
+			r = -1;
 		}
 	}
-	return 0;
+	free(clash);
+	return r;
 }

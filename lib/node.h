@@ -31,11 +31,10 @@ int node_check_peer(const struct node *n, const struct peer *x, const struct pee
 		    size_t errlen);
 /* node_check_peer for every peer of n against all the others: 0, or -1
  * with err about the first peer that fails, *bad its position. Sorts
- * instead of comparing every pair; gives exactly the loop's answer. */
+ * instead of comparing every pair (n log n, also when a peer fails);
+ * gives exactly the loop's answer. */
 int node_check_all(const struct node *n, size_t *bad, char *err, size_t errlen);
 /* Sort a peer's cidrs, so equal sets compare equal. */
 void node_sort_cidrs(struct peer *x);
-/* Peer names: 1..63 of [A-Za-z0-9._-], not starting with '-'. */
-bool node_valid_name(const char *name);
 
 #endif

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* store: the state files that say what tenc intends (config.json,
- * peers.json, keys.json; see docs/design.md). JSON via jansson, written
- * atomically (temp file + rename), mode 0600. The kernel is read back
- * separately (status); these files are never taken as proof of anything. */
+ * peers.json, keys.json; see docs/design.md) and the model they hold.
+ * config.c, keyring.c and peers_{json,fast,write}.c read and write them
+ * (statefile.c: atomic, mode 0600); peers.c is the peer set in memory.
+ * Loading is strict: a file that breaks its form or an invariant is an
+ * error naming the file and the field, never reinterpreted. The kernel is
+ * read back separately (status); these files are never taken as proof of
+ * anything. */
 #ifndef TENC_STORE_H
 #define TENC_STORE_H
 #include <net/if.h>
@@ -11,6 +15,7 @@
 #include <stdint.h>
 #include "addr.h"
 #include "keys.h"
+#include "names.h"
 
 #define MAX_POD_CIDRS	16
 #define MAX_DEVS	16
@@ -35,7 +40,7 @@ struct tenc_config {
 };
 
 struct peer {
-	char name[64];
+	char name[PEER_NAME_MAX + 1];
 	uint16_t id;			/* local, 1..65535: in marks */
 	uint32_t node_ip;
 	struct cidr cidrs[MAX_PEER_CIDRS];
@@ -65,11 +70,21 @@ const char *mode_str(enum tenc_mode m);
 /* 0, -ENOENT (not enabled / none yet), or TENC_FAIL after reporting. */
 int config_load(struct tenc_config *c);
 int config_save(const struct tenc_config *c);
+/* config.json's text parsed as config_load does: 0, or -1 with err. */
+int config_parse(const char *text, size_t len, struct tenc_config *c, char *err, size_t n);
 /* Forget that the node is enabled (config.json); keys and peers stay. */
 int config_remove_enabled(void);
 
-int peers_load(struct peers *p);	/* missing file: empty set, 0 */
+/* Missing file: empty set, 0. Else 0 or TENC_FAIL (reported). */
+int peers_load(struct peers *p);
+/* Refuses (TENC_FAIL, nothing written) a set the loader would refuse. */
 int peers_save(const struct peers *p);
+/* What every stored peer is on its own: a valid name, an id, 1..16
+ * cidrs, SPIs 0..15. 0, or -1 with err naming the field. */
+int peer_check_fields(const struct peer *x, char *err, size_t n);
+/* Names and ids unique in the set: 0, or -1 with err and *bad the
+ * position of the second holder. */
+int peers_check_set(const struct peers *p, size_t *bad, char *err, size_t n);
 void peers_free(struct peers *p);
 struct peer *peers_find(const struct peers *p, const char *name);
 struct peer *peers_add(struct peers *p);	/* zeroed slot; NULL on ENOMEM */
@@ -93,7 +108,14 @@ int peer_index_add(struct peer_index *ix, size_t i);
 struct peer *peer_index_find(const struct peer_index *ix, const char *name);
 void peer_index_free(struct peer_index *ix);
 
-int keys_load(struct keyring *r);	/* missing file: empty ring, 0 */
+/* Missing file: empty ring, 0. Refuses (TENC_FAIL, reported) a file whose
+ * keys break the ring's invariants: SPIs unique and equal to their line's,
+ * every state named, at most one key in each state, a pending or retiring
+ * key only beside a current one, at most 15 keys. */
+int keys_load(struct keyring *r);
+/* keys.json's text parsed as keys_load does: 0, or -1 with err (never
+ * key text) and r wiped. */
+int keys_parse(const char *text, size_t len, struct keyring *r, char *err, size_t n);
 int keys_save(const struct keyring *r);
 void keys_wipe(struct keyring *r);
 /* The SPI this node should advertise to its peers: the newest key it

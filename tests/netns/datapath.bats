@@ -147,25 +147,12 @@ kube_nodes() {
 	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
 }
 
-# bad_input ARGS...: the tenc command must exit 2 and change nothing.
-bad_input() {
-	local before after
-	before=$(snapshot node1; tenc_on node1 -j peer list; tenc_on node1 -j key list)
-	run tenc_on node1 "$@"
-	echo "$output"
-	[ "$status" -eq 2 ]
-	after=$(snapshot node1; tenc_on node1 -j peer list; tenc_on node1 -j key list)
-	[ "$before" = "$after" ]
-}
-
-keyline() { (umask 077; echo "$1" >"$T_DIR/k"); echo "$T_DIR/k"; }
-
 @test "bad key input: exit 2, field named, nothing changed" {
 	enable_node 1 --encrypt
 	bad_input key add "$(keyline '3+ rfc4106(gcm(aes)) 0102 128 extra junk')"
 	[[ $output == *line* ]]
 	bad_input key add "$(keyline '3+ rfc4106(gcm(aes)) 01020304050607080910 128')"
-	[[ $output == *"key: "* ]]
+	[[ $output == *"key (field 3): "* ]]
 	bad_input key add "$(keyline '16+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128')"
 	[[ $output == *"spi"* ]]
 	bad_input key add "$(keyline '3+ rfc4106(gcm(foo)) 0102030405060708090a0b0c0d0e0f1011121314 128')"

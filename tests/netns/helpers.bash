@@ -96,3 +96,17 @@ snapshot() {
 		done
 	}
 }
+
+# bad_input ARGS...: the tenc command must exit 2 and change nothing.
+bad_input() { # node1's kernel objects, peers and keys
+	local before after
+	before=$(snapshot node1; tenc_on node1 -j peer list; tenc_on node1 -j key list; cat "$T_DIR/node1/config.json" 2>/dev/null)
+	run tenc_on node1 "$@"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	after=$(snapshot node1; tenc_on node1 -j peer list; tenc_on node1 -j key list; cat "$T_DIR/node1/config.json" 2>/dev/null)
+	[ "$before" = "$after" ]
+}
+
+# keyline LINE: LINE as a key file (mode 0600); prints its path.
+keyline() { (umask 077; echo "$1" >"$T_DIR/k"); echo "$T_DIR/k"; }

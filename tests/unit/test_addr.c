@@ -29,6 +29,25 @@ int main(void)
 	ok(parse_cidr("10.0.0.7", &c, err, sizeof(err)) == 0 && c.len == 32, "bare address is /32");
 	ok(parse_cidr("0.0.0.0/0", &c, err, sizeof(err)) == 0 && c.len == 0, "default route");
 
+	/* Issue 14, 9: the prefix length is a strict number. */
+	ok(parse_cidr("0.0.0.0/+8", &c, err, sizeof(err)) == -1, "'/+8' refused");
+	ok(parse_cidr("10.0.0.0/ 8", &c, err, sizeof(err)) == -1, "'/ 8' refused");
+	ok(parse_cidr("0.0.0.0/-0", &c, err, sizeof(err)) == -1, "'/-0' refused");
+	ok(parse_cidr("10.0.0.0/08", &c, err, sizeof(err)) == -1, "'/08' refused");
+	ok(parse_cidr("10.0.0.0/8 ", &c, err, sizeof(err)) == -1, "a trailing blank refused");
+	ok(parse_cidr("10.0.0.0/0x8", &c, err, sizeof(err)) == -1, "'/0x8' refused");
+	ok(parse_cidr("10.0.0.0/8", &c, err, sizeof(err)) == 0 && c.len == 8, "'/8' taken");
+
+	/* Issue 14, 10: the family is parsed, never guessed. */
+	is_int(addr_family("192.168.50.2"), ADDR_IPV4, "IPv4");
+	is_int(addr_family("::ffff:192.168.50.2"), ADDR_IPV6, "IPv4-mapped text is IPv6");
+	is_int(addr_family("fd00::1"), ADDR_IPV6, "IPv6");
+	is_int(addr_family("192.168.50"), ADDR_NONE, "neither");
+	is_int(addr_family(NULL), ADDR_NONE, "NULL: neither");
+	is_int(cidr_family("fd00:1::/64"), ADDR_IPV6, "IPv6 cidr");
+	is_int(cidr_family("::ffff:10.0.0.0/120"), ADDR_IPV6, "IPv4-mapped cidr");
+	is_int(cidr_family("10.0.0.0/8"), ADDR_IPV4, "IPv4 cidr");
+
 	parse_cidr("10.1.0.0/16", &c, err, sizeof(err));
 	parse_cidr("10.1.2.0/24", &d, err, sizeof(err));
 	ok(cidr_overlap(&c, &d) && cidr_overlap(&d, &c), "nested cidrs overlap both ways");

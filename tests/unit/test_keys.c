@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include "keys.h"
+#include "leak.h"
 #include "tap.h"
 
 #define HEX20 "0102030405060708090a0b0c0d0e0f1011121314"
@@ -60,6 +61,7 @@ static void bad(const char *line, const char *field, const char *keyhex)
 	ok(r == -1 && strstr(err, field), "rejects '%.50s': %s", line, err);
 	if (keyhex)
 		ok(!strstr(err, keyhex), "  error does not show the key");
+	ok(!leaks_key_text(line, strlen(line), err), "  no 6 hex digits of the line in the message");
 }
 
 static void test_parse(void)
@@ -102,38 +104,46 @@ static void test_parse(void)
 	is_int(key_parse_line("2 hmac(sha1) " HEX20 " cbc(aes) " HEX20 "c5c6c7c8", &k2, err,
 			      sizeof(err)), 0, "hmac(sha1) + cbc(aes)-192 %s", err);
 
-	bad("16 rfc4106(gcm(aes)) " HEX20 " 128", "spi: 16 is out of range 1..15", HEX20);
-	bad("0 rfc4106(gcm(aes)) " HEX20 " 128", "spi: 0 is out of range", NULL);
-	bad("0x10+ rfc4106(gcm(aes)) " HEX20 " 128", "spi: 16 is out of range", NULL);
-	bad("x rfc4106(gcm(aes)) " HEX20 " 128", "spi:", HEX20);
-	bad("01020304+ rfc4106(gcm(aes)) " HEX20 " 128", "spi:", "01020304");
+	bad("16 rfc4106(gcm(aes)) " HEX20 " 128", "spi (field 1): out of range 1..15", HEX20);
+	bad("0 rfc4106(gcm(aes)) " HEX20 " 128", "spi (field 1): out of range", NULL);
+	bad("0x10+ rfc4106(gcm(aes)) " HEX20 " 128", "spi (field 1): out of range", NULL);
+	bad("x rfc4106(gcm(aes)) " HEX20 " 128", "spi (field 1):", HEX20);
+	bad("01020304+ rfc4106(gcm(aes)) " HEX20 " 128", "spi (field 1):", "01020304");
 	bad("3 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f101112 128",
-	    "key: 18 bytes, rfc4106(gcm(aes)) takes 20, 28 or 36", "0102030405060708090a");
-	bad("3 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f10111213zz 128", "key: not hex",
+	    "key (field 3): 18 bytes, rfc4106(gcm(aes)) takes 20, 28 or 36", "0102030405060708090a");
+	bad("3 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f10111213zz 128", "key (field 3): not hex",
 	    "0102030405060708090a");
-	bad("3 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f101112131 128", "key: odd",
+	bad("3 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f101112131 128", "key (field 3): odd",
 	    "0102030405060708090a");
-	bad("3 gcm(foo) " HEX20 " 128", "algorithm: unknown 'gcm(foo)'", HEX20);
-	bad("3 " HEX20 " rfc4106(gcm(aes)) 128", "algorithm: unknown", HEX20);
-	bad("3 hmac(sha256) " HEX20 " 128", "algorithm: hmac(sha256) is not an AEAD", HEX20);
-	bad("3 rfc4106(gcm(aes)) " HEX20 " 100", "icv: 100 bits, expected 64, 96 or 128", HEX20);
-	bad("3 rfc4106(gcm(aes)) " HEX20 " big", "icv:", HEX20);
+	bad("3 gcm(foo) " HEX20 " 128", "algorithm (field 2): unknown, expected an AEAD", HEX20);
+	bad("3 " HEX20 " rfc4106(gcm(aes)) 128", "algorithm (field 2): unknown", HEX20);
+	bad("3 hmac(sha256) " HEX20 " 128", "algorithm (field 2): hmac(sha256) is not an AEAD", HEX20);
+	bad("3 rfc4106(gcm(aes)) " HEX20 " 100", "icv (field 4): expected 64, 96 or 128 bits", HEX20);
+	bad("3 rfc4106(gcm(aes)) " HEX20 " big", "icv (field 4):", HEX20);
 	bad("3 rfc4106(gcm(aes)) " HEX20, "line: expected 4 or 5 fields, got 3", HEX20);
 	bad("", "line: expected 4 or 5 fields, got 0", NULL);
 	bad(LINE_CBC " extra", "line: expected 4 or 5 fields, got 6", HEX_AUTH);
-	bad("1 hmac(md5) " HEX_AUTH " cbc(aes) " HEX_ENC, "algorithm: unknown 'hmac(md5)'",
+	bad("1 hmac(md5) " HEX_AUTH " cbc(aes) " HEX_ENC, "algorithm (field 2): unknown, expected an auth",
 	    HEX_ENC);
-	bad("1 hmac(sha256) " HEX_AUTH " cbc(des) " HEX_ENC, "algorithm: unknown 'cbc(des)'",
+	bad("1 hmac(sha256) " HEX_AUTH " cbc(des) " HEX_ENC, "algorithm (field 4): unknown, expected an enc",
 	    HEX_AUTH);
-	bad("1 cbc(aes) " HEX_ENC " cbc(aes) " HEX_ENC, "algorithm: cbc(aes) is not an auth",
+	bad("1 cbc(aes) " HEX_ENC " cbc(aes) " HEX_ENC, "algorithm (field 2): cbc(aes) is not an auth",
 	    HEX_ENC);
 	bad("1 hmac(sha256) " HEX_AUTH " hmac(sha1) " HEX20,
-	    "algorithm: hmac(sha1) is not an enc", HEX_AUTH);
+	    "algorithm (field 4): hmac(sha1) is not an enc", HEX_AUTH);
 	bad("1 hmac(sha256) " HEX20 " cbc(aes) " HEX_ENC,
-	    "auth key: 20 bytes, hmac(sha256) takes 32", HEX20);
-	bad("1 hmac(sha256) " HEX_AUTH " cbc(aes) " HEX20, "enc key: 20 bytes, cbc(aes) takes 16",
+	    "auth key (field 3): 20 bytes, hmac(sha256) takes 32", HEX20);
+	bad("1 hmac(sha256) " HEX_AUTH " cbc(aes) " HEX20, "enc key (field 5): 20 bytes, cbc(aes) takes 16",
 	    HEX_AUTH);
-	bad("1 hmac(sha256) " HEX_AUTH " cbc(aes) " HEX_ENC "q", "enc key: not hex", HEX_AUTH);
+	bad("1 hmac(sha256) " HEX_AUTH " cbc(aes) " HEX_ENC "q", "enc key (field 5): not hex", HEX_AUTH);
+	/* Issue 14, 1: a blank missing between an algorithm and its key. */
+	bad("1 hmac(sha256) a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf "
+	    "cbc(aes)c0c1c2c3c4c5c6c7c8c9cacbcccdcecf 128", "algorithm (field 4): unknown",
+	    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf");
+	bad("3 rfc4106(gcm(aes))" HEX20 " 128 x", "algorithm (field 2): unknown", HEX20);
+	bad("3 rfc4106(gcm(aes))" HEX20 " 128", "line: expected 4 or 5 fields, got 3", HEX20);
+	bad("0102 rfc4106(gcm(aes)) " HEX20 " 128", "spi (field 1): out of range", "0102");
+	bad("3 rfc4106(gcm(aes)) " HEX20 " 0x0102", "icv (field 4): expected", "0102");
 	ok(key_parse_line("16 rfc4106(gcm(aes)) " HEX20 " 128", &k2, err, sizeof(err)) == -1 &&
 	   k2.key_len == 0 && k2.key[0] == 0, "a failed parse leaves the key zeroed");
 
@@ -306,7 +316,7 @@ static void test_read_file(void)
 	ok(strstr(err, "no key line") != NULL, "message: %s", err);
 	write_file(path, "# bad\n3 rfc4106(gcm(aes)) " HEX20 " 100\n", 0600);
 	is_int(key_read_file(path, &k, err, sizeof(err)), -1, "bad key line");
-	ok(strstr(err, "line 2: icv: 100 bits") && !strstr(err, HEX20), "message: %s", err);
+	ok(strstr(err, "line 2: icv (field 4): expected") && !strstr(err, HEX20), "message: %s", err);
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	is_int(key_read_file(path, &k, err, sizeof(err)), -1, "missing file");
 	ok(strstr(err, "No such file") != NULL, "message: %s", err);

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/* peers.c: the peer set in memory (see store.h): add, find, remove, free
+ * ids, the name index, and the checks every stored peer passes (what the
+ * loaders accept and the writer writes is the same set of peers). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "names.h"
+#include "store.h"
+
+int peer_check_fields(const struct peer *x, char *err, size_t n)
+{
+	if (!peer_name_ok(x->name))
+		return snprintf(err, n, "name: not " PEER_NAME_RULE), -1;
+	if (x->id == 0)
+		return snprintf(err, n, "id: 0 is not a peer id (1..65535)"), -1;
+	if (x->n_cidrs < 1 || x->n_cidrs > MAX_PEER_CIDRS)
+		return snprintf(err, n, "cidrs: %d, expected 1..%d", x->n_cidrs, MAX_PEER_CIDRS), -1;
+	if (x->adv_spi < 0 || x->adv_spi > 15)
+		return snprintf(err, n, "spi: out of range 0..15"), -1;
+	if (x->out_spi < 0 || x->out_spi > 15)
+		return snprintf(err, n, "out_spi: out of range 0..15"), -1;
+	return 0;
+}
+
+int peers_check_set(const struct peers *p, size_t *bad, char *err, size_t n)
+{
+	uint32_t *by_id = calloc(65536, sizeof(*by_id)); /* position + 1 */
+	struct peer_index ix;
+	int r = 0;
+
+	if (!by_id || peer_index_init(&ix, p)) {
+		free(by_id);
+		return snprintf(err, n, "out of memory"), -1;
+	}
+	for (size_t i = 0; !r && i < p->n; i++) {
+		const struct peer *x = &p->v[i], *first = peer_index_find(&ix, x->name);
+
+		*bad = i;
+		if (first != x)
+			r = (snprintf(err, n, "name: '%s' is also peer %zu's", x->name, (size_t)(first - p->v)), -1);
+		else if (by_id[x->id])
+			r = (snprintf(err, n, "id: %u is also peer %u's", x->id, by_id[x->id] - 1), -1);
+		by_id[x->id] = (uint32_t)i + 1;
+	}
+	peer_index_free(&ix);
+	free(by_id);
+	return r;
+}
+
+void peers_free(struct peers *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+struct peer *peers_find(const struct peers *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].name, name) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+struct peer *peers_add(struct peers *p)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct peer *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		p->v = v;
+		p->cap = cap;
+	}
+	memset(&p->v[p->n], 0, sizeof(p->v[0]));
+	return &p->v[p->n++];
+}
+
+void peers_remove(struct peers *p, struct peer *x)
+{
+	size_t i = (size_t)(x - p->v);
+
+	memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof(*x));
+	p->n--;
+}
+
+uint16_t peers_free_id(const struct peers *p)
+{
+	uint8_t *used = calloc(65536, 1);
+	uint16_t id = 0;
+
+	if (!used)
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		used[p->v[i].id] = 1;
+	for (uint32_t i = 1; i <= 65535; i++) {
+		if (!used[i]) {
+			id = (uint16_t)i;
+			break;
+		}
+	}
+	free(used);
+	return id;
+}
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* Insert position i unless its name is there already (the first stays). */
+static void index_put(struct peer_index *ix, size_t i)
+{
+	size_t m = ix->cap - 1, k = name_hash(ix->p->v[i].name) & m;
+
+	for (; ix->slot[k]; k = (k + 1) & m)
+		if (strcmp(ix->p->v[ix->slot[k] - 1].name, ix->p->v[i].name) == 0)
+			return;
+	ix->slot[k] = (uint32_t)i + 1;
+	ix->n++;
+}
+
+/* Keep the table at most half full. */
+static int index_grow(struct peer_index *ix, size_t want)
+{
+	uint32_t *old = ix->slot;
+	size_t cap = 64, ocap = ix->cap;
+
+	if (want * 2 <= ix->cap)
+		return 0;
+	while (cap < want * 2)
+		cap *= 2;
+	if (!(ix->slot = calloc(cap, sizeof(*ix->slot)))) {
+		ix->slot = old;
+		return -ENOMEM;
+	}
+	ix->cap = cap;
+	ix->n = 0;
+	for (size_t k = 0; k < ocap; k++)
+		if (old[k])
+			index_put(ix, old[k] - 1);
+	free(old);
+	return 0;
+}
+
+int peer_index_init(struct peer_index *ix, const struct peers *p)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->p = p;
+	if (index_grow(ix, p->n + 1))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++)
+		index_put(ix, i);
+	return 0;
+}
+
+int peer_index_add(struct peer_index *ix, size_t i)
+{
+	if (index_grow(ix, ix->n + 1))
+		return -ENOMEM;
+	index_put(ix, i);
+	return 0;
+}
+
+struct peer *peer_index_find(const struct peer_index *ix, const char *name)
+{
+	size_t m = ix->cap - 1, k = name_hash(name) & m;
+
+	for (; ix->slot[k]; k = (k + 1) & m)
+		if (strcmp(ix->p->v[ix->slot[k] - 1].name, name) == 0)
+			return &ix->p->v[ix->slot[k] - 1];
+	return NULL;
+}
+
+void peer_index_free(struct peer_index *ix)
+{
+	free(ix->slot);
+	memset(ix, 0, sizeof(*ix));
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* statefile.c: atomic state files and their JSON form (see statefile.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "state.h"
+#include "statefile.h"
+#include "tenc.h"
+
+json_t *store_json_load(const char *name, int *err)
+{
+	char path[4096];
+	json_error_t je;
+	json_t *j;
+
+	state_path(path, sizeof(path), name);
+	if (access(path, F_OK)) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		*err = tenc_err(TENC_FAIL, name, "%s:%d: %s", path, je.line, je.text);
+		return NULL;
+	}
+	*err = 0;
+	return j;
+}
+
+void af_open(struct afile *f, const char *name)
+{
+	f->name = name;
+	f->err = 0;
+	state_path(f->path, sizeof(f->path), name);
+	snprintf(f->tmp, sizeof(f->tmp), "%s.tmp.%d", f->path, (int)getpid());
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (f->fd < 0)
+		f->err = errno;
+}
+
+void af_write(struct afile *f, const char *p, size_t len)
+{
+	while (!f->err && len) {
+		ssize_t w = write(f->fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			f->err = w < 0 ? errno : EIO;
+		else
+			p += w, len -= (size_t)w;
+	}
+}
+
+int af_commit(struct afile *f)
+{
+	int ret = 0;
+
+	if (!f->err && (fsync(f->fd) || rename(f->tmp, f->path)))
+		f->err = errno;
+	if (f->err)
+		ret = tenc_errno(TENC_FAIL, f->err, f->name, "writing %s", f->path);
+	if (f->fd >= 0)
+		close(f->fd);
+	if (ret)
+		unlink(f->tmp);
+	return ret;
+}
+
+void af_abort(struct afile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	unlink(f->tmp);
+}
+
+/* Write j atomically; wipe the serialised text after. */
+int store_json_save(const char *name, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	struct afile f;
+	size_t len;
+
+	if (!text)
+		return tenc_err(TENC_FAIL, name, "out of memory");
+	len = strlen(text);
+	text[len] = '\n'; /* json_dumps leaves room for the NUL: use it */
+	af_open(&f, name);
+	af_write(&f, text, len + 1);
+	OPENSSL_cleanse(text, len + 1);
+	free(text);
+	return af_commit(&f);
+}
+
+int store_bad(const char *name, const char *fmt, ...)
+{
+	char why[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return tenc_err(TENC_FAIL, name, "%s", why);
+}
