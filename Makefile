@@ -64,7 +64,7 @@ UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 
 # Commands that get a tenc-<command> multi-call link.
-LINKS := enable disable key peer subnet status audit trace shell version
+LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
 	unit-tests demo bench bench-audit

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "addr.h"
 #include "audit_fmt.h"
+#include "num.h"
 #include "tenc.h"
 
 static void json_sa(const struct xsa *s, const char *dir)
@@ -76,6 +77,12 @@ static void json_peers(const struct audit *a)
 		jw_string_field(jw, "peer", ap->p->name);
 		jw_string_field(jw, "node_ip", fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)));
 		jw_uint_field(jw, "out_spi", (uint64_t)ap->out_spi);
+		if (ap->p->epoch) {
+			char e[EPOCH_TEXT_LEN + 1];
+
+			jw_string_field(jw, "epoch", epoch_fmt(ap->p->epoch, e));
+		}
+		jw_uint_field(jw, "rejecting", ap->rejected);
 		jw_name(jw, "sas");
 		jw_start_array(jw);
 		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
@@ -204,6 +211,13 @@ void audit_print_prometheus(const struct audit *a)
 	prom_sas(a, "tenc_sa_bytes", "counter", "Bytes through a tenc SA (XFRM lifetime counter).", 0);
 	prom_sas(a, "tenc_sa_packets", "counter", "Packets through a tenc SA.", 1);
 	prom_sas(a, "tenc_sa_errors", "counter", "Replay and integrity errors of a tenc SA.", 2);
+	head("tenc_peer_rejecting", "gauge",
+	     "Integrity failures of a peer's IN SAs since tenc last converged (the peer's epoch or key is stale here).");
+	for (size_t i = 0; i < a->n.peers.n; i++) {
+		printf("tenc_peer_rejecting{peer=\"");
+		label(a->peers[i].p->name);
+		printf("\"} %llu\n", (unsigned long long)a->peers[i].rejected);
+	}
 	head("tenc_ipcache_no_key", "gauge", "ipcache entries in scope that would not encrypt.");
 	printf("tenc_ipcache_no_key %zu\n", a->n_nokey);
 	head("tenc_xfrm_errors", "counter", "/proc/net/xfrm_stat counters.");

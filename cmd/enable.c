@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <openssl/rand.h>
 #include "apply.h"
 #include "bpfdp.h"
 #include "cli.h"
@@ -18,7 +20,7 @@
 #include "state.h"
 #include "tenc.h"
 
-enum { O_ENCRYPT = OPT_LONG_BASE, O_NODE_IP, O_POD_CIDR, O_DEV, O_UNDERLAY, O_MODE };
+enum { O_ENCRYPT = OPT_LONG_BASE, O_NODE_IP, O_POD_CIDR, O_DEV, O_UNDERLAY, O_MODE, O_NAME };
 
 static const struct opt enable_opts[] = {
 	{ "encrypt", O_ENCRYPT, no_argument, NULL, "encrypt (without it: observe only, no marks)", NULL },
@@ -29,12 +31,15 @@ static const struct opt enable_opts[] = {
 	  "underlay device (default: the one holding --node-ip)", "iface" },
 	{ "mode", O_MODE, required_argument, "MODE", "endpoint or subnet (default endpoint)",
 	  "endpoint|subnet" },
+	{ "name", O_NAME, required_argument, "NAME", "this node's name in its advertisement (default: the host name)",
+	  NULL },
 	{ 0 },
 };
 
 struct enable_args {
 	struct tenc_config c;
 	bool have_ip;
+	int n_opts;		/* options given: none re-applies the saved config */
 };
 
 static int enable_opt(int key, char *arg, void *ctx)
@@ -43,7 +48,13 @@ static int enable_opt(int key, char *arg, void *ctx)
 	struct tenc_config *c = &a->c;
 	char err[128];
 
+	a->n_opts++;
 	switch (key) {
+	case O_NAME:
+		if (!peer_name_ok(arg))
+			return tenc_err(TENC_USAGE, "--name", "must be " PEER_NAME_RULE);
+		snprintf(c->name, sizeof(c->name), "%s", arg);
+		return 0;
 	case O_ENCRYPT:
 		c->encrypt = true;
 		return 0;
@@ -203,6 +214,43 @@ static void undo_fresh(const char *bpffs, const struct tenc_config *c)
 	env_bpffs_release();
 }
 
+/* The node's name: --name, else the saved one, else the host name. */
+static int pick_name(struct tenc_config *c, const struct node *n)
+{
+	char host[256] = "";
+
+	if (c->name[0])
+		return 0;
+	if (n->enabled && n->cfg.name[0]) {
+		memcpy(c->name, n->cfg.name, sizeof(c->name));
+		return 0;
+	}
+	if (gethostname(host, sizeof(host) - 1) || !peer_name_ok(host))
+		return tenc_err(TENC_USAGE, "--name", "the host name is not a valid peer name: give --name");
+	snprintf(c->name, sizeof(c->name), "%s", host);
+	return 0;
+}
+
+/* The node's epoch: the saved one while the kernel side is the one it
+ * was made for (the epoch pin in the bpffs holds it), else a new random
+ * one: after a reboot, a flushed namespace, a wiped state dir, or a
+ * disable, this node's SAs are created afresh, under new keys. */
+static int pick_epoch(struct tenc_config *c, const struct node *n, const char *bpffs)
+{
+	uint64_t pinned = 0;
+
+	if (n->enabled && n->cfg.epoch && epoch_pin_read(bpffs, &pinned) == 0 && pinned == n->cfg.epoch) {
+		c->epoch = n->cfg.epoch;
+		return 0;
+	}
+	do
+		if (RAND_bytes((unsigned char *)&c->epoch, sizeof(c->epoch)) != 1)
+			return tenc_err(TENC_FAIL, "epoch", "no random bytes");
+	while (!c->epoch || c->epoch == n->cfg.epoch);
+	tenc_info(1, "new epoch (%s)", n->enabled && n->cfg.epoch ? "the kernel state was lost" : "first enable");
+	return 0;
+}
+
 /* The kernel side of enable: programs loaded, plan reconciled, programs
  * attached (XFRM, rules and routes first: the default drop exists before
  * any mark is set). */
@@ -261,15 +309,22 @@ static int do_enable(const struct cmd *self, int argc, char **argv)
 		return ret;
 	if ((ret = node_load(&n)))
 		goto out_lock;
+	if (a.n_opts == 0 && n.enabled) { /* boot: re-apply what was saved */
+		a.c = n.cfg;
+		a.have_ip = true;
+	}
 	if ((ret = validate(&a, &n)))
 		goto out_node;
 	if (n.enabled) {
 		a.c.n_subnets = n.cfg.n_subnets;
 		memcpy(a.c.subnets, n.cfg.subnets, sizeof(a.c.subnets));
 	}
-	ret = env_bpffs(bpffs, sizeof(bpffs), true);
+	ret = pick_name(&a.c, &n);
+	ret = ret ?: env_bpffs(bpffs, sizeof(bpffs), true);
+	ret = ret ?: pick_epoch(&a.c, &n, bpffs);
 	ret = ret ?: enable_kernel(&a, &n, bpffs, &changes);
 	ret = ret ?: config_save(&a.c);
+	ret = ret ?: epoch_pin_write(bpffs, a.c.epoch);
 	if (ret && !n.enabled)
 		undo_fresh(bpffs, &a.c);
 	if (ret == 0)
@@ -286,6 +341,6 @@ const struct cmd cmd_enable = {
 	.fn = do_enable,
 	.opts = enable_opts,
 	.synopsis = "[--encrypt] --node-ip IP --pod-cidr CIDR [--pod-cidr CIDR]... [--dev IFACE]... "
-		    "[--underlay-dev IFACE] [--mode endpoint|subnet]",
+		    "[--underlay-dev IFACE] [--mode endpoint|subnet] [--name NAME]",
 	.summary = "attach the datapath and install the node's objects",
 };

@@ -9,7 +9,7 @@
 #include "tenc.h"
 
 extern const struct cmd cmd_enable, cmd_disable, cmd_key, cmd_peer, cmd_status, cmd_subnet;
-extern const struct cmd cmd_shell, cmd_help_, cmd_version, cmd_audit, cmd_trace;
+extern const struct cmd cmd_shell, cmd_help_, cmd_version, cmd_audit, cmd_trace, cmd_advertise;
 
 static const struct cmd *const top[] = {
 	&cmd_enable,
@@ -18,6 +18,7 @@ static const struct cmd *const top[] = {
 	&cmd_peer,
 	&cmd_subnet,
 	&cmd_status,
+	&cmd_advertise,
 	&cmd_audit,
 	&cmd_trace,
 	&cmd_shell,

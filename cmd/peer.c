@@ -12,16 +12,18 @@
 #include "names.h"
 #include "node.h"
 #include "nodelist.h"
+#include "num.h"
 #include "peer.h"
 #include "state.h"
 #include "tenc.h"
 
-enum { O_NODE_IP = OPT_LONG_BASE, O_CIDR, O_SPI };
+enum { O_NODE_IP = OPT_LONG_BASE, O_CIDR, O_SPI, O_EPOCH };
 
 static const struct opt add_opts[] = {
 	{ "node-ip", O_NODE_IP, required_argument, "IP", "the peer's node (underlay) ip", NULL },
 	{ "cidr", O_CIDR, required_argument, "CIDR", "a pod cidr of the peer (repeatable)", NULL },
 	{ "spi", O_SPI, required_argument, "N", "the SPI the peer advertises (1..15)", "spi" },
+	{ "epoch", O_EPOCH, required_argument, "E", "the epoch the peer advertises (tenc advertise)", NULL },
 	{ 0 },
 };
 
@@ -52,37 +54,55 @@ static int add_opt(int key, char *arg, void *ctx)
 		if (parse_spi(arg, &a->p.adv_spi))
 			return tenc_err(TENC_USAGE, "--spi", "must be a number 1..15");
 		return 0;
+	case O_EPOCH:
+		if (epoch_parse(arg, &a->p.epoch))
+			return tenc_err(TENC_USAGE, "--epoch", "must be %d lowercase hex digits, not all 0",
+					EPOCH_TEXT_LEN);
+		return 0;
 	}
 	return -1;
 }
 
-int peer_apply(struct node *n, const struct peer *x, bool add)
+int peer_apply(struct node *n, const struct peer *old, const struct peer *new)
 {
-	struct plan p = { 0 };
+	struct plan have = { 0 }, want = { 0 };
+	size_t changes;
 	struct dp d;
 	int ret;
 
 	if (!n->enabled)
 		return 0; /* recorded; enable installs it */
-	if (plan_peer(&n->cfg, &n->keys, x, n->ifindex, n->mtu, &p)) {
-		plan_free(&p);
-		return tenc_err(TENC_FAIL, "plan", "out of memory");
-	}
-	ret = dp_open(&d);
-	if (!ret) {
-		ret = add ? dp_add(&d, &p, false) : dp_del(&d, &p);
+	if ((old && plan_peer(&n->cfg, &n->keys, old, n->ifindex, n->mtu, &have)) ||
+	    (new && plan_peer(&n->cfg, &n->keys, new, n->ifindex, n->mtu, &want))) {
+		ret = tenc_err(TENC_FAIL, "plan", "out of memory");
+	} else if (!(ret = dp_open(&d))) {
+		ret = dp_apply(&d, &want, &have, &changes);
 		dp_close(&d);
 	}
-	plan_free(&p);
+	plan_free(&have);
+	plan_free(&want);
 	return ret;
+}
+
+/* Same node ip, cidrs, advertised spi and epoch. */
+static bool peer_same(const struct peer *a, const struct peer *b)
+{
+	if (a->node_ip != b->node_ip || a->n_cidrs != b->n_cidrs || a->adv_spi != b->adv_spi ||
+	    a->epoch != b->epoch)
+		return false;
+	for (int i = 0; i < a->n_cidrs; i++)
+		if (a->cidrs[i].addr != b->cidrs[i].addr || a->cidrs[i].len != b->cidrs[i].len)
+			return false;
+	return true;
 }
 
 static int do_add(const struct cmd *self, int argc, char **argv)
 {
 	struct add_args a = { 0 };
+	const char *result = "added";
 	struct node n;
 	struct peer *x;
-	char err[192];
+	char err[512];
 	int i, ret;
 
 	i = cmd_parse(self, argc, argv, add_opt, &a, 1, 1);
@@ -100,31 +120,46 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 		return ret;
 	if ((ret = node_load(&n)))
 		goto out_lock;
-	if (node_check_peer(&n, &a.p, NULL, err, sizeof(err))) {
+	if ((ret = node_recover(&n)))
+		goto out;
+	x = peers_find(&n.peers, a.p.name);
+	if (node_check_peer(&n, &a.p, x, err, sizeof(err))) {
 		ret = tenc_err(TENC_USAGE, a.p.name, "%s", err);
 		goto out;
 	}
-	a.p.id = peers_free_id(&n.peers);
-	if (!a.p.id || !(x = peers_add(&n.peers))) {
-		ret = tenc_err(TENC_FAIL, a.p.name, "no free peer id");
-		goto out;
+	if (x) { /* a change: make-before-break from what it was */
+		a.p.id = x->id;
+		a.p.out_spi = x->out_spi;
+		if (!a.p.adv_spi)
+			a.p.adv_spi = x->adv_spi;
+		if (!a.p.epoch) /* a new epoch re-keys exactly this peer */
+			a.p.epoch = x->epoch;
+		result = peer_same(x, &a.p) ? "unchanged" : "changed";
+		if (!(ret = peer_apply(&n, x, &a.p)))
+			*x = a.p;
+	} else {
+		a.p.id = peers_free_id(&n.peers);
+		if (!a.p.id || !(x = peers_add(&n.peers))) {
+			ret = tenc_err(TENC_FAIL, a.p.name, "no free peer id");
+			goto out;
+		}
+		a.p.out_spi = keys_new_peer_out(&n.keys, a.p.adv_spi);
+		*x = a.p;
+		if ((ret = peer_apply(&n, NULL, x)))
+			peers_remove(&n.peers, x);
 	}
-	*x = a.p;
-	x->out_spi = keys_new_peer_out(&n.keys, x->adv_spi);
-	ret = peer_apply(&n, x, true);
 	if (!ret)
 		ret = peers_save(&n.peers);
 	if (!ret && tenc_json_begin())
-		peer_json(x);
+		peer_json(x, result);
 	else if (!ret)
-		printf("peer %s added (id %u)\n", x->name, x->id);
+		printf("peer %s %s (id %u)\n", x->name, result, x->id);
 out:
 	node_free(&n);
 out_lock:
 	writer_end();
 	return ret;
 }
-
 
 static int do_del(const struct cmd *self, int argc, char **argv)
 {
@@ -139,12 +174,14 @@ static int do_del(const struct cmd *self, int argc, char **argv)
 		return ret;
 	if ((ret = node_load(&n)))
 		goto out_lock;
+	if ((ret = node_recover(&n)))
+		goto out;
 	x = peers_find(&n.peers, argv[i]);
 	if (!x) {
 		ret = tenc_err(TENC_USAGE, argv[i], "no such peer");
 		goto out;
 	}
-	ret = peer_apply(&n, x, false);
+	ret = peer_apply(&n, x, NULL);
 	if (!ret) {
 		char name[sizeof(x->name)];
 
@@ -166,11 +203,13 @@ out_lock:
 	return ret;
 }
 
-void peer_json(const struct peer *x)
+void peer_json(const struct peer *x, const char *result)
 {
 	char buf[32];
 
 	jw_start_object(jw);
+	if (result)
+		jw_string_field(jw, "result", result);
 	jw_string_field(jw, "name", x->name);
 	jw_uint_field(jw, "id", x->id);
 	jw_string_field(jw, "node_ip", fmt_ipv4(x->node_ip, buf, sizeof(buf)));
@@ -181,6 +220,11 @@ void peer_json(const struct peer *x)
 	jw_end_array(jw);
 	if (x->adv_spi)
 		jw_uint_field(jw, "spi", (uint64_t)x->adv_spi);
+	if (x->epoch) {
+		char e[EPOCH_TEXT_LEN + 1];
+
+		jw_string_field(jw, "epoch", epoch_fmt(x->epoch, e));
+	}
 	jw_end_object(jw);
 }
 
@@ -200,7 +244,7 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 		jw_name(jw, "peers");
 		jw_start_array(jw);
 		for (size_t k = 0; k < ps.n; k++)
-			peer_json(&ps.v[k]);
+			peer_json(&ps.v[k], NULL);
 		jw_end_array(jw);
 		jw_end_object(jw);
 	} else {
@@ -225,8 +269,8 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 
 static const struct cmd peer_add = {
 	.name = "add", .fn = do_add, .opts = add_opts,
-	.synopsis = "NAME --node-ip IP --cidr CIDR [--cidr CIDR]... [--spi N]",
-	.summary = "add a peer node", .args_values = "",
+	.synopsis = "NAME --node-ip IP --cidr CIDR [--cidr CIDR]... [--spi N] [--epoch E]",
+	.summary = "add a peer node, or change one (make-before-break)", .args_values = "",
 };
 static const struct cmd peer_del = {
 	.name = "del", .fn = do_del, .synopsis = "NAME", .summary = "remove a peer node",

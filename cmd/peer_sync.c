@@ -84,7 +84,7 @@ static int parse_input(const char *path, const struct node *n, struct peers *out
 
 static bool same_peer(const struct peer *a, const struct peer *b)
 {
-	if (a->node_ip != b->node_ip || a->n_cidrs != b->n_cidrs)
+	if (a->node_ip != b->node_ip || a->n_cidrs != b->n_cidrs || a->epoch != b->epoch)
 		return false;
 	for (int i = 0; i < a->n_cidrs; i++)
 		if (a->cidrs[i].addr != b->cidrs[i].addr || a->cidrs[i].len != b->cidrs[i].len)
@@ -94,6 +94,7 @@ static bool same_peer(const struct peer *a, const struct peer *b)
 
 struct counts {
 	size_t added, changed, removed, unchanged;
+	size_t kernel;		/* kernel changes made */
 };
 
 /* Build the final peer set into fin, and the plans to remove and add. */
@@ -129,7 +130,9 @@ static int compute(struct node *n, const struct peers *want, bool prune, struct 
 		if (old) {
 			f->id = old->id;
 			f->out_spi = old->out_spi;
-			if (same_peer(old, w)) {
+			if (!f->epoch) /* an input without epochs keeps the known one */
+				f->epoch = old->epoch;
+			if (same_peer(old, f)) {
 				k->unchanged++;
 				continue;
 			}
@@ -192,6 +195,8 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 		return ret;
 	if ((ret = node_load(&n)))
 		goto out_lock;
+	if ((ret = node_recover(&n)))
+		goto out;
 	if ((ret = parse_input(argv[i], &n, &want)))
 		goto out;
 	if (compute(&n, &want, prune, &fin, &del, &add, &k)) {
@@ -205,13 +210,13 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 		goto out;
 	}
 	if (n.enabled && (del.n_ipc || add.n_ipc)) {
+		/* The changed peers, from what they were to what they become:
+		 * make-before-break, restored on a refusal. */
 		struct dp d;
 
 		if ((ret = dp_open(&d)))
 			goto out;
-		ret = dp_del(&d, &del);
-		if (!ret && (ret = dp_add(&d, &add, false)))
-			dp_add(&d, &del, false); /* put back what was removed */
+		ret = dp_apply(&d, &add, &del, &k.kernel);
 		dp_close(&d);
 		if (ret)
 			goto out;
@@ -224,10 +229,11 @@ static int do_sync(const struct cmd *self, int argc, char **argv)
 			jw_uint_field(jw, "changed", k.changed);
 			jw_uint_field(jw, "removed", k.removed);
 			jw_uint_field(jw, "unchanged", k.unchanged);
+			jw_uint_field(jw, "kernel_changes", k.kernel);
 			jw_end_object(jw);
 		} else {
-			printf("peers: %zu added, %zu changed, %zu removed, %zu unchanged\n", k.added,
-			       k.changed, k.removed, k.unchanged);
+			printf("peers: %zu added, %zu changed, %zu removed, %zu unchanged; %zu kernel changes\n",
+			       k.added, k.changed, k.removed, k.unchanged, k.kernel);
 		}
 	}
 out:

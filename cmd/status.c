@@ -12,13 +12,34 @@
 #include "bpfdp.h"
 #include "cli.h"
 #include "node.h"
+#include "num.h"
+#include "rxbase.h"
 #include "tenc.h"
 
 struct view {
 	struct node n;
 	struct plan have, want, missing, extra;
+	struct rxbase rx;	/* IN SA counters at the last converge */
 	int n_drift;
 };
+
+/* Integrity failures x's IN SAs counted since tenc last converged: a
+ * peer that sends under a key we do not have (it re-created its SAs). */
+static uint64_t rejected(const struct view *v, const struct peer *x, uint32_t *spi)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < v->have.n_sas; i++) {
+		const struct xsa *s = &v->have.sas[i];
+		uint64_t k;
+
+		if (s->src != x->node_ip || s->dst != v->n.cfg.node_ip || !s->mark)
+			continue;
+		if ((k = rxbase_integrity_since(&v->rx, s)) > 0)
+			n += k, *spi = s->spi;
+	}
+	return n;
+}
 
 
 static void drift(struct view *v, const char *kind, const char *problem, const char *obj)
@@ -165,8 +186,13 @@ static void peers(struct view *v)
 
 	for (size_t k = 0; k < v->n.peers.n; k++) {
 		const struct peer *x = &v->n.peers.v[k];
+		char e[EPOCH_TEXT_LEN + 1] = "-";
+		uint32_t rspi = 0;
+		uint64_t rej = rejected(v, x, &rspi);
 		size_t npol = 0;
 
+		if (x->epoch)
+			epoch_fmt(x->epoch, e);
 		if (jw) {
 			jw_start_object(jw);
 			jw_string_field(jw, "name", x->name);
@@ -175,11 +201,16 @@ static void peers(struct view *v)
 			jw_uint_field(jw, "out_spi", (uint64_t)plan_out_spi(&v->n.keys, x));
 			if (x->adv_spi)
 				jw_uint_field(jw, "advertised_spi", (uint64_t)x->adv_spi);
+			if (x->epoch)
+				jw_string_field(jw, "epoch", e);
+			jw_bool_field(jw, "rejecting", rej > 0);
+			jw_uint_field(jw, "integrity_errors_since_converge", rej);
 			jw_name(jw, "sas");
 			jw_start_array(jw);
 		} else {
-			printf("  %s (id %u) %s, out spi %d\n", x->name, x->id, fmt_ipv4(x->node_ip, a, 32),
-			       plan_out_spi(&v->n.keys, x));
+			printf("  %s (id %u) %s, out spi %d, epoch %s%s\n", x->name, x->id,
+			       fmt_ipv4(x->node_ip, a, 32), plan_out_spi(&v->n.keys, x), e,
+			       rej ? ", REJECTING (see drift)" : "");
 		}
 		for (size_t i = 0; i < v->have.n_sas; i++) {
 			const struct xsa *s = &v->have.sas[i];
@@ -261,6 +292,28 @@ static void keys(struct view *v)
 	}
 }
 
+/* A peer whose packets fail their integrity check is not what tenc
+ * intends either: it is drift, with its likely cause. */
+static void rejecting_drift(struct view *v)
+{
+	char b[512];
+
+	for (size_t k = 0; k < v->n.peers.n; k++) {
+		const struct peer *x = &v->n.peers.v[k];
+		uint32_t spi = 0;
+		uint64_t n = rejected(v, x, &spi);
+
+		if (!n)
+			continue;
+		snprintf(b, sizeof(b),
+			 "%s: its IN SA spi %u counted %llu integrity failures since tenc last converged: "
+			 "the peer re-created its SAs (a reboot or a re-provisioning), its epoch or key is "
+			 "stale here; peer sync its advertisement",
+			 x->name, spi, (unsigned long long)n);
+		drift(v, "peer", "rejecting", b);
+	}
+}
+
 static void print(struct view *v)
 {
 	const struct tenc_config *c = &v->n.cfg;
@@ -293,6 +346,12 @@ static void print(struct view *v)
 		keys(v);
 		jw_end_array(jw);
 		jw_uint_field(jw, "advertise", (uint64_t)keys_advertise(&v->n.keys));
+		if (v->n.enabled && c->epoch) {
+			char e[EPOCH_TEXT_LEN + 1];
+
+			jw_string_field(jw, "name", c->name);
+			jw_string_field(jw, "epoch", epoch_fmt(c->epoch, e));
+		}
 		jw_name(jw, "peers");
 		jw_start_array(jw);
 		peers(v);
@@ -324,6 +383,7 @@ static void print(struct view *v)
 		progs(v, true);
 	all_drift(v, &v->missing, "missing");
 	all_drift(v, &v->extra, "unexpected");
+	rejecting_drift(v);
 	if (jw) {
 		jw_end_array(jw);
 		jw_end_object(jw);
@@ -351,9 +411,12 @@ static int do_status(const struct cmd *self, int argc, char **argv)
 		ret = node_plan(&v.n, &v.want);
 	if (!ret && dp_diff(&v.want, &v.have, &v.missing, &v.extra))
 		ret = tenc_err(TENC_FAIL, "status", "out of memory");
-	if (!ret)
+	if (!ret) {
+		rxbase_load(&v.rx);
 		print(&v);
+	}
 out:
+	rxbase_free(&v.rx);
 	plan_free(&v.have);
 	plan_free(&v.want);
 	plan_free(&v.missing);

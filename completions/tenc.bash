@@ -25,19 +25,20 @@
 
 # Every command path tenc has -> its own long options (global ones aside).
 declare -gA _tenc_cmds=(
-	[enable]="--encrypt --node-ip --pod-cidr --dev --underlay-dev --mode"
+	[enable]="--encrypt --node-ip --pod-cidr --dev --underlay-dev --mode --name"
 	[disable]=""
 	[key gen]=""
 	[key add]="--spi"
 	[key list]=""
 	[key rotate]="--commit --all --finish --force --quiet-for --auto --grace --spi"
-	[peer add]="--node-ip --cidr --spi"
+	[peer add]="--node-ip --cidr --spi --epoch"
 	[peer del]=""
 	[peer list]=""
 	[peer sync]="--prune"
 	[subnet add]=""
 	[subnet del]=""
 	[status]=""
+	[advertise]="--kubectl"
 	[audit]="--duration --reset --format"
 	[trace]="--count --peer --verdict"
 	[shell]=""
@@ -67,6 +68,8 @@ declare -gA _tenc_optargs=(
 	[--quiet-for]=""
 	[--grace]=""
 	[peer add --spi]=spi
+	[--epoch]=""
+	[--name]=""
 	[--duration]=""
 	[--format]="table|json|prometheus"
 	[--count]=""

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* apply.c: plans into the kernel, and the kernel back into plans (apply.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,11 @@
 #include <linux/xfrm.h>
 #include "apply.h"
 #include "bpfdp.h"
+#include "converge.h"
 #include "crashpoint.h"
 #include "env.h"
+#include "rxbase.h"
+#include "state.h"
 #include "tenc.h"
 
 int dp_open(struct dp *d)
@@ -75,165 +79,237 @@ static void desc_rule(const struct rrule *r, char *buf, size_t n)
 
 static int report(const char *what, const struct nlb_error *e)
 {
-	return tenc_err(TENC_FAIL, "kernel", "adding %s: %s%s%s", what, strerror(e->err),
+	return tenc_err(TENC_FAIL, "kernel", "%s: %s%s%s", what, strerror(e->err),
 			e->msg[0] ? ": " : "", e->msg);
 }
 
-/* Queue the removal of p's objects; only those with done[i] when given. */
-static void queue_del_sas(struct dp *d, const struct plan *p, const bool *done)
+/* One step of a change: one kind of object, put (add or replace in place)
+ * or deleted, sent as one batch. */
+enum kind { K_SA, K_POL, K_RULE, K_ROUTE, K_IPC };
+enum op { OP_PUT, OP_DEL };
+
+struct step {
+	enum kind kind;
+	enum op op;
+	const struct plan *p;	/* the objects */
+	const ssize_t *prev;	/* OP_PUT: index in old of the replaced one, or -1 */
+	int *res;		/* per object: 0 changed, -1 nothing to do, or errno */
+};
+
+static size_t step_n(const struct step *s)
 {
-	for (size_t i = 0; i < p->n_sas; i++)
-		if (!done || done[i])
-			xfrm_sa_del(d->x, p->sas[i].dst, p->sas[i].spi, p->sas[i].mark, p->sas[i].mark_mask);
+	const struct plan *p = s->p;
+
+	return s->kind == K_SA ? p->n_sas : s->kind == K_POL ? p->n_pols : s->kind == K_RULE ? p->n_rules
+	       : s->kind == K_ROUTE ? p->n_routes : p->n_ipc;
 }
 
-static void queue_del_pols(struct dp *d, const struct plan *p, const bool *done)
+static void describe(enum kind k, const struct plan *p, size_t i, char *buf, size_t n)
 {
-	for (size_t i = 0; i < p->n_pols; i++)
-		if (!done || done[i])
-			xfrm_pol_del(d->x, &p->pols[i]);
-}
+	char c[32];
 
-static void queue_del_routes(struct dp *d, const struct plan *p, const bool *rt, const bool *ru)
-{
-	for (size_t i = 0; i < p->n_routes; i++)
-		if (!rt || rt[i])
-			rtnl_route_del(d->r, &p->routes[i]);
-	for (size_t i = 0; i < p->n_rules; i++)
-		if (!ru || ru[i])
-			rtnl_rule_del(d->r, &p->rules[i]);
-}
-
-static void del_ipc(struct dp *d, const struct plan *p, size_t upto)
-{
-	for (size_t i = 0; i < upto && d->ipc_fd >= 0; i++)
-		if (ipcache_delete(d->ipc_fd, p->ipc[i].prefix.addr, p->ipc[i].prefix.len) == 0)
-			crashpoint();
-}
-
-static void mark_done(const struct nlb *b, bool *done, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		done[i] = nlb_result(b, i) == 0;
-}
-
-int dp_add(struct dp *d, const struct plan *p, bool replace)
-{
-	size_t nmax = p->n_sas + p->n_pols + p->n_routes + p->n_rules + 1;
-	bool *done = calloc(nmax, sizeof(*done));
-	bool *sa_done = done, *pol_done = done + p->n_sas, *rt_done = pol_done + p->n_pols;
-	bool *ru_done = rt_done + p->n_routes;
-	struct nlb_error e = { 0 };
-	char what[160] = "";
-	size_t i;
-	int ret = TENC_FAIL;
-
-	if (!done)
-		return tenc_err(TENC_FAIL, "apply", "out of memory");
-	/* 0. The policy hash thresholds, before the policies go in. */
-	if (p->spd && (e.err = -xfrm_hthresh_set(d->x, TENC_HTHRESH)) != 0) {
-		snprintf(what, sizeof(what), "policy hash thresholds");
-		free(done);
-		return report(what, &e);
+	switch (k) {
+	case K_SA: desc_sa(&p->sas[i], buf, n); break;
+	case K_POL: desc_pol(&p->pols[i], buf, n); break;
+	case K_RULE: desc_rule(&p->rules[i], buf, n); break;
+	case K_ROUTE: desc_route(&p->routes[i], buf, n); break;
+	case K_IPC: snprintf(buf, n, "ipcache entry %s", fmt_cidr(&p->ipc[i].prefix, c, sizeof(c))); break;
 	}
-	/* 1. SAs: IN and OUT, before anything can select them. */
-	for (i = 0; i < p->n_sas; i++)
-		xfrm_sa_add(d->x, &p->sas[i], false);
-	if (nlb_flush(d->x, &e)) {
-		mark_done(d->x, sa_done, p->n_sas);
-		desc_sa(&p->sas[e.index], what, sizeof(what));
-		goto rollback;
-	}
-	memset(sa_done, 1, p->n_sas * sizeof(bool));
-	/* 2. Policies. */
-	for (i = 0; i < p->n_pols; i++)
-		xfrm_pol_add(d->x, &p->pols[i], replace);
-	if (nlb_flush(d->x, &e)) {
-		mark_done(d->x, pol_done, p->n_pols);
-		desc_pol(&p->pols[e.index], what, sizeof(what));
-		goto rollback;
-	}
-	memset(pol_done, 1, p->n_pols * sizeof(bool));
-	/* 3. Rules, then routes. */
-	for (i = 0; i < p->n_rules; i++)
-		rtnl_rule_add(d->r, &p->rules[i]);
-	for (i = 0; i < p->n_routes; i++)
-		rtnl_route_add(d->r, &p->routes[i], replace);
-	if (nlb_flush(d->r, &e)) {
-		for (i = 0; i < p->n_rules; i++)
-			ru_done[i] = nlb_result(d->r, i) == 0;
-		for (i = 0; i < p->n_routes; i++)
-			rt_done[i] = nlb_result(d->r, p->n_rules + i) == 0;
-		if (e.index < p->n_rules)
-			desc_rule(&p->rules[e.index], what, sizeof(what));
+}
+
+/* Put or delete one ipcache entry; 0 or -errno. */
+static int ipc_op(struct dp *d, enum op op, const struct ipc_entry *e)
+{
+	int r;
+
+	if (d->ipc_fd < 0)
+		return op == OP_DEL ? -ENOENT : -EBADF;
+	if (faultpoint())
+		return -EPERM;
+	r = op == OP_PUT ? ipcache_update(d->ipc_fd, e->prefix.addr, e->prefix.len, &e->val)
+			 : ipcache_delete(d->ipc_fd, e->prefix.addr, e->prefix.len);
+	if (!r)
+		crashpoint();
+	return r;
+}
+
+/* Queue object i of p: put (replacing the object of its kernel identity
+ * in place when replace; else a new one, refused if one is in the way:
+ * tenc never overwrites an object it does not know), or delete. */
+static void queue(struct dp *d, enum kind k, enum op op, const struct plan *p, size_t i, bool replace)
+{
+	switch (k) {
+	case K_SA:
+		if (op == OP_PUT)
+			xfrm_sa_add(d->x, &p->sas[i], false);
 		else
-			desc_route(&p->routes[e.index - p->n_rules], what, sizeof(what));
-		goto rollback;
+			xfrm_sa_del(d->x, p->sas[i].dst, p->sas[i].spi, p->sas[i].mark, p->sas[i].mark_mask);
+		break;
+	case K_POL:
+		if (op == OP_PUT)
+			xfrm_pol_add(d->x, &p->pols[i], replace);
+		else
+			xfrm_pol_del(d->x, &p->pols[i]);
+		break;
+	case K_RULE:
+		if (op == OP_PUT)
+			rtnl_rule_add(d->r, &p->rules[i]);
+		else
+			rtnl_rule_del(d->r, &p->rules[i]);
+		break;
+	case K_ROUTE:
+		if (op == OP_PUT)
+			rtnl_route_add(d->r, &p->routes[i], replace);
+		else
+			rtnl_route_del(d->r, &p->routes[i]);
+		break;
+	case K_IPC:
+		break;
 	}
-	memset(rt_done, 1, (p->n_routes + p->n_rules) * sizeof(bool));
-	/* 4. ipcache last: from here on packets get marked. */
-	for (i = 0; i < p->n_ipc; i++) {
-		int r = d->ipc_fd < 0 ? -ENOENT
-				      : ipcache_update(d->ipc_fd, p->ipc[i].prefix.addr, p->ipc[i].prefix.len,
-						       &p->ipc[i].val);
-		if (!r)
-			crashpoint();
-		if (r) {
-			char c[32];
+}
 
-			del_ipc(d, p, i);
-			e.err = -r;
-			e.msg[0] = '\0';
-			snprintf(what, sizeof(what), "ipcache entry %s", fmt_cidr(&p->ipc[i].prefix, c, sizeof(c)));
-			goto rollback;
-		}
+static struct nlb *sock(struct dp *d, enum kind k)
+{
+	return k == K_RULE || k == K_ROUTE ? d->r : d->x;
+}
+
+/* Carry out one step: res[] filled; 0, or TENC_FAIL after reporting the
+ * first refusal (deleting what is already gone is no refusal). */
+static int run_step(struct dp *d, struct step *s)
+{
+	size_t n = step_n(s), bad = SIZE_MAX;
+	struct nlb_error e = { 0 };
+	char what[192];
+	int off;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s->kind == K_IPC)
+			s->res[i] = -ipc_op(d, s->op, &s->p->ipc[i]);
+		else
+			queue(d, s->kind, s->op, s->p, i, s->prev && s->prev[i] >= 0);
 	}
-	free(done);
-	return 0;
-rollback:
-	ret = report(what, &e);
-	queue_del_routes(d, p, rt_done, ru_done);
-	nlb_flush(d->r, NULL);
-	queue_del_pols(d, p, pol_done);
-	queue_del_sas(d, p, sa_done);
-	nlb_flush(d->x, NULL);
-	free(done);
+	if (s->kind != K_IPC && n) {
+		nlb_flush(sock(d, s->kind), &e);
+		for (size_t i = 0; i < n; i++)
+			s->res[i] = nlb_result(sock(d, s->kind), i);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s->op == OP_DEL && (s->res[i] == ENOENT || s->res[i] == ESRCH))
+			s->res[i] = -1;
+		else if (s->res[i] > 0 && bad == SIZE_MAX)
+			bad = i;
+	}
+	if (bad == SIZE_MAX)
+		return 0;
+	if (s->kind == K_IPC || e.index != bad) {
+		e.err = s->res[bad];
+		snprintf(e.msg, sizeof(e.msg), "%s", s->kind == K_IPC && e.err == EPERM && crashpoint_armed()
+							     ? FAULTPOINT_MSG : "");
+	}
+	off = snprintf(what, sizeof(what), "%s ", s->op == OP_PUT ? "adding" : "removing");
+	describe(s->kind, s->p, bad, what + off, sizeof(what) - (size_t)off);
+	return report(what, &e);
+}
+
+/* Undo what step s changed, in reverse: a new object is deleted, a
+ * replaced one put back as it was (from old), a deleted one added again.
+ * Returns how many could not be undone (an SA read from the kernel has
+ * no key to be added again with). */
+static size_t undo_step(struct dp *d, const struct step *s, const struct plan *old)
+{
+	size_t n = step_n(s), failed = 0, q = 0;
+
+	for (size_t i = n; i-- > 0;) {
+		const struct plan *p = s->p;
+		size_t j = i;
+		enum op op = OP_DEL;
+		bool replace = false;
+
+		if (s->res[i] != 0)
+			continue;
+		if (s->op == OP_PUT && s->prev && s->prev[i] >= 0) {
+			p = old, j = (size_t)s->prev[i], op = OP_PUT, replace = true;
+		} else if (s->op == OP_DEL) {
+			op = OP_PUT;
+			if (s->kind == K_SA && !s->p->sas[i].key_base) { /* read back: no key */
+				failed++;
+				continue;
+			}
+		}
+		if (s->kind == K_IPC)
+			failed += ipc_op(d, op, &p->ipc[j]) != 0;
+		else
+			queue(d, s->kind, op, p, j, replace), q++;
+	}
+	if (q)
+		failed += (size_t)nlb_flush(sock(d, s->kind), NULL);
+	return failed;
+}
+
+int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, size_t *changes)
+{
+	struct change c;
+	struct step st[11];
+	size_t ns = 0, done = 0, undone = 0, total = 0;
+	int *res, ret = 0;
+
+	if (converge_compute(want, have, &c))
+		return tenc_err(TENC_FAIL, "apply", "out of memory");
+	st[ns++] = (struct step){ K_SA, OP_DEL, &c.first, NULL, NULL };
+	st[ns++] = (struct step){ K_SA, OP_PUT, &c.put, NULL, NULL };
+	st[ns++] = (struct step){ K_POL, OP_PUT, &c.put, c.prev_pol, NULL };
+	st[ns++] = (struct step){ K_RULE, OP_PUT, &c.put, NULL, NULL };
+	st[ns++] = (struct step){ K_ROUTE, OP_PUT, &c.put, c.prev_route, NULL };
+	st[ns++] = (struct step){ K_IPC, OP_PUT, &c.put, c.prev_ipc, NULL };
+	st[ns++] = (struct step){ K_IPC, OP_DEL, &c.del, NULL, NULL };
+	st[ns++] = (struct step){ K_ROUTE, OP_DEL, &c.del, NULL, NULL };
+	st[ns++] = (struct step){ K_RULE, OP_DEL, &c.del, NULL, NULL };
+	st[ns++] = (struct step){ K_POL, OP_DEL, &c.del, NULL, NULL };
+	st[ns++] = (struct step){ K_SA, OP_DEL, &c.del, NULL, NULL };
+	for (size_t i = 0; i < ns; i++)
+		total += step_n(&st[i]);
+	if (!(res = calloc(total + 1, sizeof(*res)))) {
+		converge_free(&c);
+		return tenc_err(TENC_FAIL, "apply", "out of memory");
+	}
+	for (size_t i = 0, off = 0; i < ns; off += step_n(&st[i]), i++)
+		st[i].res = res + off;
+	*changes = converge_count(&c);
+	if (*changes)
+		state_journal_open();
+	/* The policy hash thresholds: before the policies go in. */
+	if (c.put.spd && (ret = -xfrm_hthresh_set(d->x, TENC_HTHRESH)) != 0)
+		ret = tenc_errno(TENC_FAIL, ret, "kernel", "setting the policy hash thresholds");
+	for (; !ret && done < ns; done++)
+		ret = run_step(d, &st[done]);
+	if (ret) {
+		/* Restore: every step that ran, the failed one too, in reverse. */
+		while (done-- > 0)
+			undone += undo_step(d, &st[done], &c.old);
+		if (c.put.spd)
+			xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT);
+		if (undone) {
+			state_journal_keep(); /* the next writer reconciles first */
+			tenc_err(TENC_FAIL, "kernel", "rollback: %zu objects not restored (the next change converges first)",
+				 undone);
+		}
+	} else if (c.del.spd && xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT)) {
+		ret = tenc_err(TENC_FAIL, "kernel", "restoring the policy hash thresholds");
+	}
+	free(res);
+	converge_free(&c);
 	return ret;
 }
 
-static int flush_del(struct nlb *b)
+int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
 {
-	struct nlb_error e;
-	size_t n = nlb_count(b);
-	int bad = 0;
+	struct plan have = { 0 };
+	int ret = dp_read(d, &have);
 
-	if (!nlb_flush(b, &e))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		int r = nlb_result(b, i);
-
-		if (r && r != ENOENT && r != ESRCH)
-			bad++;
-	}
-	if (bad)
-		return tenc_err(TENC_FAIL, "kernel", "removing: %d objects refused, first: %s%s%s", bad,
-				strerror(e.err), e.msg[0] ? ": " : "", e.msg);
-	return 0;
-}
-
-int dp_del(struct dp *d, const struct plan *p)
-{
-	int ret = 0;
-
-	/* Reverse order: stop marking first, then routes, policies, SAs. */
-	del_ipc(d, p, p->n_ipc);
-	queue_del_routes(d, p, NULL, NULL);
-	ret |= flush_del(d->r);
-	queue_del_pols(d, p, NULL);
-	ret |= flush_del(d->x);
-	queue_del_sas(d, p, NULL);
-	ret |= flush_del(d->x);
-	if (p->spd && xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT))
-		ret |= tenc_err(TENC_FAIL, "kernel", "restoring the policy hash thresholds");
-	return ret ? TENC_FAIL : 0;
+	if (!ret)
+		ret = dp_apply(d, want, &have, changes);
+	if (!ret)
+		rxbase_save(&have); /* counters that moved before this converge no longer count */
+	plan_free(&have);
+	return ret;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* apply: putting plans into the kernel and reading the kernel back.
- * Owns: the order of changes (SAs, then policies, then rules and routes,
- * then the ipcache, so marks are set only once XFRM can carry them; the
- * reverse for removal), rollback of what a failed command added, reading
- * tenc's own objects back, and reconciling a whole plan with the kernel. */
+ * Owns: carrying out a change (converge.h computes it: SAs, then
+ * policies, then rules and routes, then the ipcache, so marks are set only
+ * once XFRM can carry them; the reverse for removal), the rollback that
+ * restores what a failed change touched (apply.c), reading tenc's own
+ * objects back and diffing them with a plan (reconcile.c). */
 #ifndef TENC_APPLY_H
 #define TENC_APPLY_H
 #include <stdbool.h>
@@ -20,12 +21,14 @@ struct dp {
 /* Open sockets and, if the bpffs holds one, the ipcache. 0 or TENC_FAIL. */
 int dp_open(struct dp *d);
 void dp_close(struct dp *d);
-/* Add everything in p (replace: policies and routes replace those with the
- * same kernel identity, in place); on failure remove what this call added, report
- * (with the kernel's extended ack) and return TENC_FAIL. */
-int dp_add(struct dp *d, const struct plan *p, bool replace);
-/* Remove everything in p; objects already gone are fine. */
-int dp_del(struct dp *d, const struct plan *p);
+/* Take the kernel from have (what it is believed to hold: a plan, or
+ * what dp_read found) to want, make-before-break (converge.h): new
+ * objects first, replacements in place, removals last; objects in both
+ * are not touched. *changes: the kernel changes it makes. On a refusal:
+ * every object changed so far is restored to its previous form (a new
+ * one deleted, a replaced one put back, a removed one added again), the
+ * refusal reported with the kernel's extended ack, TENC_FAIL. */
+int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, size_t *changes);
 /* Read tenc's objects (reqid, marks, protocol, ipcache) into have. */
 int dp_read(struct dp *d, struct plan *have);
 /* The same without routes and rules: the policy hash thresholds, SAs,
@@ -33,8 +36,7 @@ int dp_read(struct dp *d, struct plan *have);
 int dp_read_xfrm(struct dp *d, struct plan *have);
 /* missing = want - have; extra = have - want (by identity). */
 int dp_diff(const struct plan *want, const struct plan *have, struct plan *missing, struct plan *extra);
-/* Make the kernel hold exactly want: add missing, then remove extra.
- * *changes counts kernel changes. 0 or TENC_FAIL. */
+/* Make the kernel hold exactly want: dp_read, then dp_apply. */
 int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes);
 
 #endif

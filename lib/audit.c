@@ -12,6 +12,7 @@
 #include <time.h>
 #include <linux/xfrm.h>
 #include "audit.h"
+#include "rxbase.h"
 #include "tenc.h"
 
 static const char *const reasons[R__COUNT] = {
@@ -193,10 +194,19 @@ static void count_esp(struct audit *a)
 
 static void sa_health(struct audit *a)
 {
+	struct rxbase rx;
+
 	if (!a->n.cfg.encrypt)
 		return;
+	rxbase_load(&rx);
 	for (size_t i = 0; i < a->n.peers.n; i++) {
 		struct audit_peer *ap = &a->peers[i];
+
+		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
+			ap->rejected += ap->in[s] ? rxbase_integrity_since(&rx, ap->in[s]) : 0;
+		if (ap->rejected)
+			problem(ap, "rejecting: %llu integrity failures since the last converge: its epoch or key is stale here",
+				(unsigned long long)ap->rejected);
 
 		if (!ap->out_spi) {
 			problem(ap, "no key to send with");
@@ -214,6 +224,7 @@ static void sa_health(struct audit *a)
 			if (ap->in[s] && (ap->in[s]->replay_errors || ap->in[s]->integrity_errors))
 				problem(ap, "IN SA spi %d has replay or integrity errors", s);
 	}
+	rxbase_free(&rx);
 }
 
 static void decide(struct audit *a, const struct flow *f, uint8_t *verdict, uint8_t *reason)

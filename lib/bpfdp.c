@@ -399,8 +399,9 @@ int bpfdp_unpin(const char *bpffs)
 	unsigned int i;
 	int r = 0;
 
-	for (i = 0; i < ARRAY_SIZE(map_pins) + HOOK__COUNT; i++) {
-		const char *name = i < ARRAY_SIZE(map_pins) ? map_pins[i] : prog_pins[i - ARRAY_SIZE(map_pins)];
+	for (i = 0; i <= ARRAY_SIZE(map_pins) + HOOK__COUNT; i++) { /* and the epoch pin */
+		const char *name = i < ARRAY_SIZE(map_pins) ? map_pins[i]
+				   : i < ARRAY_SIZE(map_pins) + HOOK__COUNT ? prog_pins[i - ARRAY_SIZE(map_pins)] : "epoch";
 
 		if (pin_path(path, sizeof(path), bpffs, name))
 			return -ENAMETOOLONG;
@@ -636,6 +637,50 @@ int cfg_read(const char *bpffs, struct tenc_cfg *c)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &zero, c))
 		r = FAIL(errno, "bpf", "read tenc_cfg");
+	close(fd);
+	return r;
+}
+
+/* The epoch pin: an array map of one u64 that no program uses, created
+ * by user space. It lives as long as the bpffs under the state dir and
+ * this node's kernel objects: after a reboot, or when the namespace's
+ * state is flushed and its bpffs unmounted, it is gone. */
+int epoch_pin_read(const char *bpffs, uint64_t *e)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int fd, r = pin_path(path, sizeof(path), bpffs, "epoch");
+
+	if (r)
+		return r;
+	if ((fd = bpf_obj_get(path)) < 0)
+		return -errno;
+	r = bpf_map_lookup_elem(fd, &zero, e) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int epoch_pin_write(const char *bpffs, uint64_t e)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int fd, r = pin_path(path, sizeof(path), bpffs, "epoch");
+
+	if (r)
+		return r;
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == ENOENT) {
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tenc_epoch", sizeof(__u32), sizeof(__u64), 1, NULL);
+		if (fd >= 0 && bpf_obj_pin(fd, path)) {
+			r = FAIL(errno, "bpf", "pin %s", path);
+			close(fd);
+			return r;
+		}
+	}
+	if (fd < 0)
+		return FAIL(errno, "bpf", "%s", path);
+	if (bpf_map_update_elem(fd, &zero, &e, BPF_ANY))
+		r = FAIL(errno, "bpf", "write %s", path);
 	close(fd);
 	return r;
 }

@@ -4,7 +4,7 @@
  * (clsact, handle/prio TENC_TC_*), detaching, querying what is attached,
  * and reading/writing the ipcache and the config map.
  * Pinned names under <bpffs>/: ipcache, tenc_cfg, flows, events, stats,
- * tracing, prog_from_pod, prog_from_wire, prog_to_wire. */
+ * tracing, epoch, prog_from_pod, prog_from_wire, prog_to_wire. */
 #ifndef TENC_BPFDP_H
 #define TENC_BPFDP_H
 #include <stdbool.h>
@@ -47,6 +47,11 @@ int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipc
 int map_read_batches(int fd, size_t ksz, size_t vsz, uint32_t n, size_t max,
 		     int (*cb)(const void *keys, const void *vals, uint32_t count, void *data), void *data);
 int cfg_write(const char *bpffs, const struct tenc_cfg *c);
+/* The node's epoch as the kernel side knows it (see docs/design.md,
+ * Epochs): 0, -ENOENT (no pin: the kernel state is new), or -errno. */
+int epoch_pin_read(const char *bpffs, uint64_t *e);
+/* Create the pin if needed and write e. 0 or -errno (reported). */
+int epoch_pin_write(const char *bpffs, uint64_t e);
 int cfg_read(const char *bpffs, struct tenc_cfg *c);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "names.h"
+#include "num.h"
 #include "state.h"
 #include "statefile.h"
 #include "store.h"
@@ -34,6 +35,22 @@ static int get_dev(json_t *v, char name[IF_NAMESIZE], bool *created, char *err, 
 	return 0;
 }
 
+/* The optional "name" and "epoch" (older files have neither). */
+static int parse_identity(json_t *j, struct tenc_config *c, char *err, size_t n)
+{
+	const char *name = NULL, *epoch = NULL;
+
+	if (sf_str(j, "name", false, &name, err, n) || sf_str(j, "epoch", false, &epoch, err, n))
+		return -1;
+	if (name && !peer_name_ok(name))
+		return snprintf(err, n, "name: not " PEER_NAME_RULE), -1;
+	if (name)
+		snprintf(c->name, sizeof(c->name), "%s", name);
+	if (epoch && epoch_parse(epoch, &c->epoch))
+		return snprintf(err, n, "epoch: not %d lowercase hex digits", EPOCH_TEXT_LEN), -1;
+	return 0;
+}
+
 static int parse_config(json_t *j, struct tenc_config *c, char *err, size_t n)
 {
 	const char *mode = NULL;
@@ -46,7 +63,7 @@ static int parse_config(json_t *j, struct tenc_config *c, char *err, size_t n)
 	if (sf_bool(j, "encrypt", true, &c->encrypt, err, n) || sf_ipv4(j, "node_ip", &c->node_ip, err, n) ||
 	    sf_cidrs(j, "pod_cidrs", 1, MAX_POD_CIDRS, c->pod_cidrs, &c->n_pod_cidrs, err, n) ||
 	    sf_cidrs(j, "subnets", 0, MAX_SUBNETS, c->subnets, &c->n_subnets, err, n) ||
-	    sf_str(j, "mode", true, &mode, err, n))
+	    sf_str(j, "mode", true, &mode, err, n) || parse_identity(j, c, err, n))
 		return -1;
 	if (strcmp(mode, "endpoint") && strcmp(mode, "subnet"))
 		return snprintf(err, n, "mode: expected endpoint or subnet"), -1;
@@ -125,8 +142,8 @@ static json_t *dev_json(const char *name, bool created)
 
 static json_t *config_json(const struct tenc_config *c)
 {
-	json_t *devs = json_array();
-	char ip[32];
+	json_t *devs = json_array(), *j;
+	char ip[32], e[EPOCH_TEXT_LEN + 1];
 
 	for (int i = 0; devs && i < c->n_devs; i++)
 		if (json_array_append_new(devs, dev_json(c->devs[i], c->dev_qdisc_created[i]))) {
@@ -134,11 +151,16 @@ static json_t *config_json(const struct tenc_config *c)
 			devs = NULL;
 		}
 	/* "o" steals each reference, and NULL makes json_pack fail. */
-	return json_pack("{s:b, s:s, s:o, s:o, s:o, s:o, s:s}", "encrypt", c->encrypt, "node_ip",
-			 fmt_ipv4(c->node_ip, ip, sizeof(ip)), "pod_cidrs",
-			 cidrs_json(c->pod_cidrs, c->n_pod_cidrs), "subnets",
-			 cidrs_json(c->subnets, c->n_subnets), "devs", devs, "underlay",
-			 dev_json(c->underlay, c->underlay_qdisc_created), "mode", mode_str(c->mode));
+	j = json_pack("{s:b, s:s, s:o, s:o, s:o, s:o, s:s}", "encrypt", c->encrypt, "node_ip",
+		      fmt_ipv4(c->node_ip, ip, sizeof(ip)), "pod_cidrs",
+		      cidrs_json(c->pod_cidrs, c->n_pod_cidrs), "subnets",
+		      cidrs_json(c->subnets, c->n_subnets), "devs", devs, "underlay",
+		      dev_json(c->underlay, c->underlay_qdisc_created), "mode", mode_str(c->mode));
+	if (j && c->name[0] && (!peer_name_ok(c->name) || json_object_set_new(j, "name", json_string(c->name))))
+		json_decref(j), j = NULL;
+	if (j && c->epoch && json_object_set_new(j, "epoch", json_string(epoch_fmt(c->epoch, e))))
+		json_decref(j), j = NULL;
+	return j;
 }
 
 int config_save(const struct tenc_config *c)

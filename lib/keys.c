@@ -13,7 +13,12 @@
  *                         separately, each from its own configured key;
  *   salt = "tenc-v1" (7 bytes) || min(src, dst) || max(src, dst)
  *          (IPv4 addresses, 4 bytes each in network byte order, ordered by
- *          their big-endian value; the same for both directions of a pair);
+ *          their big-endian value; the same for both directions of a pair)
+ *          while neither node's epoch is known (both 0); once both are:
+ *          "tenc-v2" || min(src, dst) || max(src, dst) || epoch of the node
+ *          with the lower address || epoch of the other (8 bytes each,
+ *          big-endian), so an SA created afresh after a reboot or a
+ *          re-provisioning never has the key (and nonce space) of before;
  *   info = "tenc esp " (9 bytes) || label || 0x00 || src (4 bytes) ||
  *          dst (4 bytes) || spi (1 byte), label = "aead", "auth" or "enc";
  *   L    = the component's key length (AEAD: incl. the 4-byte salt).
@@ -29,6 +34,9 @@
  *   info  74656e632065737020 61656164 00 0a000001 0a000002 03
  *   out   55303f29446747cd0a3850c14150f39bbae58339   (20 bytes: AES-128 key || salt)
  *   (B->A, src 10.0.0.2 dst 10.0.0.1: eb589fed2e5158d8907cb9473462ecb25ee59ed3)
+ *   with epochs: 10.0.0.1's 0102030405060708, 10.0.0.2's 1112131415161718:
+ *   salt  74656e632d7632 0a000001 0a000002 0102030405060708 1112131415161718
+ *   out   (A->B) V2_AB, (B->A) V2_BA: see tests/unit/test_keys.c
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -401,44 +409,70 @@ static int hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t 
 	return ret;
 }
 
-static int derive_one(const char *label, const uint8_t *ikm, size_t len, uint32_t src,
-		      uint32_t dst, int spi, uint8_t *out)
+/* Epochs into salt (8 bytes each, big-endian), for the v2 derivation. */
+static void put_be64(uint8_t *p, uint64_t v)
 {
-	uint32_t lo = ntohl(src) < ntohl(dst) ? src : dst;
-	uint32_t hi = lo == src ? dst : src;
-	uint8_t salt[7 + 8], info[9 + 5 + 9];
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static int derive_one(const char *label, const uint8_t *ikm, size_t len, const struct key_pair *pr,
+		      uint8_t *out)
+{
+	bool src_lo = ntohl(pr->src) < ntohl(pr->dst);
+	uint32_t lo = src_lo ? pr->src : pr->dst, hi = src_lo ? pr->dst : pr->src;
+	uint64_t elo = src_lo ? pr->src_epoch : pr->dst_epoch, ehi = src_lo ? pr->dst_epoch : pr->src_epoch;
+	bool v2 = pr->src_epoch || pr->dst_epoch;
+	uint8_t salt[7 + 8 + 16], info[9 + 5 + 9];
 	size_t ll = strlen(label), n = 9;
 
-	memcpy(salt, "tenc-v1", 7);
+	memcpy(salt, v2 ? "tenc-v2" : "tenc-v1", 7);
 	memcpy(salt + 7, &lo, 4);
 	memcpy(salt + 11, &hi, 4);
+	put_be64(salt + 15, elo);
+	put_be64(salt + 23, ehi);
 	memcpy(info, "tenc esp ", 9);
 	memcpy(info + n, label, ll + 1); /* with its 0x00 */
 	n += ll + 1;
-	memcpy(info + n, &src, 4);
-	memcpy(info + n + 4, &dst, 4);
-	info[n + 8] = (uint8_t)spi;
-	return hkdf(ikm, len, salt, sizeof(salt), info, n + 9, out, len);
+	memcpy(info + n, &pr->src, 4);
+	memcpy(info + n + 4, &pr->dst, 4);
+	info[n + 8] = (uint8_t)pr->spi;
+	return hkdf(ikm, len, salt, v2 ? sizeof(salt) : 15, info, n + 9, out, len);
 }
 
-int key_derive(const struct tenc_key *k, uint32_t src_ip, uint32_t dst_ip, struct tenc_key *out)
+int key_derive(const struct tenc_key *k, const struct key_pair *pr, struct tenc_key *out)
 {
+	struct key_pair p = *pr;
 	struct tenc_key d;
 	int ret;
 
 	if (k->spi < 1 || k->spi > 15 || !k->key_len || k->key_len > KEY_MAX_BYTES ||
 	    (!k->aead && (!k->auth_key_len || k->auth_key_len > KEY_MAX_BYTES)))
 		return -1;
+	p.spi = k->spi;
 	memcpy(&d, k, sizeof(d)); /* out may be k */
-	ret = derive_one(k->aead ? "aead" : "enc", k->key, k->key_len, src_ip, dst_ip, k->spi,
-			 d.key);
+	ret = derive_one(k->aead ? "aead" : "enc", k->key, k->key_len, &p, d.key);
 	if (!ret && !k->aead)
-		ret = derive_one("auth", k->auth_key, k->auth_key_len, src_ip, dst_ip, k->spi,
-				 d.auth_key);
+		ret = derive_one("auth", k->auth_key, k->auth_key_len, &p, d.auth_key);
 	if (!ret)
 		memcpy(out, &d, sizeof(d));
 	OPENSSL_cleanse(&d, sizeof(d));
 	return ret;
+}
+
+void key_fp8(const struct tenc_key *k, uint8_t out[8])
+{
+	uint8_t md[32];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, "tenc-sa-v1", 10) &&
+		 EVP_DigestUpdate(c, k->key, k->key_len) && EVP_DigestUpdate(c, k->auth_key, k->auth_key_len) &&
+		 EVP_DigestFinal_ex(c, md, NULL);
+
+	EVP_MD_CTX_free(c);
+	memset(out, 0, 8);
+	if (ok)
+		memcpy(out, md, 8);
+	OPENSSL_cleanse(md, sizeof(md));
 }
 
 int key_generate(int spi, struct tenc_key *k)

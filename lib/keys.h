@@ -42,10 +42,21 @@ int key_format_line(const struct tenc_key *k, char *buf, size_t n);
 /* 16 hex chars: SHA-256 over a label, spi, algorithms and key bytes, first
  * 8 bytes (layout in keys.c). "" if libcrypto failed. */
 void key_fingerprint(const struct tenc_key *k, char out[17]);
-/* Key for traffic src_ip -> dst_ip (IPv4, network order) under k:
- * same algorithms and lengths, derived bytes (HKDF-SHA256; the exact
- * derivation and a test vector are in keys.c). out may be k. 0 or -1. */
-int key_derive(const struct tenc_key *k, uint32_t src_ip, uint32_t dst_ip, struct tenc_key *out);
+/* The direction a key is derived for: addresses (IPv4, network order)
+ * and both nodes' epochs (0: not known; the derivation uses epochs only
+ * when one is non-zero). spi is taken from the key. */
+struct key_pair {
+	uint32_t src, dst;
+	uint64_t src_epoch, dst_epoch;
+	int spi;
+};
+/* Key for traffic src -> dst under k: same algorithms and lengths,
+ * derived bytes (HKDF-SHA256; the exact derivation and test vectors are
+ * in keys.c and tenc-key(8)). out may be k. 0 or -1. */
+int key_derive(const struct tenc_key *k, const struct key_pair *pr, struct tenc_key *out);
+/* 8 bytes of SHA-256 over a key's bytes: tells two SAs' keys apart
+ * without keeping them (read-back SAs are compared with planned ones). */
+void key_fp8(const struct tenc_key *k, uint8_t out[8]);
 /* New random key: rfc4106(gcm(aes)), 16-byte key + 4-byte salt, ICV 128,
  * spi_plus. -1 if spi is not 1..15 or RAND_bytes failed. */
 int key_generate(int spi, struct tenc_key *k);

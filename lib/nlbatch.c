@@ -352,6 +352,17 @@ int nlb_flush(struct nlb *b, struct nlb_error *e)
 			off += l;
 			cnt++;
 		}
+		if (cnt == 1 && faultpoint()) { /* a test's refusal (one at a time) */
+			b->res[sent] = EPERM;
+			failed++;
+			if (e && (e->err == 0 || sent < e->index)) {
+				e->index = sent;
+				e->err = EPERM;
+				snprintf(e->msg, sizeof(e->msg), "%s", FAULTPOINT_MSG);
+			}
+			sent++;
+			continue;
+		}
 		do
 			w = sendto(b->fd, b->buf + start, off - start, 0, NULL, 0);
 		while (w < 0 && errno == EINTR);

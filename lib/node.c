@@ -9,6 +9,7 @@
 #include "names.h"
 #include "node.h"
 #include "rtnl.h"
+#include "state.h"
 #include "tenc.h"
 
 int node_load(struct node *n)
@@ -78,6 +79,41 @@ int node_reconcile(const struct node *n, size_t *changes)
 	}
 	plan_free(&p);
 	return ret;
+}
+
+int node_advert(const struct node *n, struct peer *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (!n->enabled)
+		return -1;
+	snprintf(x->name, sizeof(x->name), "%s", n->cfg.name);
+	x->node_ip = n->cfg.node_ip;
+	x->n_cidrs = n->cfg.n_pod_cidrs < MAX_PEER_CIDRS ? n->cfg.n_pod_cidrs : MAX_PEER_CIDRS;
+	memcpy(x->cidrs, n->cfg.pod_cidrs, (size_t)x->n_cidrs * sizeof(x->cidrs[0]));
+	x->adv_spi = keys_advertise(&n->keys);
+	x->epoch = n->cfg.epoch;
+	return 0;
+}
+
+int node_recover(const struct node *n)
+{
+	struct plan p = { 0 };
+	size_t changes = 0;
+	struct dp d;
+	int ret;
+
+	if (!state_journal_found() || !n->enabled)
+		return 0;
+	if ((ret = node_plan(n, &p)) == 0 && (ret = dp_open(&d)) == 0) {
+		ret = dp_reconcile(&d, &p, &changes);
+		dp_close(&d);
+	}
+	plan_free(&p);
+	if (ret)
+		return ret;
+	state_journal_recovered();
+	tenc_info(0, "recovered from an interrupted change: %zu kernel changes", changes);
+	return 0;
 }
 
 int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,

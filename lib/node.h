@@ -25,6 +25,15 @@ int node_plan(const struct node *n, struct plan *p);
 /* Make the kernel hold the node's whole plan (nothing when not enabled
  * or only observing). *changes may be NULL. 0 or TENC_FAIL. */
 int node_reconcile(const struct node *n, size_t *changes);
+/* What peers need to know about this node, as a peer of theirs: its
+ * name, node ip, pod cidrs, advertised SPI (keys_advertise) and epoch.
+ * 0, or -1 when the node is not enabled. */
+int node_advert(const struct node *n, struct peer *x);
+/* After a writer that died or failed half-way (state_journal_found):
+ * make the kernel hold the state files' plan again, so that a change
+ * computed from them (peer add, del, sync) starts from what the kernel
+ * holds. Nothing otherwise. 0 or TENC_FAIL. */
+int node_recover(const struct node *n);
 /* Is x acceptable beside the existing peers (skipping `self`) and the
  * local pod cidrs? 0, or -1 with err naming the field. */
 int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,

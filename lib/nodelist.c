@@ -50,8 +50,9 @@ static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 {
 	json_t *meta = json_object_get(it, "metadata"), *spec = json_object_get(it, "spec");
 	const char *name = json_string_value(json_object_get(meta, "name"));
-	const char *spi = json_string_value(json_object_get(json_object_get(meta, "annotations"),
-							    "tenc.io/spi"));
+	json_t *ann = json_object_get(meta, "annotations");
+	const char *spi = json_string_value(json_object_get(ann, "tenc.io/spi"));
+	const char *epoch = json_string_value(json_object_get(ann, "tenc.io/epoch"));
 	int r;
 
 	if (!name || !peer_name_ok(name))
@@ -61,6 +62,8 @@ static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 		return r;
 	if (spi && parse_spi(spi, &x->adv_spi))
 		return snprintf(err, n, "annotation tenc.io/spi: must be a number 1..15"), -1;
+	if (epoch && epoch_parse(epoch, &x->epoch))
+		return snprintf(err, n, "annotation tenc.io/epoch: not %d lowercase hex digits", EPOCH_TEXT_LEN), -1;
 	*cidrs = json_object_get(spec, "podCIDRs");
 	if (!*cidrs && json_object_get(spec, "podCIDR")) {
 		*cidrs = json_array(); /* the old form */
@@ -74,7 +77,7 @@ static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 /* Node x from a `tenc -j peer list` entry: 0 or -1 with err. */
 static int tenc_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs, char *err, size_t n)
 {
-	const char *name = NULL;
+	const char *name = NULL, *epoch = NULL;
 	long long spi = 0;
 
 	if (!json_is_object(it))
@@ -84,8 +87,11 @@ static int tenc_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 	if (!peer_name_ok(name))
 		return snprintf(err, n, "name: not " PEER_NAME_RULE), -1;
 	snprintf(x->name, sizeof(x->name), "%s", name);
-	if (sf_str(it, "node_ip", true, ip, err, n) || sf_int(it, "spi", false, 0, 15, &spi, err, n))
+	if (sf_str(it, "node_ip", true, ip, err, n) || sf_int(it, "spi", false, 0, 15, &spi, err, n) ||
+	    sf_str(it, "epoch", false, &epoch, err, n))
 		return -1;
+	if (epoch && epoch_parse(epoch, &x->epoch))
+		return snprintf(err, n, "epoch: not %d lowercase hex digits", EPOCH_TEXT_LEN), -1;
 	x->adv_spi = (int)spi;
 	*cidrs = json_incref(json_object_get(it, "cidrs"));
 	return 0;

@@ -2,6 +2,7 @@
 /* peers_fast.c: the fast reader of peers.json (see peers_json.h). */
 #include <string.h>
 #include "names.h"
+#include "num.h"
 #include "peers_json.h"
 
 struct scan {
@@ -124,7 +125,7 @@ static bool fast_cidrs(struct scan *c, struct peer *x)
 	return eat(c, ']');
 }
 
-enum { F_NAME = 1, F_ID = 2, F_IP = 4, F_CIDRS = 8, F_SPI = 16, F_OUT = 32 };
+enum { F_NAME = 1, F_ID = 2, F_IP = 4, F_CIDRS = 8, F_SPI = 16, F_OUT = 32, F_EPOCH = 64 };
 
 /* One peer object; false hands the file over to jansson. */
 static bool fast_peer(struct scan *c, struct peer *x)
@@ -142,7 +143,8 @@ static bool fast_peer(struct scan *c, struct peer *x)
 		if (!str(c, &t, &n) || !eat(c, ':'))
 			return false;
 		bit = is(t, n, "name") ? F_NAME : is(t, n, "id") ? F_ID : is(t, n, "node_ip") ? F_IP :
-		      is(t, n, "cidrs") ? F_CIDRS : is(t, n, "spi") ? F_SPI : is(t, n, "out_spi") ? F_OUT : 0;
+		      is(t, n, "cidrs") ? F_CIDRS : is(t, n, "spi") ? F_SPI : is(t, n, "out_spi") ? F_OUT :
+		      is(t, n, "epoch") ? F_EPOCH : 0;
 		if (!bit || (seen & bit))
 			return false;
 		seen |= bit;
@@ -156,6 +158,9 @@ static bool fast_peer(struct scan *c, struct peer *x)
 				return false;
 		} else if (bit == F_CIDRS) {
 			if (!fast_cidrs(c, x))
+				return false;
+		} else if (bit == F_EPOCH) {
+			if (!str(c, &t, &n) || epoch_parse_n(t, n, &x->epoch))
 				return false;
 		} else {
 			if (!integer(c, &v) || v < 0 || v > (bit == F_ID ? 65535 : 15))

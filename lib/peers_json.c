@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "names.h"
+#include "num.h"
 #include "peers_json.h"
 #include "state.h"
 #include "statefile.h"
@@ -16,7 +17,7 @@
 
 static int peer_from_json(json_t *v, struct peer *x, char *err, size_t n)
 {
-	const char *name = NULL;
+	const char *name = NULL, *epoch = NULL;
 	long long id = 0, spi = 0, out = 0;
 
 	if (!json_is_object(v))
@@ -28,8 +29,11 @@ static int peer_from_json(json_t *v, struct peer *x, char *err, size_t n)
 	snprintf(x->name, sizeof(x->name), "%s", name);
 	if (sf_int(v, "id", true, 1, 65535, &id, err, n) || sf_ipv4(v, "node_ip", &x->node_ip, err, n) ||
 	    sf_cidrs(v, "cidrs", 1, MAX_PEER_CIDRS, x->cidrs, &x->n_cidrs, err, n) ||
-	    sf_int(v, "spi", false, 0, 15, &spi, err, n) || sf_int(v, "out_spi", false, 0, 15, &out, err, n))
+	    sf_int(v, "spi", false, 0, 15, &spi, err, n) || sf_int(v, "out_spi", false, 0, 15, &out, err, n) ||
+	    sf_str(v, "epoch", false, &epoch, err, n))
 		return -1;
+	if (epoch && epoch_parse(epoch, &x->epoch))
+		return snprintf(err, n, "epoch: not %d lowercase hex digits", EPOCH_TEXT_LEN), -1;
 	x->id = (uint16_t)id;
 	x->adv_spi = (int)spi;
 	x->out_spi = (int)out;

@@ -5,6 +5,7 @@
  * refuse is never written. */
 #include <stdio.h>
 #include <string.h>
+#include "num.h"
 #include "statefile.h"
 #include "store.h"
 #include "tenc.h"
@@ -70,7 +71,7 @@ static char *w_ipv4(char *q, uint32_t a)
 }
 
 /* One peer per line, keys sorted as before:
- * {"cidrs": [...], "id": N, "name": "...", "node_ip": "...", "out_spi": N, "spi": N}
+ * {"cidrs": [...], "epoch": "...", "id": N, "name": "...", "node_ip": "...", "out_spi": N, "spi": N}
  * A line is under 1 KiB: 16 cidrs of 22 bytes, a name of 253 bytes (a
  * checked name needs no escape). */
 int peers_save(const struct peers *p)
@@ -102,7 +103,13 @@ int peers_save(const struct peers *p)
 			q = w_uint(q, x->cidrs[k].len);
 			*q++ = '"';
 		}
-		q = w_uint(w_lit(q, "], \"id\": "), x->id);
+		q = w_lit(q, "]");
+		if (x->epoch) {
+			char e[EPOCH_TEXT_LEN + 1];
+
+			q = w_lit(w_lit(w_lit(q, ", \"epoch\": \""), epoch_fmt(x->epoch, e)), "\"");
+		}
+		q = w_uint(w_lit(q, ", \"id\": "), x->id);
 		q = w_lit(w_lit(w_lit(q, ", \"name\": \""), x->name), "\"");
 		q = w_ipv4(w_lit(q, ", \"node_ip\": \""), x->node_ip);
 		*q++ = '"';

@@ -125,9 +125,14 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 		    struct plan *p)
 {
 	struct xsa *out = plan_push_sa(p), *in;
+	/* Epochs go into the keys once the peer's is known (both ends then
+	 * know both); until then neither does (docs/design.md, Epochs). */
+	uint64_t mine = x->epoch ? c->epoch : 0;
 
 	if (!out)
 		return -ENOMEM;
+	out->src_epoch = mine;
+	out->dst_epoch = x->epoch;
 	out->src = c->node_ip;
 	out->dst = x->node_ip;
 	out->spi = (uint32_t)k->spi;
@@ -137,6 +142,8 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	out->key_base = true;
 	if (!(in = plan_push_sa(p)))
 		return -ENOMEM;
+	in->src_epoch = x->epoch;
+	in->dst_epoch = mine;
 	in->src = x->node_ip;
 	in->dst = c->node_ip;
 	in->spi = (uint32_t)k->spi;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* reconcile.c: reading tenc's objects back from the kernel, diffing them
- * against a plan, and converging (see apply.h). Diffs sort pointer arrays,
- * so 5,000 peers cost n log n, not n^2. */
+/* reconcile.c: reading tenc's objects back from the kernel, and diffing
+ * them against a plan (see apply.h). Diffs sort pointer arrays, so 5,000
+ * peers cost n log n, not n^2. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -26,7 +26,7 @@ static int cmp_pol(const struct xpol *a, const struct xpol *b)
 	CMP(a->mark, b->mark); CMP(a->mark_mask, b->mark_mask);
 	CMP(a->priority, b->priority); CMP(a->block, b->block); CMP(a->allow_plain, b->allow_plain);
 	if (!a->block && !a->allow_plain) {
-		CMP(a->tmpl_dst, b->tmpl_dst); CMP(a->reqid, b->reqid);
+		CMP(a->tmpl_src, b->tmpl_src); CMP(a->tmpl_dst, b->tmpl_dst); CMP(a->reqid, b->reqid);
 	}
 	return 0;
 }
@@ -52,7 +52,36 @@ static int cmp_ipc(const struct ipc_entry *a, const struct ipc_entry *b)
 }
 
 typedef int (*cmp_fn)(const void *, const void *);
+typedef bool (*same_fn)(const void *, const void *);
 static cmp_fn cur_cmp;
+
+/* Two SAs of one identity: do they hold the same key? A planned SA
+ * (key_base) is compared with another plan's by the epochs its key is
+ * derived with (the configured key of an SPI does not change), and with
+ * one read back from the kernel by the fingerprint of the key it would
+ * be installed with: a peer's new epoch re-keys its SAs. */
+static bool sa_same_key(const void *a, const void *b)
+{
+	const struct xsa *x = a, *y = b, *plan, *kern;
+	struct tenc_key k;
+	uint8_t fp[8];
+	bool same;
+
+	if (x->key_base && y->key_base)
+		return x->src_epoch == y->src_epoch && x->dst_epoch == y->dst_epoch;
+	plan = x->key_base ? x : y->key_base ? y : NULL;
+	kern = plan == x ? y : x;
+	if (!plan || !kern->has_fp)
+		return true;
+	if (key_derive(&plan->key, &(struct key_pair){ plan->src, plan->dst, plan->src_epoch, plan->dst_epoch, 0 },
+		       &k))
+		return false;
+	key_fp8(&k, fp);
+	key_wipe(&k);
+	same = memcmp(fp, kern->key_fp, sizeof(fp)) == 0;
+	explicit_bzero(fp, sizeof(fp));
+	return same;
+}
 
 static int by_ptr(const void *a, const void *b)
 {
@@ -61,7 +90,7 @@ static int by_ptr(const void *a, const void *b)
 
 /* Walk sorted want and have; push_missing/push_extra copy elements. */
 static int diff_one(const void *want, size_t nw, const void *have, size_t nh, size_t sz, cmp_fn cmp,
-		    void *(*push)(struct plan *), struct plan *missing, struct plan *extra)
+		    same_fn same, void *(*push)(struct plan *), struct plan *missing, struct plan *extra)
 {
 	const void **w = calloc(nw + 1, sizeof(*w)), **h = calloc(nh + 1, sizeof(*h));
 	size_t i = 0, j = 0;
@@ -85,6 +114,12 @@ static int diff_one(const void *want, size_t nw, const void *have, size_t nh, si
 		const void *src = c < 0 ? w[i] : h[j];
 		void *dst;
 
+		if (c == 0 && same && !same(w[i], h[j])) { /* one identity, other contents: both */
+			if (!(dst = push(missing)) || (memcpy(dst, w[i], sz), !(dst = push(extra))))
+				ret = -ENOMEM;
+			else
+				memcpy(dst, h[j], sz);
+		}
 		if (to) {
 			dst = push(to);
 			if (!dst)
@@ -109,15 +144,15 @@ int dp_diff(const struct plan *want, const struct plan *have, struct plan *missi
 	missing->spd = want->spd && !have->spd;
 	extra->spd = have->spd && !want->spd;
 	r = r ?: diff_one(want->sas, want->n_sas, have->sas, have->n_sas, sizeof(struct xsa),
-			  (cmp_fn)cmp_sa, (void *(*)(struct plan *))plan_push_sa, missing, extra);
+			  (cmp_fn)cmp_sa, sa_same_key, (void *(*)(struct plan *))plan_push_sa, missing, extra);
 	r = r ?: diff_one(want->pols, want->n_pols, have->pols, have->n_pols, sizeof(struct xpol),
-			  (cmp_fn)cmp_pol, (void *(*)(struct plan *))plan_push_pol, missing, extra);
+			  (cmp_fn)cmp_pol, NULL, (void *(*)(struct plan *))plan_push_pol, missing, extra);
 	r = r ?: diff_one(want->routes, want->n_routes, have->routes, have->n_routes, sizeof(struct rroute),
-			  (cmp_fn)cmp_route, (void *(*)(struct plan *))plan_push_route, missing, extra);
+			  (cmp_fn)cmp_route, NULL, (void *(*)(struct plan *))plan_push_route, missing, extra);
 	r = r ?: diff_one(want->rules, want->n_rules, have->rules, have->n_rules, sizeof(struct rrule),
-			  (cmp_fn)cmp_rule, (void *(*)(struct plan *))plan_push_rule, missing, extra);
+			  (cmp_fn)cmp_rule, NULL, (void *(*)(struct plan *))plan_push_rule, missing, extra);
 	r = r ?: diff_one(want->ipc, want->n_ipc, have->ipc, have->n_ipc, sizeof(struct ipc_entry),
-			  (cmp_fn)cmp_ipc, (void *(*)(struct plan *))plan_push_ipc, missing, extra);
+			  (cmp_fn)cmp_ipc, NULL, (void *(*)(struct plan *))plan_push_ipc, missing, extra);
 	return r;
 }
 
@@ -208,133 +243,4 @@ int dp_read(struct dp *d, struct plan *have)
 		       (r = rtnl_rule_dump(d->r, read_rule, have))))
 		return tenc_errno(TENC_FAIL, -r, "kernel", "reading back");
 	return r;
-}
-
-/* Kernel identities for drop_replaced: what an update replaces in place
- * (policies: dir, selector, mark; routes: table, prefix; ipcache: prefix),
- * and what blocks a new SA (dst, spi, mark). Kept sorted, looked up by
- * binary search, so a commit that moves 5,000 peers stays n log n. */
-struct rkey {
-	uint32_t k[6];
-};
-
-static int cmp_rkey(const void *a, const void *b)
-{
-	const struct rkey *x = a, *y = b;
-
-	for (int i = 0; i < 6; i++)
-		CMP(x->k[i], y->k[i]);
-	return 0;
-}
-
-static struct rkey pol_key(const struct xpol *p)
-{
-	return (struct rkey){ { p->dir, p->sel_dst, (uint32_t)p->sel_dst_len << 8 | p->sel_src_len,
-				p->sel_src, p->mark, p->mark_mask } };
-}
-
-static struct rkey route_key(const struct rroute *r)
-{
-	return (struct rkey){ { r->table, r->dst, r->dst_len } };
-}
-
-static struct rkey ipc_key(const struct ipc_entry *e)
-{
-	return (struct rkey){ { e->prefix.addr, e->prefix.len } };
-}
-
-static struct rkey sa_key(const struct xsa *s)
-{
-	return (struct rkey){ { s->dst, s->spi, s->mark } };
-}
-
-/* The sorted keys of n objects (key(obj i)); NULL on ENOMEM (with n > 0). */
-#define KEYS(arr, n, keyfn)                                                   \
-	({                                                                    \
-		struct rkey *k_ = calloc((n) + 1, sizeof(*k_));               \
-		for (size_t i_ = 0; k_ && i_ < (n); i_++)                     \
-			k_[i_] = keyfn(&(arr)[i_]);                           \
-		if (k_)                                                       \
-			qsort(k_, (n), sizeof(*k_), cmp_rkey);                \
-		k_;                                                           \
-	})
-
-static bool has_key(const struct rkey *keys, size_t n, struct rkey k)
-{
-	return n && bsearch(&k, keys, n, sizeof(k), cmp_rkey) != NULL;
-}
-
-/* Drop from extra what missing replaces in place (same kernel identity),
- * so removing the extra one does not remove its replacement. SAs cannot be
- * replaced: an extra SA in the way of a missing one is removed first.
- * Orders are kept. -ENOMEM or 0. */
-static int drop_replaced(struct plan *missing, struct plan *extra, struct plan *first)
-{
-	struct rkey *pk = KEYS(missing->pols, missing->n_pols, pol_key);
-	struct rkey *rk = KEYS(missing->routes, missing->n_routes, route_key);
-	struct rkey *ik = KEYS(missing->ipc, missing->n_ipc, ipc_key);
-	struct rkey *sk = KEYS(missing->sas, missing->n_sas, sa_key);
-	size_t i, k;
-	int ret = 0;
-
-	if (!pk || !rk || !ik || !sk) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0, k = 0; i < extra->n_pols; i++)
-		if (!has_key(pk, missing->n_pols, pol_key(&extra->pols[i])))
-			extra->pols[k++] = extra->pols[i];
-	extra->n_pols = k;
-	for (i = 0, k = 0; i < extra->n_routes; i++)
-		if (!has_key(rk, missing->n_routes, route_key(&extra->routes[i])))
-			extra->routes[k++] = extra->routes[i];
-	extra->n_routes = k;
-	for (i = 0, k = 0; i < extra->n_ipc; i++)
-		if (!has_key(ik, missing->n_ipc, ipc_key(&extra->ipc[i])))
-			extra->ipc[k++] = extra->ipc[i];
-	extra->n_ipc = k;
-	for (i = 0, k = 0; i < extra->n_sas; i++) {
-		const struct xsa *e = &extra->sas[i];
-
-		if (has_key(sk, missing->n_sas, sa_key(e))) {
-			struct xsa *f = plan_push_sa(first);
-
-			if (f)
-				*f = *e;
-		} else {
-			extra->sas[k++] = *e;
-		}
-	}
-	extra->n_sas = k;
-out:
-	free(pk);
-	free(rk);
-	free(ik);
-	free(sk);
-	return ret;
-}
-
-int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
-{
-	struct plan have = { 0 }, missing = { 0 }, extra = { 0 }, first = { 0 };
-	int ret;
-
-	ret = dp_read(d, &have);
-	if (!ret && dp_diff(want, &have, &missing, &extra))
-		ret = tenc_err(TENC_FAIL, "reconcile", "out of memory");
-	if (!ret && drop_replaced(&missing, &extra, &first))
-		ret = tenc_err(TENC_FAIL, "reconcile", "out of memory");
-	if (!ret) {
-		*changes = missing.spd + missing.n_sas + missing.n_pols + missing.n_routes +
-			   missing.n_rules + missing.n_ipc + extra.spd + extra.n_sas + extra.n_pols +
-			   extra.n_routes + extra.n_rules + extra.n_ipc;
-		ret = dp_del(d, &first);
-		ret = ret ?: dp_add(d, &missing, true);
-		ret = ret ?: dp_del(d, &extra);
-	}
-	plan_free(&have);
-	plan_free(&missing);
-	plan_free(&extra);
-	plan_free(&first);
-	return ret;
 }

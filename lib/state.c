@@ -14,6 +14,10 @@
 #include "tenc.h"
 
 static int lock_fd = -1;
+/* The journal: <state dir>/changing exists from a writer's first kernel
+ * change until it ends with the kernel and the state files in agreement. */
+static enum { J_NONE, J_OPEN, J_KEEP } journal;
+static bool journal_found;
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -108,6 +112,7 @@ void state_unlock(void)
 
 int writer_begin(void)
 {
+	char path[4096];
 	int r;
 
 	r = env_check_caps();
@@ -116,10 +121,60 @@ int writer_begin(void)
 	r = state_dir_ensure();
 	if (r)
 		return r;
-	return state_lock();
+	if ((r = state_lock()))
+		return r;
+	journal = J_NONE;
+	journal_found = access(state_path(path, sizeof(path), "changing"), F_OK) == 0;
+	return 0;
 }
 
 void writer_end(void)
 {
+	char path[4096];
+
+	if (journal == J_OPEN && unlink(state_path(path, sizeof(path), "changing")) && errno != ENOENT)
+		tenc_info(1, "journal: %s: %s", path, strerror(errno));
+	journal = J_NONE;
 	state_unlock();
+}
+
+bool state_locked(void)
+{
+	return lock_fd >= 0;
+}
+
+void state_journal_open(void)
+{
+	char path[4096], text[64];
+	int fd, len;
+
+	if (journal != J_NONE || lock_fd < 0)
+		return; /* open already, or not a writer (a test tool) */
+	journal = J_OPEN;
+	if (journal_found)
+		return; /* the file is there: it stays until this writer ends well */
+	fd = open(state_path(path, sizeof(path), "changing"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd))
+		tenc_info(0, "journal: %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+void state_journal_keep(void)
+{
+	if (journal != J_NONE)
+		journal = J_KEEP;
+}
+
+bool state_journal_found(void)
+{
+	return journal_found;
+}
+
+void state_journal_recovered(void)
+{
+	journal_found = false;
+	if (journal == J_NONE)
+		journal = J_OPEN; /* the file goes at writer_end */
 }

@@ -4,9 +4,15 @@
  *   lock      flock()ed by the one writer; holds the writer's pid
  *   history   the interactive shell's history
  *   bpf/      a bpffs of its own, where maps and programs are pinned
- * Owns: creating the directory (0700), path building, the lock. */
+ *   rx.json   the IN SA counters at the last whole-node converge (rxbase.h)
+ *   changing  the journal: there while a writer's kernel changes and its
+ *             state files may disagree (from its first kernel change until
+ *             it ends well); found by the next writer after a crash
+ * Owns: creating the directory (0700), path building, the lock, the
+ * journal. */
 #ifndef TENC_STATE_H
 #define TENC_STATE_H
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Create the state dir if needed; 0 or a TENC_* exit code (reported). */
@@ -22,6 +28,22 @@ void state_unlock(void);
  * dir, the lock. Reports what is missing; 0 or TENC_FAIL. (The bpffs is
  * enable's to create: see env_bpffs.) */
 int writer_begin(void);
+/* Release the lock; remove the journal unless state_journal_keep(). */
 void writer_end(void);
+
+/* Does this process hold the writer lock? */
+bool state_locked(void);
+/* Before a writer's first kernel change (apply.c): create the journal. */
+void state_journal_open(void);
+/* The kernel and the state files may disagree (a rollback that could not
+ * restore, a state file not written after a kernel change): the journal
+ * stays for the next writer. */
+void state_journal_keep(void);
+/* Did writer_begin find a journal, left by a writer that died or failed
+ * half-way? Then the kernel must be reconciled with the state files before
+ * a change is computed from them (node_recover). */
+bool state_journal_found(void);
+/* The kernel was reconciled: the journal goes when this writer ends well. */
+void state_journal_recovered(void);
 
 #endif

@@ -63,8 +63,10 @@ int af_commit(struct afile *f)
 
 	if (!f->err && (fsync(f->fd) || rename(f->tmp, f->path)))
 		f->err = errno;
-	if (f->err)
+	if (f->err) {
+		state_journal_keep(); /* the kernel may hold what this file does not say */
 		ret = tenc_errno(TENC_FAIL, f->err, f->name, "writing %s", f->path);
+	}
 	if (f->fd >= 0)
 		close(f->fd);
 	if (ret)

@@ -25,6 +25,9 @@
 enum tenc_mode { MODE_ENDPOINT, MODE_SUBNET };
 
 struct tenc_config {
+	char name[PEER_NAME_MAX + 1];	/* this node's name (enable --name) */
+	uint64_t epoch;			/* this node's epoch: new whenever its
+					 * kernel state is created afresh */
 	bool encrypt;
 	uint32_t node_ip;
 	struct cidr pod_cidrs[MAX_POD_CIDRS];
@@ -46,6 +49,7 @@ struct peer {
 	struct cidr cidrs[MAX_PEER_CIDRS];
 	int n_cidrs;
 	int adv_spi;			/* SPI the peer advertises, 0 unknown */
+	uint64_t epoch;			/* the epoch it advertises, 0 unknown */
 	int out_spi;			/* SPI OUT uses towards it, 0 none */
 };
 

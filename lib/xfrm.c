@@ -132,7 +132,8 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	} else {
 		struct tenc_key k;
 
-		if (key_derive(&sa->key, sa->src, sa->dst, &k) == 0)
+		if (key_derive(&sa->key, &(struct key_pair){ sa->src, sa->dst, sa->src_epoch, sa->dst_epoch, 0 },
+			       &k) == 0)
 			put_algs(nlh, &k);
 		explicit_bzero(&k, sizeof(k));
 	}
@@ -238,7 +239,7 @@ static void get_mark(const struct nlattr *a, uint32_t *v, uint32_t *m)
 }
 
 /* Name and length of one algorithm; then its key bytes are wiped in place. */
-static bool take_alg(const struct nlattr *a, size_t hdr, char *name, size_t *key_len)
+static bool take_alg(const struct nlattr *a, size_t hdr, char *name, uint8_t *key, size_t *key_len)
 {
 	struct xfrm_algo *x = attr_data(a, hdr);	/* all start with name, key_len */
 	size_t kb;
@@ -248,6 +249,8 @@ static bool take_alg(const struct nlattr *a, size_t hdr, char *name, size_t *key
 	kb = (x->alg_key_len + 7) / 8;
 	if (mnl_attr_get_payload_len(a) < hdr + kb)
 		kb = mnl_attr_get_payload_len(a) - hdr;
+	/* Copied only for the fingerprint (parse_sa wipes it after). */
+	memcpy(key, (char *)x + hdr, kb < KEY_MAX_BYTES ? kb : KEY_MAX_BYTES);
 	explicit_bzero((char *)x + hdr, kb);
 	snprintf(name, 64, "%.*s", (int)sizeof(x->alg_name), x->alg_name);
 	*key_len = kb;
@@ -271,18 +274,25 @@ static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
 	memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));
 	mnl_attr_parse(nlh, sizeof(p), attr_tb, tb);
 	/* Wipe keys first, whatever the SA turns out to be. */
-	k->aead = take_alg(tb[XFRMA_ALG_AEAD], sizeof(struct xfrm_algo_aead), k->algo, &k->key_len);
+	k->aead = take_alg(tb[XFRMA_ALG_AEAD], sizeof(struct xfrm_algo_aead), k->algo, k->key, &k->key_len);
 	if (k->aead) {
 		aead = mnl_attr_get_payload(tb[XFRMA_ALG_AEAD]);
 		k->icv_bits = (int)aead->alg_icv_len;
 		sa->has_key = true;
 	}
-	if (take_alg(tb[XFRMA_ALG_AUTH_TRUNC], sizeof(struct xfrm_algo_auth), k->auth_algo,
+	if (take_alg(tb[XFRMA_ALG_AUTH_TRUNC], sizeof(struct xfrm_algo_auth), k->auth_algo, k->auth_key,
 		     &k->auth_key_len) ||
-	    take_alg(tb[XFRMA_ALG_AUTH], sizeof(struct xfrm_algo), k->auth_algo, &k->auth_key_len))
+	    take_alg(tb[XFRMA_ALG_AUTH], sizeof(struct xfrm_algo), k->auth_algo, k->auth_key,
+		     &k->auth_key_len))
 		sa->has_key = true;
-	if (take_alg(tb[XFRMA_ALG_CRYPT], sizeof(struct xfrm_algo), k->algo, &k->key_len))
+	if (take_alg(tb[XFRMA_ALG_CRYPT], sizeof(struct xfrm_algo), k->algo, k->key, &k->key_len))
 		sa->has_key = true;
+	if (sa->has_key && k->key_len <= KEY_MAX_BYTES && k->auth_key_len <= KEY_MAX_BYTES) {
+		key_fp8(k, sa->key_fp);
+		sa->has_fp = true;
+	}
+	explicit_bzero(k->key, sizeof(k->key));
+	explicit_bzero(k->auth_key, sizeof(k->auth_key));
 	if (p.family != AF_INET || p.id.proto != IPPROTO_ESP)
 		return 0;
 	sa->src = p.saddr.a4;

@@ -25,6 +25,7 @@ struct xsa {
 					 * derives src->dst's from it (key_derive)
 					 * when it builds the message, so plans do
 					 * not derive keys for SAs that exist */
+	uint64_t src_epoch, dst_epoch;	/* key_base: the nodes' epochs (key_pair) */
 	bool esn;
 	uint32_t replay_window;		/* packets; 0 for OUT SAs */
 	/* filled by dumps only: */
@@ -34,6 +35,8 @@ struct xsa {
 	uint64_t seq;			/* ESN: highest inbound seq seen */
 	uint32_t replay_errors, integrity_errors;
 	bool has_key;			/* the dump carried key material */
+	bool has_fp;			/* key_fp is the key's key_fp8 (key wiped) */
+	uint8_t key_fp[8];
 };
 
 struct xpol {

@@ -6,8 +6,6 @@
 
 load helpers
 
-# dptool sits next to the tenc under test: build/ or build/asan/.
-DPTOOL=${DPTOOL:-$(dirname "$TENC")/tests/tools/dptool}
 
 test_setup() {
 	need_root

@@ -11,6 +11,8 @@ bats_require_minimum_version 1.5.0
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 TENC=${TENC:-$REPO/build/tenc}
+# dptool sits next to the tenc under test: build/ or build/asan/.
+DPTOOL=${DPTOOL:-$(dirname "$TENC")/tests/tools/dptool}
 export TENC
 
 # Name prefix of this test's namespaces.
@@ -82,14 +84,32 @@ json_get() {
 	python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
 }
 
+# blocks_sorted RE: the input's blocks (each starts at a line matching RE)
+# in sorted order.
+blocks_sorted() {
+	python3 -c '
+import re, sys
+blocks, cur = [], []
+for line in sys.stdin:
+    if re.match(sys.argv[1], line) and cur:
+        blocks.append("".join(cur)); cur = []
+    cur.append(line)
+if cur:
+    blocks.append("".join(cur))
+sys.stdout.write("".join(sorted(blocks)))' "$1"
+}
+
 # snapshot NODE: everything tenc may touch in a node, for before/after checks.
 snapshot() {
 	local n=$1
 	{
-		echo "# xfrm state"; on "$n" ip xfrm state
-		echo "# xfrm policy"; on "$n" ip xfrm policy
+		# SAs and policies as sorted blocks: an object put back after a
+		# rollback may be listed in another place
+		echo "# xfrm state"; on "$n" ip xfrm state | blocks_sorted '^src '
+		echo "# xfrm policy"; on "$n" ip xfrm policy | blocks_sorted '^src '
 		echo "# rule"; on "$n" ip rule
 		echo "# route"; on "$n" ip -4 route show table all
+		echo "# ipcache"; [ ! -d "$T_DIR/$n/bpf" ] || on "$n" "$DPTOOL" ipc-dump "$T_DIR/$n/bpf" 2>/dev/null | sort
 		echo "# tc"; for d in $(on "$n" ls /sys/class/net); do
 			on "$n" tc filter show dev "$d" ingress 2>/dev/null
 			on "$n" tc filter show dev "$d" egress 2>/dev/null
@@ -110,3 +130,6 @@ bad_input() { # node1's kernel objects, peers and keys
 
 # keyline LINE: LINE as a key file (mode 0600); prints its path.
 keyline() { (umask 077; echo "$1" >"$T_DIR/k"); echo "$T_DIR/k"; }
+
+# drift_count NODE: how many drift entries `tenc -j status` reports.
+drift_count() { tenc_on "$1" -j status | json_get "len(j['drift'])"; }

@@ -136,3 +136,79 @@ tcp_send() {
 	wait "$T_RECV_PID"
 	cmp "$T_DIR/send" "$T_DIR/recv"
 }
+
+FLOWGEN=$REPO/tests/tools/flowgen.py
+
+# xfrm_err NODE COUNTER: a counter of /proc/net/xfrm_stat.
+xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
+
+# traffic_start SECONDS: pings both ways, UDP both ways, TCP pod1 -> pod3.
+# The pings send exactly SECONDS * 100 requests and wait up to 5 s for the
+# last replies: with a -w deadline ping stops when the count of replies is
+# reached (or at the deadline) with requests still in flight, and counts
+# those as lost.
+traffic_start() {
+	local s=$1
+	PINGS=$((s * 100))
+	for i in 1 2 3; do X0[$i]="$(xfrm_err node$i XfrmInNoStates) $(xfrm_err node$i XfrmInStateProtoError)"; done
+	on pod2 python3 "$FLOWGEN" udp-recv 6001 "$T_DIR/udp12.json" 3>&- & R1=$!
+	on pod1 python3 "$FLOWGEN" udp-recv 6002 "$T_DIR/udp21.json" 3>&- & R2=$!
+	on pod3 python3 "$FLOWGEN" tcp-recv 6003 "$T_DIR/tcp13.json" 3>&- & R3=$!
+	sleep 0.5
+	on pod1 ping -q -i 0.01 -W 5 -c "$((s * 100))" 10.1.2.2 >"$T_DIR/ping12" 2>&1 3>&- & P1=$!
+	on pod3 ping -q -i 0.01 -W 5 -c "$((s * 100))" 10.1.1.2 >"$T_DIR/ping31" 2>&1 3>&- & P2=$!
+	on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s" 3>&- & S1=$!
+	on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s" 3>&- & S2=$!
+	on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s" 3>&- & S3=$!
+}
+
+# traffic_check: every flow complete, no loss, no new XFRM input errors.
+traffic_check() {
+	wait $P1 $P2 $S1 $S2 $S3 $R1 $R2 $R3
+	cat "$T_DIR/ping12" "$T_DIR/ping31" "$T_DIR/udp12.json" "$T_DIR/udp21.json" "$T_DIR/tcp13.json"
+	# shown on a failure: where packets went (XFRM errors, socket drops)
+	for i in 1 2 3; do
+		echo "node$i xfrm_stat: $(on node$i awk '$2 != 0' /proc/net/xfrm_stat | paste -sd' ')"
+		echo "pod$i $(on pod$i awk '/^Udp:/' /proc/net/snmp | paste -sd' ')"
+	done
+	grep -q "^$PINGS packets transmitted, $PINGS received, 0% packet loss" "$T_DIR/ping12"
+	grep -q "^$PINGS packets transmitted, $PINGS received, 0% packet loss" "$T_DIR/ping31"
+	[ "$(json_get "j['missing']" <"$T_DIR/udp12.json")" -eq 0 ]
+	[ "$(json_get "j['missing']" <"$T_DIR/udp21.json")" -eq 0 ]
+	[ "$(json_get "j['sent'] > 0" <"$T_DIR/udp12.json")" = True ]
+	[ "$(json_get "j['ok'] and j['bytes'] > 0" <"$T_DIR/tcp13.json")" = True ]
+	for i in 1 2 3; do
+		[ "$(xfrm_err node$i XfrmInNoStates) $(xfrm_err node$i XfrmInStateProtoError)" = "${X0[$i]}" ]
+	done
+}
+
+# sa_seqs NODE: "src>dst spi oseq" of each of the node's OUT SAs (no
+# replay window), sorted: a re-created SA starts its oseq again.
+sa_seqs() {
+	on "$1" ip -s xfrm state | python3 -c '
+import re, sys
+for b in re.split(r"\n(?=src )", sys.stdin.read()):
+    m = re.match(r"src (\S+) dst (\S+)", b)
+    spi = re.search(r"spi (0x[0-9a-f]+)", b)
+    oseq = re.search(r"oseq (0x[0-9a-f]+)", b)
+    if m and spi and oseq:
+        print(m.group(1) + ">" + m.group(2), spi.group(1), int(oseq.group(1), 16))' | sort
+}
+
+# seqs_kept BEFORE AFTER: every SA of BEFORE is in AFTER with an oseq at
+# least as high (the same SA, never re-created).
+seqs_kept() {
+	python3 - "$1" "$2" <<-'PY'
+	import sys
+	b = {tuple(l.split()[:2]): int(l.split()[2]) for l in sys.argv[1].splitlines() if l.strip()}
+	a = {tuple(l.split()[:2]): int(l.split()[2]) for l in sys.argv[2].splitlines() if l.strip()}
+	bad = [(k, v, a.get(k)) for k, v in b.items() if k not in a or a[k] < v]
+	print("SAs before:", len(b), "kept:", len(b) - len(bad), "re-created or gone:", bad)
+	sys.exit(1 if bad or not b else 0)
+	PY
+}
+
+no_plaintext() { # nothing on the wire with a pod address outside ESP, no canary
+	[ "$(cap_count 'net 10.1.0.0/16 or net 10.2.0.0/16')" -eq 0 ]
+	! cap_has TENC-CANARY
+}

@@ -200,13 +200,13 @@ static void test_derive(void)
 	char err[256], h1[2 * KEY_MAX_BYTES + 1], h2[2 * KEY_MAX_BYTES + 1];
 
 	key_parse_line(LINE_GCM, &k, err, sizeof(err));
-	is_int(key_derive(&k, a, b, &ab), 0, "derive A->B");
+	is_int(key_derive(&k, &(struct key_pair){ a, b, 0, 0, 0 }, &ab), 0, "derive A->B");
 	hex(ab.key, ab.key_len, h1);
 	is_str(h1, VEC_AB, "test vector: 10.0.0.1 -> 10.0.0.2, spi 3");
 	ok(ab.spi == 3 && ab.spi_plus && ab.aead && ab.key_len == 20 && ab.icv_bits == 128 &&
 	   !strcmp(ab.algo, k.algo), "derived key keeps spi, algo, length, icv");
 	ok(key_same_shape(&k, &ab), "derived key has the same shape");
-	is_int(key_derive(&k, b, a, &ba), 0, "derive B->A");
+	is_int(key_derive(&k, &(struct key_pair){ b, a, 0, 0, 0 }, &ba), 0, "derive B->A");
 	hex(ba.key, ba.key_len, h2);
 	is_str(h2, VEC_BA, "test vector: 10.0.0.2 -> 10.0.0.1");
 	ok(memcmp(ab.key, ba.key, 20), "A->B != B->A");
@@ -215,26 +215,54 @@ static void test_derive(void)
 	struct tenc_key node_a, node_b, at_a, at_b;
 	key_parse_line(LINE_GCM, &node_a, err, sizeof(err));
 	key_parse_line(LINE_GCM "\n", &node_b, err, sizeof(err));
-	key_derive(&node_a, a, b, &at_a); /* A's OUT SA */
-	key_derive(&node_b, a, b, &at_b); /* B's IN SA */
+	key_derive(&node_a, &(struct key_pair){ a, b, 0, 0, 0 }, &at_a); /* A's OUT SA */
+	key_derive(&node_b, &(struct key_pair){ a, b, 0, 0, 0 }, &at_b); /* B's IN SA */
 	ok(!memcmp(at_a.key, at_b.key, 20) && at_a.key_len == at_b.key_len,
 	   "both ends agree on the A->B key");
-	key_derive(&node_a, b, a, &at_a); /* A's IN SA */
-	key_derive(&node_b, b, a, &at_b); /* B's OUT SA */
+	key_derive(&node_a, &(struct key_pair){ b, a, 0, 0, 0 }, &at_a); /* A's IN SA */
+	key_derive(&node_b, &(struct key_pair){ b, a, 0, 0, 0 }, &at_b); /* B's OUT SA */
 	ok(!memcmp(at_a.key, at_b.key, 20), "both ends agree on the B->A key");
 
 	key_parse_line("4+ rfc4106(gcm(aes)) " HEX20 " 128", &x, err, sizeof(err));
-	key_derive(&x, a, b, &ab2);
+	key_derive(&x, &(struct key_pair){ a, b, 0, 0, 0 }, &ab2);
 	ok(memcmp(ab.key, ab2.key, 20), "different spi: different key");
-	key_derive(&k, a, c, &ab2);
+	key_derive(&k, &(struct key_pair){ a, c, 0, 0, 0 }, &ab2);
 	ok(memcmp(ab.key, ab2.key, 20), "different pair (A,C): different key");
-	key_derive(&k, c, b, &ab2);
+	key_derive(&k, &(struct key_pair){ c, b, 0, 0, 0 }, &ab2);
 	ok(memcmp(ab.key, ab2.key, 20), "different pair (C,B): different key");
+
+	/* Epochs (issue 10): the v2 vector (python3 as above, salt
+	 * b"tenc-v2" + a + b + epoch_a + epoch_b). Both ends derive it. */
+	const uint64_t ea = 0x0102030405060708ULL, eb = 0x1112131415161718ULL;
+	is_int(key_derive(&k, &(struct key_pair){ a, b, ea, eb, 0 }, &ab2), 0, "derive A->B with epochs");
+	hex(ab2.key, ab2.key_len, h1);
+	is_str(h1, "185643825d2c6660a3d2cf16fb3e445c8072c78c", "v2 vector: 10.0.0.1 -> 10.0.0.2");
+	key_derive(&node_b, &(struct key_pair){ b, a, eb, ea, 0 }, &at_b);
+	hex(at_b.key, at_b.key_len, h2);
+	is_str(h2, "6f397f7ea2986495c9e5f13cb08902d9bbc45ce8", "v2 vector: 10.0.0.2 -> 10.0.0.1");
+	key_derive(&node_b, &(struct key_pair){ a, b, ea, eb, 0 }, &at_b);
+	ok(!memcmp(ab2.key, at_b.key, 20), "both ends agree with epochs");
+	ok(memcmp(ab.key, ab2.key, 20), "with epochs: not the key without");
+	key_derive(&k, &(struct key_pair){ a, b, ea + 1, eb, 0 }, &at_a);
+	ok(memcmp(ab2.key, at_a.key, 20), "a new epoch of A: a new key");
+	key_derive(&k, &(struct key_pair){ a, b, ea, eb + 1, 0 }, &at_a);
+	ok(memcmp(ab2.key, at_a.key, 20), "a new epoch of B: a new key");
+	key_derive(&k, &(struct key_pair){ a, b, eb, ea, 0 }, &at_a);
+	ok(memcmp(ab2.key, at_a.key, 20), "epochs are bound to their node");
+	{
+		uint8_t f1[8], f2[8];
+
+		key_fp8(&ab2, f1);
+		key_fp8(&at_b, f2);
+		ok(!memcmp(f1, f2, 8), "same key: same SA fingerprint");
+		key_fp8(&ab, f2);
+		ok(memcmp(f1, f2, 8), "other key: other fingerprint");
+	}
 	ok(memcmp(ab.key, k.key, 20), "derived != configured");
 
 	key_parse_line(LINE_CBC, &k, err, sizeof(err));
-	is_int(key_derive(&k, a, b, &ab), 0, "derive AUTH+ENC form");
-	key_derive(&k, b, a, &ba);
+	is_int(key_derive(&k, &(struct key_pair){ a, b, 0, 0, 0 }, &ab), 0, "derive AUTH+ENC form");
+	key_derive(&k, &(struct key_pair){ b, a, 0, 0, 0 }, &ba);
 	ok(ab.key_len == 16 && ab.auth_key_len == 32 && key_same_shape(&k, &ab),
 	   "AUTH+ENC: same lengths");
 	ok(memcmp(ab.key, k.key, 16) && memcmp(ab.auth_key, k.auth_key, 32),
@@ -243,22 +271,22 @@ static void test_derive(void)
 	   "AUTH+ENC: A->B != B->A");
 	ok(memcmp(ab.key, ab.auth_key, 16), "auth and enc keys differ");
 	x = k;
-	is_int(key_derive(&x, a, b, &x), 0, "derive in place (out == k)");
+	is_int(key_derive(&x, &(struct key_pair){ a, b, 0, 0, 0 }, &x), 0, "derive in place (out == k)");
 	ok(!memcmp(x.key, ab.key, 16) && !memcmp(x.auth_key, ab.auth_key, 32), "  same result");
 	k.spi = 0;
-	is_int(key_derive(&k, a, b, &ab), -1, "invalid key: derive fails");
+	is_int(key_derive(&k, &(struct key_pair){ a, b, 0, 0, 0 }, &ab), -1, "invalid key: derive fails");
 
 	/* Outputs longer than one SHA-256 block (HKDF's T(2)), checked with
 	 * the python3 snippet above: hkdf(ikm, salt, info, len(ikm)) for
 	 * 10.0.0.7 -> 10.0.0.3, labels "aead" (spi 3) and "enc"/"auth" (spi 5). */
 	key_parse_line("3+ rfc4106(gcm(aes)) " HEX20 "15161718191a1b1c1d1e1f2021222324 128", &k, err,
 		       sizeof(err));
-	is_int(key_derive(&k, ip("10.0.0.7"), ip("10.0.0.3"), &ab), 0, "derive a 36-byte AEAD key");
+	is_int(key_derive(&k, &(struct key_pair){ ip("10.0.0.7"), ip("10.0.0.3"), 0, 0, 0 }, &ab), 0, "derive a 36-byte AEAD key");
 	hex(ab.key, ab.key_len, h1);
 	is_str(h1, "9a679ba319483a8ffa66ea837262601bf9cff0f812a132c65dccc0fa668936244387d111",
 	       "test vector: 36 bytes");
 	key_parse_line("5 hmac(sha512) " HEX_AUTH HEX_AUTH " cbc(aes) " HEX_ENC HEX_ENC, &k, err, sizeof(err));
-	is_int(key_derive(&k, ip("10.0.0.7"), ip("10.0.0.3"), &ab), 0, "derive hmac(sha512) + cbc(aes) 256");
+	is_int(key_derive(&k, &(struct key_pair){ ip("10.0.0.7"), ip("10.0.0.3"), 0, 0, 0 }, &ab), 0, "derive hmac(sha512) + cbc(aes) 256");
 	hex(ab.key, ab.key_len, h1);
 	hex(ab.auth_key, ab.auth_key_len, h2);
 	is_str(h1, "2b78f0198c2e17dd6e32c259c5897a40243bad9d39a49b90d23be783c4b1f5ae",

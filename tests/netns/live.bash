@@ -1,0 +1,96 @@
+# live.bash: helpers for the live-change suites (live*.bats, epoch.bats,
+# advertise.bats): a refusal or a crash at every k-th kernel change, the
+# peer document node1 syncs, a node's epoch, a simulated reboot, merged
+# advertisements. Load after helpers and topo: load live
+
+# state_of NODE: the kernel objects, the ipcache and the peer set.
+state_of() { snapshot "$1"; tenc_on "$1" -j peer list; }
+
+# fault_every_k NODE ARGS...: for k = 1, 2, ...: `tenc ARGS` with its k-th
+# kernel change refused must exit 1 naming the refusal, and leave the node
+# exactly as it was, with no drift and no journal; until k is past the
+# command's changes and it succeeds. FAULT_KS: how many k were refused.
+fault_every_k() {
+	local n=$1 k before after
+	shift
+	for k in $(seq 1 100); do
+		before=$(state_of "$n")
+		run env TENC_TEST_FAIL_AT=$k TENC_STATE_DIR="$T_DIR/$n" ip netns exec "$(ns "$n")" "$TENC" "$@"
+		if [ "$status" -eq 0 ]; then
+			FAULT_KS=$((k - 1))
+			return 0
+		fi
+		echo "k=$k: $output"
+		[ "$status" -eq 1 ] && [[ $output == *"refused by TENC_TEST_FAIL_AT"* ]]
+		after=$(state_of "$n")
+		diff <(echo "$before") <(echo "$after")
+		[ "$(drift_count "$n")" -eq 0 ]
+		[ ! -e "$T_DIR/$n/changing" ]
+	done
+	return 1
+}
+
+# crash_every_k NODE CHECK RESET -- ARGS...: for k = 1, 2, ...: `tenc ARGS`
+# killed after its k-th kernel change (the crash point must fire: exit
+# 137); CHECK runs in that crashed state; then the same command again
+# must converge (exit 0, no drift, no journal); RESET undoes it for the
+# next k. Until the command completes without dying. CRASH_KS: how many.
+crash_every_k() {
+	local n=$1 check=$2 reset=$3 k
+	shift 4
+	for k in $(seq 1 100); do
+		run env TENC_TEST_CRASH_AFTER=$k TENC_STATE_DIR="$T_DIR/$n" ip netns exec "$(ns "$n")" "$TENC" "$@"
+		if [ "$status" -eq 0 ]; then
+			CRASH_KS=$((k - 1))
+			return 0
+		fi
+		echo "k=$k: $output"
+		[ "$status" -eq 137 ] && [[ $output == *"crashpoint: dying after kernel change $k"* ]]
+		[ -e "$T_DIR/$n/changing" ]
+		$check
+		run tenc_on "$n" "$@"
+		echo "re-run: $output"
+		[ "$status" -eq 0 ]
+		[ "$(drift_count "$n")" -eq 0 ]
+		[ ! -e "$T_DIR/$n/changing" ]
+		$reset
+	done
+	return 1
+}
+
+# peers_doc CIDRS_OF_NODE2 [NODE_IP_OF_NODE2]: node1's peer list with node2
+# and node3 (present when topo_up 3), as peer sync reads it.
+peers_doc() {
+	local c=$1 ip=${2:-10.0.0.2}
+	echo "{\"peers\": [{\"name\": \"node2\", \"node_ip\": \"$ip\", \"cidrs\": $c},
+	  {\"name\": \"node3\", \"node_ip\": \"10.0.0.3\", \"cidrs\": [\"10.1.3.0/24\"]}]}" >"$T_DIR/sync.json"
+}
+
+# epoch_of NODE: the epoch the node advertises.
+epoch_of() { tenc_on "$1" -j advertise | json_get "j['peers'][0]['epoch']"; }
+
+# reboot NODE: what a reboot does to a node's kernel state (its state dir
+# stays): every XFRM object, tenc's rule, table 2005, the tc programs, and
+# the bpffs under the state dir.
+reboot() {
+	local n=$1 d
+	on "$n" ip xfrm state flush
+	on "$n" ip xfrm policy flush
+	on "$n" ip xfrm policy set hthresh4 32 32
+	while on "$n" ip rule del pref 100 2>/dev/null; do :; done
+	on "$n" ip route flush table 2005 2>/dev/null || true # empty in observe mode
+	for d in eth0 pod0; do on "$n" tc qdisc del dev "$d" clsact 2>/dev/null || true; done # absent if never made
+	umount "$T_DIR/$n/bpf"
+	! grep -q " $T_DIR/$n/bpf " /proc/mounts
+}
+
+# advertise_all N: every node's advertisement merged, into $T_DIR/adv.json.
+advertise_all() {
+	local i
+	for i in $(seq 1 "$1"); do tenc_on "node$i" -j advertise; done | python3 -c '
+import json, sys
+dec, text, peers = json.JSONDecoder(), sys.stdin.read(), []
+while text.strip():
+    obj, end = dec.raw_decode(text.strip()); peers += obj["peers"]; text = text.strip()[end:]
+print(json.dumps({"peers": peers}))' >"$T_DIR/adv.json"
+}
