@@ -72,6 +72,10 @@ static int do_advertise(const struct cmd *self, int argc, char **argv)
 		node_free(&n);
 		return tenc_err(TENC_USAGE, "advertise", "this node is not enabled (tenc enable)");
 	}
+	if (!x.name[0]) {
+		node_free(&n);
+		return tenc_err(TENC_USAGE, "advertise", "this node has no name (tenc enable --name NAME)");
+	}
 	if (kubectl)
 		print_adv_kubectl(&x);
 	else if (tenc_json_begin())

@@ -214,21 +214,18 @@ static void undo_fresh(const char *bpffs, const struct tenc_config *c)
 	env_bpffs_release();
 }
 
-/* The node's name: --name, else the saved one, else the host name. */
-static int pick_name(struct tenc_config *c, const struct node *n)
+/* The node's name: --name, else the saved one, else the host name if it
+ * is a valid peer name (else none: advertise then asks for --name). */
+static void pick_name(struct tenc_config *c, const struct node *n)
 {
 	char host[256] = "";
 
 	if (c->name[0])
-		return 0;
-	if (n->enabled && n->cfg.name[0]) {
+		return;
+	if (n->enabled && n->cfg.name[0])
 		memcpy(c->name, n->cfg.name, sizeof(c->name));
-		return 0;
-	}
-	if (gethostname(host, sizeof(host) - 1) || !peer_name_ok(host))
-		return tenc_err(TENC_USAGE, "--name", "the host name is not a valid peer name: give --name");
-	snprintf(c->name, sizeof(c->name), "%s", host);
-	return 0;
+	else if (gethostname(host, sizeof(host) - 1) == 0 && peer_name_ok(host))
+		snprintf(c->name, sizeof(c->name), "%s", host);
 }
 
 /* The node's epoch: the saved one while the kernel side is the one it
@@ -319,8 +316,8 @@ static int do_enable(const struct cmd *self, int argc, char **argv)
 		a.c.n_subnets = n.cfg.n_subnets;
 		memcpy(a.c.subnets, n.cfg.subnets, sizeof(a.c.subnets));
 	}
-	ret = pick_name(&a.c, &n);
-	ret = ret ?: env_bpffs(bpffs, sizeof(bpffs), true);
+	pick_name(&a.c, &n);
+	ret = env_bpffs(bpffs, sizeof(bpffs), true);
 	ret = ret ?: pick_epoch(&a.c, &n, bpffs);
 	ret = ret ?: enable_kernel(&a, &n, bpffs, &changes);
 	ret = ret ?: config_save(&a.c);

@@ -92,3 +92,15 @@ test_setup() {
 	[[ $output == *"--name: must be 1..253"* ]]
 }
 
+
+@test "a host name that is no peer name: enable works, advertise asks for --name" {
+	topo_up 1
+	run unshare -u sh -c "echo '(none)' >/proc/sys/kernel/hostname && TENC_STATE_DIR='$T_DIR/node1' ip netns exec '$(ns node1)' '$TENC' enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev pod0"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run tenc_on node1 advertise
+	[ "$status" -eq 2 ]
+	[[ $output == *"no name (tenc enable --name NAME)"* ]]
+	enable_node 1 --encrypt --name node1
+	[ "$(tenc_on node1 -j advertise | json_get "j['peers'][0]['name']")" = node1 ]
+}
