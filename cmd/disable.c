@@ -25,7 +25,7 @@ static int do_disable(const struct cmd *self, int argc, char **argv)
 	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
 	if (i <= 0)
 		return -i;
-	if ((ret = env_check_caps()) || (ret = state_dir_ensure()) || (ret = state_lock()))
+	if ((ret = writer_begin()))
 		return ret;
 	r = config_load(&c);
 	if (r > 0) {
@@ -61,7 +61,7 @@ static int do_disable(const struct cmd *self, int argc, char **argv)
 		}
 	}
 out:
-	state_unlock();
+	writer_end();
 	return ret;
 }
 

@@ -292,6 +292,8 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 			state_journal_keep(); /* the next writer reconciles first */
 			tenc_err(TENC_FAIL, "kernel", "rollback: %zu objects not restored (the next change converges first)",
 				 undone);
+		} else {
+			state_journal_restored();
 		}
 	} else if (c.del.spd && xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT)) {
 		ret = tenc_err(TENC_FAIL, "kernel", "restoring the policy hash thresholds");
@@ -306,6 +308,9 @@ int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes)
 	struct plan have = { 0 };
 	int ret = dp_read(d, &have);
 
+	/* The whole node converges: the journal, if any, goes when this
+	 * writer ends well (even with no change to make). */
+	state_journal_open();
 	if (!ret)
 		ret = dp_apply(d, want, &have, changes);
 	if (!ret)

@@ -13,6 +13,7 @@ static int vreport(int code, const char *what, const char *why)
 {
 	const char *cmd = g.cmd_path[0] ? g.cmd_path : NULL;
 
+	g.errors++;
 	fprintf(stderr, "tenc: %s%s%s: %s\n", cmd ? cmd : "", cmd ? ": " : "", what, why);
 	if (g.json) {
 		char msg[1536];

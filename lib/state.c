@@ -18,6 +18,7 @@ static int lock_fd = -1;
  * change until it ends with the kernel and the state files in agreement. */
 static enum { J_NONE, J_OPEN, J_KEEP } journal;
 static bool journal_found;
+static unsigned journal_errors;	/* g.errors when the journal was opened */
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -132,7 +133,11 @@ void writer_end(void)
 {
 	char path[4096];
 
-	if (journal == J_OPEN && unlink(state_path(path, sizeof(path), "changing")) && errno != ENOENT)
+	/* Gone only when nothing failed since it was opened (or since a
+	 * rollback restored everything): then the kernel and the state files
+	 * agree. */
+	if (journal == J_OPEN && g.errors == journal_errors &&
+	    unlink(state_path(path, sizeof(path), "changing")) && errno != ENOENT)
 		tenc_info(1, "journal: %s: %s", path, strerror(errno));
 	journal = J_NONE;
 	state_unlock();
@@ -151,6 +156,7 @@ void state_journal_open(void)
 	if (journal != J_NONE || lock_fd < 0)
 		return; /* open already, or not a writer (a test tool) */
 	journal = J_OPEN;
+	journal_errors = g.errors;
 	if (journal_found)
 		return; /* the file is there: it stays until this writer ends well */
 	fd = open(state_path(path, sizeof(path), "changing"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -159,6 +165,12 @@ void state_journal_open(void)
 		tenc_info(0, "journal: %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
+}
+
+void state_journal_restored(void)
+{
+	if (journal == J_OPEN)
+		journal_errors = g.errors;
 }
 
 void state_journal_keep(void)
@@ -175,6 +187,8 @@ bool state_journal_found(void)
 void state_journal_recovered(void)
 {
 	journal_found = false;
-	if (journal == J_NONE)
+	if (journal == J_NONE) {
 		journal = J_OPEN; /* the file goes at writer_end */
+		journal_errors = g.errors;
+	}
 }

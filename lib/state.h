@@ -28,13 +28,17 @@ void state_unlock(void);
  * dir, the lock. Reports what is missing; 0 or TENC_FAIL. (The bpffs is
  * enable's to create: see env_bpffs.) */
 int writer_begin(void);
-/* Release the lock; remove the journal unless state_journal_keep(). */
+/* Release the lock; remove the journal if it was opened and nothing
+ * failed since (an error reported, state_journal_keep()). */
 void writer_end(void);
 
 /* Does this process hold the writer lock? */
 bool state_locked(void);
 /* Before a writer's first kernel change (apply.c): create the journal. */
 void state_journal_open(void);
+/* A failed change was rolled back whole: the errors reported so far do
+ * not keep the journal. */
+void state_journal_restored(void);
 /* The kernel and the state files may disagree (a rollback that could not
  * restore, a state file not written after a kernel change): the journal
  * stays for the next writer. */

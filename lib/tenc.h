@@ -21,6 +21,7 @@ struct tenc_globals {
 	int wait_s;            /* --wait: how long a writer waits for the lock */
 	char cmd_path[64];     /* "peer add": the command being run, for messages */
 	bool in_shell;
+	unsigned errors;       /* errors reported so far (tenc_err, tenc_errno) */
 };
 
 #define TENC_DEFAULT_STATE_DIR "/var/lib/tenc"

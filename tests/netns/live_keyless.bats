@@ -73,3 +73,31 @@ test_setup() {
 	[ "$CRASH_KS" -ge 4 ]
 }
 
+
+@test "keyless: killed after every kernel change of enable, disable, peer add and del, subnet add and del: a re-run converges" {
+	topo_up 3
+	enable_node 1 --encrypt
+	peers_doc '["10.1.2.0/24"]'
+	tenc_on node1 peer sync "$T_DIR/sync.json"
+	check() { :; } # each crashed state is checked by the re-run converging
+	r_enable() { enable_node 1 --encrypt >/dev/null; }
+	crash_every_k node1 check r_enable -- enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --pod-cidr 10.5.1.0/24 --dev pod0
+	[ "$CRASH_KS" -ge 1 ] # the new local cidr's ipcache entry
+	r_peer() { tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24 >/dev/null; }
+	crash_every_k node1 check r_peer -- peer add node2 --node-ip 10.0.0.12 --cidr 10.1.2.0/24 --cidr 10.2.2.0/24
+	[ "$CRASH_KS" -ge 4 ]
+	r_del() { tenc_on node1 peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24 >/dev/null; }
+	crash_every_k node1 check r_del -- peer del node3
+	[ "$CRASH_KS" -ge 2 ]
+	r_disable() { enable_node 1 --encrypt >/dev/null; }
+	crash_every_k node1 check r_disable -- disable
+	[ "$CRASH_KS" -ge 4 ]
+	enable_node 1 --encrypt --mode subnet
+	r_sub() { tenc_on node1 subnet del 10.8.0.0/16 >/dev/null; }
+	crash_every_k node1 check r_sub -- subnet add 10.8.0.0/16
+	[ "$CRASH_KS" -ge 2 ]
+	# (each loop ends with its command done: the subnet is there)
+	r_sub2() { tenc_on node1 subnet add 10.8.0.0/16 >/dev/null; }
+	crash_every_k node1 check r_sub2 -- subnet del 10.8.0.0/16
+	[ "$CRASH_KS" -ge 2 ]
+}
