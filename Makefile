@@ -116,8 +116,15 @@ $(BUILD)/tests/unit/test_oom: LDFLAGS += -Wl,--wrap=realloc
 deps:
 	$(Q)tests/deps.sh
 
+# The tenc an upgrade is tested from (tests/netns/upgrade.bats): the commit
+# before the live-changes work, built from git history into build/old/.
+UPGRADE_FROM ?= defa0c1
+
+old-tenc:
+	$(Q)tests/lib/build-old.sh $(UPGRADE_FROM) build/old
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-tests
 	$(Q)tests/run.sh all
 

@@ -35,11 +35,17 @@ static int get_dev(json_t *v, char name[IF_NAMESIZE], bool *created, char *err, 
 	return 0;
 }
 
-/* The optional "name" and "epoch" (older files have neither). */
+/* The optional "layout", "name" and "epoch" (older files have none). */
 static int parse_identity(json_t *j, struct tenc_config *c, char *err, size_t n)
 {
 	const char *name = NULL, *epoch = NULL;
+	long long layout = 0;
 
+	if (sf_int(j, "layout", false, 0, 1 << 20, &layout, err, n))
+		return -1;
+	if (layout > TENC_LAYOUT)
+		return snprintf(err, n, "layout %lld: written by a newer tenc (this one knows layout %d and older)",
+				layout, TENC_LAYOUT), -1;
 	if (sf_str(j, "name", false, &name, err, n) || sf_str(j, "epoch", false, &epoch, err, n))
 		return -1;
 	if (name && !peer_name_ok(name))
@@ -159,6 +165,8 @@ static json_t *config_json(const struct tenc_config *c)
 	if (j && c->name[0] && (!peer_name_ok(c->name) || json_object_set_new(j, "name", json_string(c->name))))
 		json_decref(j), j = NULL;
 	if (j && c->epoch && json_object_set_new(j, "epoch", json_string(epoch_fmt(c->epoch, e))))
+		json_decref(j), j = NULL;
+	if (j && json_object_set_new(j, "layout", json_integer(TENC_LAYOUT)))
 		json_decref(j), j = NULL;
 	return j;
 }

@@ -22,6 +22,13 @@
 #define MAX_PEER_CIDRS	16
 #define MAX_SUBNETS	256
 
+/* The layout of a state dir (its files and its pinned maps), in
+ * config.json: a tenc refuses (exit 1) a state dir of a newer layout
+ * rather than misread it. Files without one are layout 0, which this
+ * tenc reads (it adds name, epoch and layout). Raise it with any change
+ * an older tenc would misread, and migrate make-before-break. */
+#define TENC_LAYOUT	1
+
 enum tenc_mode { MODE_ENDPOINT, MODE_SUBNET };
 
 struct tenc_config {
