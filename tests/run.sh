@@ -24,7 +24,7 @@ done
 # stays out of the VM lane, which TCG makes the longest by far.
 VM_SUITES=(tests/netns/bpf.bats tests/netns/netlink.bats
 	tests/netns/datapath.bats tests/netns/subnet.bats tests/netns/encrypt.bats tests/netns/rotate.bats
-	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/epoch.bats)
+	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/epoch.bats tests/netns/upgrade.bats)
 total_p=0 total_f=0 total_s=0 failed_lanes=()
 san_dir=$repo/build/asan/reports
 
