@@ -62,6 +62,11 @@ reach_within_1s() {
 	run tenc_on node1 -j audit
 	[ "$(echo "$output" | json_get "[p['rejecting'] > 0 for p in j['sa_health'] if p['peer'] == 'node2'][0]")" = True ]
 	tenc_on node1 audit --format prometheus | grep -Eq '^tenc_peer_rejecting\{peer="node2"\} [1-9]'
+	# counters that moved before tenc last converged the node do not count
+	! on pod2 ping -c 2 -W 1 10.1.3.2
+	[ "$(tenc_on node3 -j status | json_get "[p['rejecting'] for p in j['peers'] if p['name'] == 'node2'][0]")" = True ]
+	tenc_on node3 enable
+	[ "$(tenc_on node3 -j status | json_get "[p['rejecting'] for p in j['peers'] if p['name'] == 'node2'][0]")" = False ]
 	advertise_all 3
 	for i in 1 3; do
 		run tenc_on "node$i" -j peer sync "$T_DIR/adv.json"
