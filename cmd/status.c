@@ -23,8 +23,8 @@ struct view {
 	int n_drift;
 };
 
-/* Integrity failures x's IN SAs counted since tenc last converged: a
- * peer that sends under a key we do not have (it re-created its SAs). */
+/* Packets x's IN SAs refused since tenc last converged (integrity and
+ * replay failures): a peer that re-created its SAs (rxbase.h). */
 static uint64_t rejected(const struct view *v, const struct peer *x, uint32_t *spi)
 {
 	uint64_t n = 0;
@@ -35,7 +35,7 @@ static uint64_t rejected(const struct view *v, const struct peer *x, uint32_t *s
 
 		if (s->src != x->node_ip || s->dst != v->n.cfg.node_ip || !s->mark)
 			continue;
-		if ((k = rxbase_integrity_since(&v->rx, s)) > 0)
+		if ((k = rxbase_refused_since(&v->rx, s)) > 0)
 			n += k, *spi = s->spi;
 	}
 	return n;
@@ -204,7 +204,7 @@ static void peers(struct view *v)
 			if (x->epoch)
 				jw_string_field(jw, "epoch", e);
 			jw_bool_field(jw, "rejecting", rej > 0);
-			jw_uint_field(jw, "integrity_errors_since_converge", rej);
+			jw_uint_field(jw, "refused_since_converge", rej);
 			jw_name(jw, "sas");
 			jw_start_array(jw);
 		} else {
@@ -306,7 +306,7 @@ static void rejecting_drift(struct view *v)
 		if (!n)
 			continue;
 		snprintf(b, sizeof(b),
-			 "%s: its IN SA spi %u counted %llu integrity failures since tenc last converged: "
+			 "%s: its IN SA spi %u refused %llu packets (integrity or replay) since tenc last converged: "
 			 "the peer re-created its SAs (a reboot or a re-provisioning), its epoch or key is "
 			 "stale here; peer sync its advertisement",
 			 x->name, spi, (unsigned long long)n);

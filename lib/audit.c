@@ -203,9 +203,9 @@ static void sa_health(struct audit *a)
 		struct audit_peer *ap = &a->peers[i];
 
 		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
-			ap->rejected += ap->in[s] ? rxbase_integrity_since(&rx, ap->in[s]) : 0;
+			ap->rejected += ap->in[s] ? rxbase_refused_since(&rx, ap->in[s]) : 0;
 		if (ap->rejected)
-			problem(ap, "rejecting: %llu integrity failures since the last converge: its epoch or key is stale here",
+			problem(ap, "rejecting: %llu packets refused since the last converge: its epoch or key is stale here",
 				(unsigned long long)ap->rejected);
 
 		if (!ap->out_spi) {

@@ -37,8 +37,8 @@ struct audit_peer {
 						 * node ip, bit 1 + i cidr i */
 	uint64_t esp_out[TENC_SPI_MAX + 1];	/* ESP packets seen leaving */
 	uint64_t esp_in[TENC_SPI_MAX + 1];	/* ESP packets seen arriving */
-	uint64_t rejected;			/* IN SA integrity failures since the
-						 * last converge (rxbase.h) */
+	uint64_t rejected;			/* packets its IN SAs refused since
+						 * the last converge (rxbase.h) */
 	int n_problems;
 	char problems[4][96];
 };

@@ -20,11 +20,12 @@ void rxbase_save(const struct plan *have)
 
 		if (!s->mark) /* IN SAs are told apart by their mark */
 			continue;
-		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "src",
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "src",
 						   fmt_ipv4(s->src, ip, sizeof(ip)), "spi", (json_int_t)s->spi,
 						   "mark", (json_int_t)s->mark, "add_time", (json_int_t)s->add_time,
 						   "packets", (json_int_t)s->packets, "integrity",
-						   (json_int_t)s->integrity_errors));
+						   (json_int_t)s->integrity_errors, "replay",
+						   (json_int_t)s->replay_errors));
 	}
 	if (j && a && !json_object_set(j, "sas", a))
 		store_json_save("rx.json", j);
@@ -55,6 +56,7 @@ void rxbase_load(struct rxbase *b)
 			r->add_time = (uint64_t)json_integer_value(json_object_get(v, "add_time"));
 			r->packets = (uint64_t)json_integer_value(json_object_get(v, "packets"));
 			r->integrity = (uint64_t)json_integer_value(json_object_get(v, "integrity"));
+			r->replay = (uint64_t)json_integer_value(json_object_get(v, "replay"));
 			b->n++;
 		}
 	}
@@ -67,13 +69,15 @@ void rxbase_free(struct rxbase *b)
 	memset(b, 0, sizeof(*b));
 }
 
-uint64_t rxbase_integrity_since(const struct rxbase *b, const struct xsa *s)
+uint64_t rxbase_refused_since(const struct rxbase *b, const struct xsa *s)
 {
+	uint64_t now = (uint64_t)s->integrity_errors + s->replay_errors;
+
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rx_sa *r = &b->v[i];
 
 		if (r->src == s->src && r->spi == s->spi && r->mark == s->mark && r->add_time == s->add_time)
-			return s->integrity_errors > r->integrity ? s->integrity_errors - r->integrity : 0;
+			return now > r->integrity + r->replay ? now - r->integrity - r->replay : 0;
 	}
-	return s->integrity_errors;
+	return now;
 }

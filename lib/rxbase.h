@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* rxbase: what each IN SA had counted when tenc last converged the whole
- * node (rx.json in the state dir: per SA instance, its good packets and
- * integrity failures), so that a peer that rejects us or that we reject
- * is told from counters that moved before. A peer is "rejecting" when one
- * of its IN SAs counted integrity failures since: it sends under a key we
- * do not have (it re-created its SAs: its epoch or key is stale here). */
+ * node (rx.json in the state dir: per SA instance, its good packets, its
+ * replay and integrity failures), so that a peer we reject is told from
+ * counters that moved before. A peer is "rejecting" when one of its IN SAs
+ * refused packets since: under a key we do not have (integrity), or with
+ * sequence numbers it has seen (replay: a re-created SA starts again at
+ * 1, far behind the window). Either way the peer re-created its SAs and
+ * its epoch or key is stale here. */
 #ifndef TENC_RXBASE_H
 #define TENC_RXBASE_H
 #include <stdbool.h>
@@ -15,7 +17,7 @@
 struct rx_sa {
 	uint32_t src, spi, mark;
 	uint64_t add_time;		/* tells SA instances apart */
-	uint64_t packets, integrity;
+	uint64_t packets, integrity, replay;
 };
 
 struct rxbase {
@@ -30,7 +32,7 @@ void rxbase_save(const struct plan *have);
 /* Missing or unreadable file: an empty base (every SA counts from 0). */
 void rxbase_load(struct rxbase *b);
 void rxbase_free(struct rxbase *b);
-/* Integrity failures IN SA s counted since the base. */
-uint64_t rxbase_integrity_since(const struct rxbase *b, const struct xsa *s);
+/* Packets IN SA s refused (integrity and replay failures) since the base. */
+uint64_t rxbase_refused_since(const struct rxbase *b, const struct xsa *s);
 
 #endif
