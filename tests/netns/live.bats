@@ -50,7 +50,14 @@ test_setup() {
 	[ "$FAULT_KS" -ge 8 ]
 	on node1 ip xfrm state | grep -q "dst 10.0.0.12"
 	on pod1 ping -c 2 -W 2 10.1.3.2
+}
+
+@test "a refusal at every k of the change back restores it exactly too; then the pods talk again" {
+	encrypted_cluster 3
+	on node2 ip addr add 10.0.0.12/24 dev eth0
+	tenc_on node1 peer add node2 --node-ip 10.0.0.12 --cidr 10.1.2.0/24 --cidr 10.2.2.0/24
 	fault_every_k node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
+	[ "$FAULT_KS" -ge 8 ]
 	on pod1 ping -c 2 -W 2 10.1.2.2
 }
 
