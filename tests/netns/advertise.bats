@@ -28,6 +28,11 @@ test_setup() {
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | json_get "j['added']")" -eq 1 ]
 	[ "$(tenc_on node1 -j peer list | json_get "j['peers'][0]['epoch']")" = "$(epoch_of node2)" ]
+	# by hand: peer add --epoch, kept by a re-run without it
+	run tenc_on node1 -j peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24 --epoch 0123456789abcdef
+	[ "$(echo "$output" | json_get "(j['result'], j['epoch'])")" = "('changed', '0123456789abcdef')" ]
+	run tenc_on node1 -j peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
+	[ "$(echo "$output" | json_get "(j['result'], j['epoch'])")" = "('unchanged', '0123456789abcdef')" ]
 	run tenc_on node2 advertise --kubectl
 	[[ $output =~ ^tenc\.io/epoch=[0-9a-f]{16}$ ]]
 	tenc_on node2 key add "$(keyline "3+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128")"
