@@ -100,3 +100,31 @@ test_setup() {
 	[ "$(cap_count 'esp and host 10.0.0.12')" -ge 6 ]
 	for i in 1 2 3; do [ "$(drift_count node$i)" -eq 0 ]; done
 }
+
+@test "in subnet mode, subnet add and del under traffic: 0 lost, 0 plaintext, SAs kept" {
+	local i
+	need_feature esp
+	need_feature aes_gcm
+	topo_up 3
+	KEY=$T_DIR/key
+	(umask 077; "$TENC" key gen >"$KEY")
+	for i in 1 2 3; do
+		enable_node "$i" --encrypt --mode subnet
+		tenc_on "node$i" subnet add 10.1.0.0/16
+	done
+	key_all 3 "$KEY"
+	peer_all 3
+	on pod1 ping -c 1 -W 5 10.1.2.2 >/dev/null
+	s0=$(sa_seqs node1)
+	cap_start
+	traffic_start 8
+	sleep 1
+	for i in 1 2 3; do tenc_on "node$i" subnet add 10.2.0.0/16; done
+	sleep 1
+	for i in 1 2 3; do tenc_on "node$i" subnet del 10.2.0.0/16; done
+	traffic_check
+	cap_stop
+	no_plaintext
+	seqs_kept "$s0" "$(sa_seqs node1)"
+	for i in 1 2 3; do [ "$(drift_count node$i)" -eq 0 ]; done
+}
