@@ -67,7 +67,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-audit
+	unit-tests demo bench bench-audit fuzz fuzz-build
 
 all: $(BUILD)/tenc $(TOOL_BINS)
 
@@ -174,6 +174,50 @@ $(AUDIT_BENCH)/rtime: bench/audit/rtime.c
 bench-audit: deps
 	$(Q)$(MAKE) --no-print-directory all $(AUDIT_BENCH)/bpfbench $(AUDIT_BENCH)/rtime
 	$(Q)bench/audit/run.sh
+
+# Fuzzing (tests/fuzz, libFuzzer): every parser of outside input, built
+# with clang into build/fuzz/ (the library too, with coverage and ASan+UBSan;
+# build/ and build/asan/ are not touched).
+#   make fuzz-build            the fuzzers, build/fuzz/fuzz_<name>
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="addr keyline"]
+#                              each fuzzer in turn for FUZZ_SECONDS, new inputs
+#                              in build/fuzz/corpus/<name>, crashes in
+#                              build/fuzz/crashes/, logs build/fuzz/<name>.log
+#                              (seeds tests/fuzz/corpus/<name>, -dict tests/fuzz/<name>.dict)
+FUZZ_BUILD    := build/fuzz
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_TARGETS  ?= keyline addr peers_json config_json keys_json nodelist
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   := -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -Ibpf -I$(FUZZ_BUILD) -Itests/unit
+FUZZ_FLAGS    ?= -timeout=10 -rss_limit_mb=2048
+FUZZ_BINS     := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) SANITIZE=1 \
+		SANFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SANFLAGS)" $(FUZZ_BUILD)/libtenc.a
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+# The archive is made by fuzz-build's first step (a make with BUILD=build/fuzz).
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libtenc.a $(wildcard tests/fuzz/*.h) tests/unit/leak.h
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer $(FUZZ_SANFLAGS) -o $@ $< \
+		$(FUZZ_BUILD)/libtenc.a $(PKG_LIBS)
+
+# One fuzzer at a time (the machine is shared); all of them run even when
+# one finds a crash, and the target fails at the end if any did.
+fuzz: fuzz-build
+	$(Q)failed=; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes; \
+		echo "  FUZZ     $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- -dict=tests/fuzz/$$t.dict \
+			$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t >$(FUZZ_BUILD)/$$t.log 2>&1 || failed="$$failed $$t"; \
+		grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)' $(FUZZ_BUILD)/$$t.log | tail -n1 | sed 's/^/    /'; \
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_BUILD)/$$t.log | sed 's/^/    /'; \
+		echo "    corpus: $$(ls $(FUZZ_BUILD)/corpus/$$t | wc -l) files in $(FUZZ_BUILD)/corpus/$$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_BUILD)/<name>.log, $(FUZZ_BUILD)/crashes/)"; exit 1; fi
 
 # bash-completion loads a command's completion from a file named after the
 # command, so the completion is linked as tenc-<command> too.

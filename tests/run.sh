@@ -4,6 +4,7 @@
 #   unit-asan   the same against build/asan (make SANITIZE=1)
 #   netns       bats suites (tests/netns) on this machine's kernel, build/tenc
 #   netns-asan  the same against build/asan/tenc; any sanitizer report fails
+#   fuzz        the libFuzzer targets (tests/fuzz) once over their seed corpora
 #   vm          inside Debian's stock kernel under qemu (tests/vm), the suites
 #               whose results depend on the kernel (VM_SUITES); shell, docs and
 #               completion are userspace only and run in the netns lanes
@@ -12,10 +13,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 [ $# -eq 0 ] && set -- all
-[ "$1" = all ] && set -- unit unit-asan netns netns-asan vm
+[ "$1" = all ] && set -- unit unit-asan netns netns-asan fuzz vm
 # Lanes named as make targets name them.
 for a in "$@"; do
-	case $a in unit|unit-asan|netns|netns-asan|vm) ;;
+	case $a in unit|unit-asan|netns|netns-asan|fuzz|vm) ;;
 	*) echo "run.sh: unknown lane '$a'" >&2; exit 2 ;;
 	esac
 done
@@ -55,6 +56,7 @@ run_lane() {
 	unit-asan) (san_env; tests/unit/run.sh build/asan; san_check) ;;
 	netns) TENC=$repo/build/tenc tests/netns/run.sh ;;
 	netns-asan) (san_env; TENC=$repo/build/asan/tenc tests/netns/run.sh; san_check) ;;
+	fuzz) tests/fuzz/run.sh ;;
 	vm) TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-2400} tests/vm/run.sh "${VM_SUITES[@]}" ;;
 	esac
 }
