@@ -91,12 +91,13 @@ static int parse_config(json_t *j, struct tenc_config *c, char *err, size_t n)
 int config_parse(const char *text, size_t len, struct tenc_config *c, char *err, size_t n)
 {
 	json_error_t je;
+	char why_[160];
 	json_t *j;
 	int r;
 
 	memset(c, 0, sizeof(*c));
 	if (!(j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
-		return snprintf(err, n, "line %d: %s", je.line, je.text), -1;
+		return snprintf(err, n, "line %s", json_error_str(&je, false, why_, sizeof(why_))), -1;
 	r = parse_config(j, c, err, n);
 	json_decref(j);
 	if (r)

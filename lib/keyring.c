@@ -70,12 +70,13 @@ static int parse_ring(json_t *j, struct keyring *r, char *err, size_t n)
 int keys_parse(const char *text, size_t len, struct keyring *r, char *err, size_t n)
 {
 	json_error_t je;
+	char why_[160];
 	json_t *j;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	if (!(j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
-		return snprintf(err, n, "line %d: %s", je.line, je.text), -1;
+		return snprintf(err, n, "line %s", json_error_str(&je, true, why_, sizeof(why_))), -1;
 	ret = parse_ring(j, r, err, n);
 	json_decref(j);
 	if (ret)

@@ -44,12 +44,13 @@ int peers_parse_json(const char *text, size_t len, struct peers *p, char *err, s
 {
 	json_t *j, *a, *v;
 	json_error_t je;
+	char why_[160];
 	char why[256];
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
 	if (!(j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
-		return snprintf(err, n, "line %d: %s", je.line, je.text), -1;
+		return snprintf(err, n, "line %s", json_error_str(&je, false, why_, sizeof(why_))), -1;
 	a = json_object_get(j, "peers");
 	if (!json_is_object(j) || !json_is_array(a)) {
 		json_decref(j);

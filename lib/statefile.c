@@ -25,11 +25,26 @@ json_t *store_json_load(const char *name, int *err)
 	}
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		*err = tenc_err(TENC_FAIL, name, "%s:%d: %s", path, je.line, je.text);
+		char why[160];
+
+		*err = tenc_err(TENC_FAIL, name, "%s:%s", path,
+				json_error_str(&je, !strcmp(name, "keys.json"), why, sizeof(why)));
 		return NULL;
 	}
 	*err = 0;
 	return j;
+}
+
+const char *json_error_str(const json_error_t *je, bool secret, char *buf, size_t n)
+{
+	/* jansson's text quotes the input near the error ("near '\"1 hmac(sha1)
+	 * a0a1a2'"): in keys.json that is key text. There, say where, and what
+	 * kind of error only when the text quotes nothing. */
+	if (secret && (strstr(je->text, "near") || strchr(je->text, '\'')))
+		snprintf(buf, n, "%d:%d: not valid JSON (the text there is not shown)", je->line, je->column);
+	else
+		snprintf(buf, n, "%d:%d: %s", je->line, je->column, je->text);
+	return buf;
 }
 
 void af_open(struct afile *f, const char *name)

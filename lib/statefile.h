@@ -7,6 +7,7 @@
  * wiped after writing), and the one form of a broken-file error. */
 #ifndef TENC_STATEFILE_H
 #define TENC_STATEFILE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "jsonfield.h"
@@ -29,6 +30,9 @@ void af_abort(struct afile *f);
 /* <state dir>/name parsed, or NULL with *err: -ENOENT (no file) or
  * TENC_FAIL (reported). */
 json_t *store_json_load(const char *name, int *err);
+/* A parse error as "LINE:COLUMN: what"; when secret (keys.json), never
+ * quoting the input, which may be key text. Returns buf. */
+const char *json_error_str(const json_error_t *je, bool secret, char *buf, size_t n);
 /* Write j as <state dir>/name. 0 or TENC_FAIL (reported). */
 int store_json_save(const char *name, json_t *j);
 /* Report that state file `name` breaks its form or an invariant:
