@@ -23,11 +23,16 @@ stamp() { local up; read -r up _ </proc/uptime; echo "guest: [$up] $*" >&2; }
 
 ip link set lo up
 # Preload what the lane is about (anything else autoloads via /sbin/modprobe).
-modprobe -a xfrm_algo xfrm_user esp4 esp6 xfrm_interface gcm ghash_generic seqiv tls ||
+# A module built into this kernel (aes_generic on 6.12, ...) is no error for
+# modprobe: it says so with --show-depends, shown once on the console.
+mods=(xfrm_algo xfrm_user esp4 esp6 xfrm_interface gcm ghash_generic seqiv tls)
+modprobe -a "${mods[@]}" ||
 	echo "guest: some module failed to load" >&2
 modprobe aesni_intel 2>/dev/null || modprobe aes_generic ||
 	echo "guest: no AES module" >&2
-stamp "modules loaded"
+builtin=$(modprobe --show-depends -a "${mods[@]}" aesni_intel aes_generic 2>/dev/null |
+	awk '$1 == "builtin" { printf " %s", $2 }')
+stamp "modules loaded ($(uname -r); built in:${builtin:- none})"
 
 export TENC_TEST_LANE=vm
 export PATH="$TENC_VM_REPO/build:$PATH"
