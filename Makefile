@@ -136,9 +136,13 @@ test-netns: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh netns
 
+# KERNEL=6.1 (default): the vm lane, Debian 12's kernel; KERNEL=6.12: the
+# vm612 lane, Debian 13's (tests/vm/README.md).
 test-vm: deps
+	$(Q)case "$(or $(KERNEL),6.1)" in 6.1|6.12) ;; \
+	*) echo "make test-vm: KERNEL must be 6.1 or 6.12, not '$(KERNEL)'" >&2; exit 2 ;; esac
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/run.sh vm
+	$(Q)tests/run.sh $(if $(filter 6.12,$(KERNEL)),vm612,vm)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -5,18 +5,20 @@
 #   netns       bats suites (tests/netns) on this machine's kernel, build/tenc
 #   netns-asan  the same against build/asan/tenc; any sanitizer report fails
 #   fuzz        the libFuzzer targets (tests/fuzz) once over their seed corpora
-#   vm          inside Debian's stock kernel under qemu (tests/vm), the suites
-#               whose results depend on the kernel (VM_SUITES); shell, docs and
-#               completion are userspace only and run in the netns lanes
+#   vm          inside Debian 12's stock kernel (6.1) under qemu (tests/vm), the
+#               suites whose results depend on the kernel (VM_SUITES); shell,
+#               docs and completion are userspace only and run in the netns lanes
+#   vm612       the same inside Debian 13's kernel (6.12, TENC_VM_KERNEL=6.12),
+#               VM612_SUITES, one boot
 #   all         every lane above, in that order
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 [ $# -eq 0 ] && set -- all
-[ "$1" = all ] && set -- unit unit-asan netns netns-asan fuzz vm
+[ "$1" = all ] && set -- unit unit-asan netns netns-asan fuzz vm vm612
 # Lanes named as make targets name them.
 for a in "$@"; do
-	case $a in unit|unit-asan|netns|netns-asan|fuzz|vm) ;;
+	case $a in unit|unit-asan|netns|netns-asan|fuzz|vm|vm612) ;;
 	*) echo "run.sh: unknown lane '$a'" >&2; exit 2 ;;
 	esac
 done
@@ -26,6 +28,8 @@ done
 VM_SUITES=(tests/netns/bpf.bats tests/netns/netlink.bats
 	tests/netns/datapath.bats tests/netns/subnet.bats tests/netns/encrypt.bats tests/netns/rotate.bats
 	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/epoch.bats tests/netns/upgrade.bats)
+# The second kernel: the suites about ESP, rotation and the audit of ESP.
+VM612_SUITES=(tests/netns/encrypt.bats tests/netns/rotate.bats tests/netns/audit-esp.bats)
 total_p=0 total_f=0 total_s=0 failed_lanes=()
 san_dir=$repo/build/asan/reports
 
@@ -57,7 +61,8 @@ run_lane() {
 	netns) TENC=$repo/build/tenc tests/netns/run.sh ;;
 	netns-asan) (san_env; TENC=$repo/build/asan/tenc tests/netns/run.sh; san_check) ;;
 	fuzz) tests/fuzz/run.sh ;;
-	vm) TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-2400} tests/vm/run.sh "${VM_SUITES[@]}" ;;
+	vm) TENC_VM_KERNEL=6.1 TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-2400} tests/vm/run.sh "${VM_SUITES[@]}" ;;
+	vm612) TENC_VM_KERNEL=6.12 TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-2400} tests/vm/run.sh "${VM612_SUITES[@]}" ;;
 	esac
 }
 
