@@ -28,8 +28,11 @@ done
 VM_SUITES=(tests/netns/bpf.bats tests/netns/netlink.bats
 	tests/netns/datapath.bats tests/netns/subnet.bats tests/netns/encrypt.bats tests/netns/rotate.bats
 	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/epoch.bats tests/netns/upgrade.bats)
-# The second kernel: the suites about ESP, rotation and the audit of ESP.
-VM612_SUITES=(tests/netns/encrypt.bats tests/netns/rotate.bats tests/netns/audit-esp.bats)
+# The second kernel. Measured (tests/vm/README.md): encrypt 7 min, rotate
+# 9, audit-esp 6 on 6.12, all passing; with the 6.1 lane at ~50 min, make
+# test runs only encrypt there, to stay well inside CI's 90 minutes. By
+# hand: TENC_VM_KERNEL=6.12 tests/vm/run.sh tests/netns/rotate.bats ...
+VM612_SUITES=(tests/netns/encrypt.bats)
 total_p=0 total_f=0 total_s=0 failed_lanes=()
 san_dir=$repo/build/asan/reports
 
