@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # tenc: one binary, build/tenc, from cmd/, lib/ and bpf/ (skeletons embedded).
 #   make [V=1] [SANITIZE=1]    build (SANITIZE=1 builds into build/asan/)
-#   make test                  every lane: unit, netns, vm (+ unit/netns on the ASan build)
-#   make test-unit | test-netns | test-vm
+#   make test                  every lane: unit, netns, fuzz (seeds), vm (6.1), vm612 (6.12)
+#                              (+ unit/netns on the ASan build)
+#   make test-unit | test-netns | test-vm [KERNEL=6.1|6.12]
+#   make fuzz [FUZZ_SECONDS=60] bounded fuzzing of every parser (tests/fuzz)
 #   make demo                  namespace nodes with encryption and the audit
 #   make deps                  install build and test dependencies (apt-get)
 #   make install | uninstall   PREFIX=/usr/local DESTDIR=
@@ -67,7 +69,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-audit fuzz fuzz-build
+	unit-tests demo bench bench-audit fuzz fuzz-build old-tenc
 
 all: $(BUILD)/tenc $(TOOL_BINS)
 
@@ -141,7 +143,7 @@ test-netns: deps
 test-vm: deps
 	$(Q)case "$(or $(KERNEL),6.1)" in 6.1|6.12) ;; \
 	*) echo "make test-vm: KERNEL must be 6.1 or 6.12, not '$(KERNEL)'" >&2; exit 2 ;; esac
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all old-tenc
 	$(Q)tests/run.sh $(if $(filter 6.12,$(KERNEL)),vm612,vm)
 
 demo: deps
