@@ -95,6 +95,17 @@ static inline void fuzz_state_dir(void)
 
 /* The input as a NUL-terminated string (what follows an inner NUL is not
  * seen by the parser); free() it. */
+/* Are n bytes at p all zero (a wiped key, a wiped ring)? */
+static inline bool fuzz_all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);

@@ -18,16 +18,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *line = fuzz_cstr(data, size), err[256], small[16 + 64], buf[512], buf2[512];
@@ -42,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r == -1, "returned %d", r);
 		FUZZ_CHECK_ERR(err, sizeof(err), "key_parse_line");
 		FUZZ_CHECK(!leaks_key_text(line, len, err), "the error shows key text: '%s'", err);
-		FUZZ_CHECK(all_zero(&k, sizeof(k)), "error, but *k is not zeroed");
+		FUZZ_CHECK(fuzz_all_zero(&k, sizeof(k)), "error, but *k is not zeroed");
 		/* A short buffer: cut, terminated, nothing past it. */
 		fuzz_err_fill(small, sizeof(small));
 		FUZZ_CHECK(key_parse_line(line, &k2, small, 16) == -1, "a second parse succeeded");

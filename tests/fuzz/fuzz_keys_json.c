@@ -26,16 +26,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct keyring r, back;
@@ -51,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(ret == -1, "keys_parse returned %d", ret);
 		FUZZ_CHECK_ERR(err, sizeof(err), "keys_parse");
 		FUZZ_CHECK(!leaks_key_text(strs, size, msg), "the error shows key text: '%s'", err);
-		FUZZ_CHECK(all_zero(&r, sizeof(r)), "keys_parse failed, but the ring is not wiped");
+		FUZZ_CHECK(fuzz_all_zero(&r, sizeof(r)), "keys_parse failed, but the ring is not wiped");
 		free(strs);
 		free(msg);
 		return 0;
