@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/* status.c: the read behind `tenc status` (see status.h). The kernel is
+ * read once (dp_read, one query per program, /proc/net/xfrm_stat); all
+ * else is derived from what was read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apply.h"
+#include "rxbase.h"
+#include "status.h"
+#include "tenc.h"
+#include "xfrm.h"
+
+static const char *const kinds[] = {
+	[SD_PROGRAM] = "program", [SD_SPD] = "spd", [SD_SA] = "sa", [SD_POLICY] = "policy",
+	[SD_RULE] = "rule", [SD_ROUTE] = "route", [SD_IPCACHE] = "ipcache", [SD_PEER] = "peer",
+};
+
+static const char *const problems[] = {
+	[SP_MISSING] = "missing", [SP_UNEXPECTED] = "unexpected", [SP_REJECTING] = "rejecting",
+};
+
+const char *status_drift_kind_str(enum status_drift_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(kinds) ? kinds[k] : "?";
+}
+
+const char *status_problem_str(enum status_problem p)
+{
+	return (unsigned)p < ARRAY_SIZE(problems) ? problems[p] : "?";
+}
+
+/* The programs tenc attaches: from_pod on each --dev, from_wire and
+ * to_wire on the underlay. */
+static void read_progs(struct status *s)
+{
+	const struct tenc_config *c = &s->n.cfg;
+
+	for (int i = 0; i <= c->n_devs; i++) {
+		const char *dev = i < c->n_devs ? c->devs[i] : c->underlay;
+
+		for (int h = 0; h < HOOK__COUNT; h++) {
+			struct status_prog *p = &s->progs[s->n_progs];
+
+			if ((i < c->n_devs) != (h == HOOK_FROM_POD))
+				continue;
+			p->dev = dev;
+			p->hook = (enum bpfdp_hook)h;
+			p->attached = !bpfdp_query(dev, p->hook, &p->id, p->name, sizeof(p->name));
+			s->n_progs++;
+		}
+	}
+}
+
+static void read_keys(struct status *s)
+{
+	for (int k = 0; k < s->n.keys.n; k++) {
+		const struct tenc_key *key = &s->n.keys.v[k].k;
+		struct status_key *o = &s->keys[s->n_keys++];
+
+		o->spi = key->spi;
+		o->state = s->n.keys.v[k].state;
+		key_fingerprint(key, o->fingerprint);
+		key_algo_str(key, o->algo, sizeof(o->algo));
+	}
+	s->advertise = keys_advertise(&s->n.keys);
+}
+
+static int stat_cb(const char *name, uint64_t val, void *data)
+{
+	struct status *s = data;
+
+	if (val && s->n_xstat < (int)ARRAY_SIZE(s->xstat)) {
+		snprintf(s->xstat[s->n_xstat].name, sizeof(s->xstat[0].name), "%s", name);
+		s->xstat[s->n_xstat++].value = val;
+	}
+	return 0;
+}
+
+/* Packets x's IN SAs refused since tenc last converged (integrity and
+ * replay failures): a peer that re-created its SAs (rxbase.h). */
+static void rejected(struct status *s, const struct rxbase *rx, struct status_peer *sp)
+{
+	for (size_t i = 0; i < s->have.n_sas; i++) {
+		const struct xsa *a = &s->have.sas[i];
+		uint64_t k;
+
+		if (a->src != sp->p->node_ip || a->dst != s->n.cfg.node_ip || !a->mark)
+			continue;
+		if ((k = rxbase_refused_since(rx, a)) > 0)
+			sp->rejected += k, sp->rejected_spi = a->spi;
+	}
+}
+
+/* A peer's SAs (both ways), policies and ipcache entries, in the order
+ * the kernel gave them. Each SA and entry belongs to one peer at most
+ * (node ips and ids are unique), so s->sas and s->ipc have room. */
+static void read_peer(struct status *s, const struct rxbase *rx, size_t k)
+{
+	struct status_peer *sp = &s->peers[k];
+	const struct peer *x = sp->p = &s->n.peers.v[k];
+	uint32_t me = s->n.cfg.node_ip;
+	size_t n_sas = k ? sp[-1].sa0 + sp[-1].n_sas : 0, n_ipc = k ? sp[-1].ipc0 + sp[-1].n_ipc : 0;
+
+	sp->out_spi = plan_out_spi(&s->n.keys, x);
+	rejected(s, rx, sp);
+	sp->sa0 = n_sas;
+	for (size_t i = 0; i < s->have.n_sas; i++) {
+		const struct xsa *a = &s->have.sas[i];
+
+		if (a->src == me && a->dst == x->node_ip)
+			s->sas[sp->sa0 + sp->n_sas++] = (struct status_sa){ a, true };
+		else if (a->src == x->node_ip && a->dst == me)
+			s->sas[sp->sa0 + sp->n_sas++] = (struct status_sa){ a, false };
+	}
+	for (size_t i = 0; i < s->have.n_pols; i++)
+		sp->policies += !s->have.pols[i].block && s->have.pols[i].tmpl_dst == x->node_ip;
+	sp->ipc0 = n_ipc;
+	for (size_t i = 0; i < s->have.n_ipc; i++) {
+		const struct ipc_entry *e = &s->have.ipc[i];
+
+		if (e->val.peer_id == x->id && !(e->val.flags & IPC_F_LOCAL))
+			s->ipc[sp->ipc0 + sp->n_ipc++] = e;
+	}
+}
+
+static size_t plan_objects(const struct plan *p)
+{
+	return p->spd + p->n_sas + p->n_pols + p->n_rules + p->n_routes + p->n_ipc;
+}
+
+static void push(struct status *s, enum status_drift_kind k, enum status_problem p, size_t i)
+{
+	s->drift[s->n_drift++] = (struct status_drift){ k, p, i };
+}
+
+/* Every object of p, kind by kind, as drift of one problem. */
+static void plan_drift(struct status *s, const struct plan *p, enum status_problem pr)
+{
+	if (p->spd)
+		push(s, SD_SPD, pr, 0);
+	for (size_t i = 0; i < p->n_sas; i++)
+		push(s, SD_SA, pr, i);
+	for (size_t i = 0; i < p->n_pols; i++)
+		push(s, SD_POLICY, pr, i);
+	for (size_t i = 0; i < p->n_rules; i++)
+		push(s, SD_RULE, pr, i);
+	for (size_t i = 0; i < p->n_routes; i++)
+		push(s, SD_ROUTE, pr, i);
+	for (size_t i = 0; i < p->n_ipc; i++)
+		push(s, SD_IPCACHE, pr, i);
+}
+
+/* Drift, in the order shown: programs not attached, what the kernel
+ * lacks, what it holds beyond intent, and peers it rejects (a peer whose
+ * packets fail their checks is not what tenc intends either). */
+static int find_drift(struct status *s)
+{
+	size_t n = plan_objects(&s->missing) + plan_objects(&s->extra) + (size_t)s->n_progs + s->n.peers.n;
+
+	if (!(s->drift = calloc(n ? n : 1, sizeof(*s->drift))))
+		return -ENOMEM;
+	for (int i = 0; i < s->n_progs; i++)
+		if (!s->progs[i].attached)
+			push(s, SD_PROGRAM, SP_MISSING, (size_t)i);
+	plan_drift(s, &s->missing, SP_MISSING);
+	plan_drift(s, &s->extra, SP_UNEXPECTED);
+	for (size_t k = 0; k < s->n.peers.n; k++)
+		if (s->peers[k].rejected)
+			push(s, SD_PEER, SP_REJECTING, k);
+	return 0;
+}
+
+/* What the kernel holds beside the node's intent, and what it derives. */
+static int derive(struct status *s)
+{
+	struct rxbase rx;
+	size_t np = s->n.peers.n;
+
+	if (dp_diff(&s->want, &s->have, &s->missing, &s->extra))
+		return -ENOMEM;
+	s->peers = calloc(np ? np : 1, sizeof(*s->peers));
+	s->sas = calloc(s->have.n_sas ? s->have.n_sas : 1, sizeof(*s->sas));
+	s->ipc = calloc(s->have.n_ipc ? s->have.n_ipc : 1, sizeof(*s->ipc));
+	if (!s->peers || !s->sas || !s->ipc)
+		return -ENOMEM;
+	rxbase_load(&rx);
+	for (size_t k = 0; k < np; k++)
+		read_peer(s, &rx, k);
+	rxbase_free(&rx);
+	return find_drift(s);
+}
+
+int status_read(struct status *s)
+{
+	struct dp d;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if ((ret = node_load(&s->n)))
+		return ret;
+	if ((ret = dp_open(&d)))
+		return ret;
+	ret = dp_read(&d, &s->have);
+	dp_close(&d);
+	if (ret)
+		return ret;
+	if (s->n.enabled)
+		read_progs(s);
+	read_keys(s);
+	xfrm_stat_read(stat_cb, s);
+	if ((ret = node_plan(&s->n, &s->want)))
+		return ret;
+	if (derive(s))
+		return tenc_err(TENC_FAIL, "status", "out of memory");
+	return 0;
+}
+
+void status_free(struct status *s)
+{
+	free(s->drift);
+	free(s->ipc);
+	free(s->sas);
+	free(s->peers);
+	plan_free(&s->have);
+	plan_free(&s->want);
+	plan_free(&s->missing);
+	plan_free(&s->extra);
+	node_free(&s->n);
+	memset(s, 0, sizeof(*s));
+}
+
+static void sa_str(const struct xsa *s, char *b, size_t n)
+{
+	char a[16], c[16];
+
+	snprintf(b, n, "%s->%s spi %u reqid 0x%x mark 0x%x/0x%x", fmt_ipv4(s->src, a, 16),
+		 fmt_ipv4(s->dst, c, 16), s->spi, s->reqid, s->mark, s->mark_mask);
+}
+
+static void pol_str(const struct xpol *p, char *b, size_t n)
+{
+	char a[16], c[16];
+	static const char *const dirs[] = { "in", "out", "fwd" };
+
+	snprintf(b, n, "dir %s dst %s/%u mark 0x%x/0x%x prio %u %s %s reqid 0x%x",
+		 p->dir < 3 ? dirs[p->dir] : "?", fmt_ipv4(p->sel_dst, a, 16), p->sel_dst_len, p->mark,
+		 p->mark_mask, p->priority, p->block ? "block" : p->allow_plain ? "allow" : "tmpl",
+		 fmt_ipv4(p->tmpl_dst, c, 16), p->reqid);
+}
+
+static void peer_str(const struct status_peer *sp, char *b, size_t n)
+{
+	snprintf(b, n,
+		 "%s: its IN SA spi %u refused %llu packets (integrity or replay) since tenc last converged: "
+		 "the peer re-created its SAs (a reboot or a re-provisioning), its epoch or key is "
+		 "stale here; peer sync its advertisement",
+		 sp->p->name, sp->rejected_spi, (unsigned long long)sp->rejected);
+}
+
+const char *status_drift_object(const struct status *s, const struct status_drift *d, char *b, size_t n)
+{
+	const struct plan *p = d->problem == SP_UNEXPECTED ? &s->extra : &s->missing;
+	char a[32];
+
+	switch (d->kind) {
+	case SD_PROGRAM:
+		snprintf(b, n, "%s %s", s->progs[d->i].dev, bpfdp_hook_name(s->progs[d->i].hook));
+		break;
+	case SD_SPD:
+		snprintf(b, n, "ipv4 policy hash thresholds local %u remote %u", TENC_HTHRESH.lbits,
+			 TENC_HTHRESH.rbits);
+		break;
+	case SD_SA:
+		sa_str(&p->sas[d->i], b, n);
+		break;
+	case SD_POLICY:
+		pol_str(&p->pols[d->i], b, n);
+		break;
+	case SD_RULE:
+		snprintf(b, n, "pref %u fwmark 0x%x/0x%x lookup %u", p->rules[d->i].pref,
+			 p->rules[d->i].fwmark, p->rules[d->i].fwmask, p->rules[d->i].table);
+		break;
+	case SD_ROUTE:
+		snprintf(b, n, "%s/%u table %u ifindex %d mtu %u", fmt_ipv4(p->routes[d->i].dst, a, 16),
+			 p->routes[d->i].dst_len, p->routes[d->i].table, p->routes[d->i].oif,
+			 p->routes[d->i].mtu);
+		break;
+	case SD_IPCACHE:
+		snprintf(b, n, "%s peer %u spi %u flags 0x%x", fmt_cidr(&p->ipc[d->i].prefix, a, 32),
+			 p->ipc[d->i].val.peer_id, p->ipc[d->i].val.spi, p->ipc[d->i].val.flags);
+		break;
+	case SD_PEER:
+		peer_str(&s->peers[d->i], b, n);
+		break;
+	}
+	return b;
+}
