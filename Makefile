@@ -48,7 +48,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
-	   -DTENC_VERSION='"$(VERSION)"' -Ilib -Ibpf -I$(BUILD) $(SANFLAGS)
+	   -DTENC_VERSION='"$(VERSION)"' -Ilib -Ibpf -I$(BUILD) $(SANFLAGS) $(LAYOUT_DEFS)
 LDFLAGS += $(SANFLAGS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -69,7 +69,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-audit fuzz fuzz-build old-tenc
+	unit-tests demo bench bench-audit fuzz fuzz-build old-tenc next-tenc
 
 all: $(BUILD)/tenc $(TOOL_BINS)
 
@@ -85,7 +85,7 @@ $(BUILD)/%.o: %.c | $(SKELS)
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf \
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf $(LAYOUT_DEFS) \
 		$(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH)) -c $< -o $@
 
 .SECONDARY: $(BPF_OBJS)
@@ -125,8 +125,15 @@ UPGRADE_FROM ?= defa0c1
 old-tenc:
 	$(Q)tests/lib/build-old.sh $(UPGRADE_FROM) build/old
 
+# The tenc an upgrade is tested to: this tree with the next layout (a
+# pinned map of another shape, config layout + 1), in build/next/.
+NEXT_LAYOUT_DEFS := -DTENC_LAYOUT=2 -DTENC_IPCACHE_MAX=524288
+
+next-tenc:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/next LAYOUT_DEFS='$(NEXT_LAYOUT_DEFS)' build/next/tenc
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc
+	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc next-tenc
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-tests
 	$(Q)tests/run.sh all
 
@@ -135,7 +142,7 @@ test-unit: deps
 	$(Q)tests/run.sh unit
 
 test-netns: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all next-tenc
 	$(Q)tests/run.sh netns
 
 # KERNEL=6.1 (default): the vm lane, Debian 12's kernel; KERNEL=6.12: the
@@ -143,7 +150,7 @@ test-netns: deps
 test-vm: deps
 	$(Q)case "$(or $(KERNEL),6.1)" in 6.1|6.12) ;; \
 	*) echo "make test-vm: KERNEL must be 6.1 or 6.12, not '$(KERNEL)'" >&2; exit 2 ;; esac
-	$(Q)$(MAKE) --no-print-directory all old-tenc
+	$(Q)$(MAKE) --no-print-directory all old-tenc next-tenc
 	$(Q)tests/run.sh $(if $(filter 6.12,$(KERNEL)),vm612,vm)
 
 demo: deps
@@ -161,7 +168,7 @@ AUDIT_BENCH := $(BUILD)/bench/audit
 $(AUDIT_BENCH)/baseline.bpf.o: bench/audit/baseline.bpf.c $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf \
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf $(LAYOUT_DEFS) \
 		$(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH)) -c $< -o $@
 
 $(AUDIT_BENCH)/baseline.skel.h: $(AUDIT_BENCH)/baseline.bpf.o

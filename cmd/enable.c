@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include "apply.h"
 #include "bpfdp.h"
+#include "bpfmigrate.h"
 #include "cli.h"
 #include "env.h"
 #include "names.h"
@@ -248,9 +249,23 @@ static int pick_epoch(struct tenc_config *c, const struct node *n, const char *b
 	return 0;
 }
 
+/* A migration of the pinned maps (bpfmigrate.h) failed before the new
+ * programs ran: the old maps and programs back at their pins. */
+static void undo_migration(const char *bpffs, const struct node *n)
+{
+	const char *ifs[HOOK__COUNT] = { 0 };
+
+	if (!n->enabled)
+		return; /* a first enable: undo_fresh removes everything */
+	ifs[HOOK_FROM_POD] = n->cfg.n_devs ? n->cfg.devs[0] : NULL;
+	ifs[HOOK_FROM_WIRE] = ifs[HOOK_TO_WIRE] = n->cfg.underlay;
+	bpfmig_undo(bpffs, ifs);
+}
+
 /* The kernel side of enable: programs loaded, plan reconciled, programs
  * attached (XFRM, rules and routes first: the default drop exists before
- * any mark is set). */
+ * any mark is set). Maps of a new layout are filled before the programs
+ * that use them are attached, and the old ones go last. */
 static int enable_kernel(struct enable_args *a, const struct node *n, const char *bpffs, size_t *changes)
 {
 	struct tenc_cfg kc = { .node_ip = a->c.node_ip, .flags = a->c.encrypt ? CFG_F_ENCRYPT : 0 };
@@ -260,17 +275,24 @@ static int enable_kernel(struct enable_args *a, const struct node *n, const char
 	int ret;
 
 	if (bpfdp_load(bpffs) || cfg_write(bpffs, &kc))
-		return TENC_FAIL;
+		return undo_migration(bpffs, n), TENC_FAIL;
 	want.cfg = a->c;
 	want.enabled = true;
 	if (rtnl_link(a->c.underlay, &want.ifindex, &want.mtu))
-		return tenc_err(TENC_FAIL, "underlay", "%s: cannot read its MTU", a->c.underlay);
-	if ((ret = node_plan(&want, &p)) == 0 && (ret = dp_open(&d)) == 0) {
+		ret = tenc_err(TENC_FAIL, "underlay", "%s: cannot read its MTU", a->c.underlay);
+	else if ((ret = node_plan(&want, &p)) == 0 && (ret = dp_open(&d)) == 0) {
+		d.migrating_ok = true;
 		ret = dp_reconcile(&d, &p, changes);
 		dp_close(&d);
 	}
 	plan_free(&p);
-	return ret ?: attach_all(bpffs, &a->c, n);
+	if (ret)
+		return undo_migration(bpffs, n), ret;
+	/* A failure here leaves a migration pending, both sets of maps full:
+	 * the next enable finishes it; other writers wait for that. */
+	if ((ret = attach_all(bpffs, &a->c, n)))
+		return ret;
+	return bpfmig_finish(bpffs) ? TENC_FAIL : 0;
 }
 
 static void enable_print(const struct tenc_config *c, size_t changes)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/xfrm.h>
 #include "apply.h"
+#include "bpfmigrate.h"
 #include "bpfdp.h"
 #include "converge.h"
 #include "crashpoint.h"
@@ -253,6 +254,10 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 	size_t ns = 0, done = 0, undone = 0, total = 0;
 	int *res, ret = 0;
 
+	/* Mid-migration the pinned ipcache is not the one that runs. */
+	if (!d->migrating_ok && d->ipc_fd >= 0 && bpfmig_pending(d->bpffs))
+		return tenc_err(TENC_FAIL, "bpf", "an upgrade of the pinned maps under %s did not finish: "
+				"run 'tenc enable' first", d->bpffs);
 	if (converge_compute(want, have, &c))
 		return tenc_err(TENC_FAIL, "apply", "out of memory");
 	st[ns++] = (struct step){ K_SA, OP_DEL, &c.first, NULL, NULL };

@@ -15,6 +15,7 @@ struct dp {
 	struct nlb *x;		/* NETLINK_XFRM */
 	struct nlb *r;		/* NETLINK_ROUTE */
 	int ipc_fd;		/* pinned ipcache, -1 when not loaded */
+	bool migrating_ok;	/* enable: may fill the maps of a pending migration */
 	char bpffs[4096];
 };
 

@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
 #include "bpfdp.h"
+#include "bpfmigrate.h"
 #include "tenc.h"
 #include "tenc.skel.h"
 
@@ -49,6 +50,11 @@ static const char *const prog_pins[HOOK__COUNT] = {
 
 static const char *const map_pins[] = { "ipcache", "tenc_cfg", "flows", "events", "stats", "tracing" };
 
+const char *bpfdp_prog_pin(enum bpfdp_hook hook)
+{
+	return (unsigned int)hook < HOOK__COUNT ? prog_pins[hook] : "?";
+}
+
 const char *bpfdp_hook_name(enum bpfdp_hook hook)
 {
 	return (unsigned int)hook < HOOK__COUNT ? hook_names[hook] : "?";
@@ -73,9 +79,9 @@ static int pin_path(char *out, size_t n, const char *bpffs, const char *name)
 	return 0;
 }
 
-/* A pinned map libbpf would refuse to reuse, told in words: a tenc built
- * with another layout left it (disable removes it). */
-static int check_pinned_map(struct bpf_map *map, const char *path)
+/* Is the map pinned at path of another shape than map (a tenc of another
+ * layout left it)? 1 yes, 0 no or no pin, -errno. */
+static int pinned_other_shape(struct bpf_map *map, const char *path)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -90,13 +96,11 @@ static int check_pinned_map(struct bpf_map *map, const char *path)
 		   info.value_size != bpf_map__value_size(map) ||
 		   info.max_entries != bpf_map__max_entries(map) ||
 		   info.map_flags != bpf_map__map_flags(map)) {
-		r = -EEXIST;
-		tenc_err(TENC_FAIL, "bpf",
-			 "pinned map %s is not the one this tenc builds (pinned/built: type %u/%u key %u/%u "
-			 "value %u/%u max %u/%u flags %#x/%#x); another version of tenc left it, disable removes it",
-			 path, info.type, bpf_map__type(map), info.key_size, bpf_map__key_size(map),
-			 info.value_size, bpf_map__value_size(map), info.max_entries,
-			 bpf_map__max_entries(map), info.map_flags, bpf_map__map_flags(map));
+		tenc_info(1, "%s: pinned/built: type %u/%u key %u/%u value %u/%u max %u/%u flags %#x/%#x",
+			  path, info.type, bpf_map__type(map), info.key_size, bpf_map__key_size(map),
+			  info.value_size, bpf_map__value_size(map), info.max_entries,
+			  bpf_map__max_entries(map), info.map_flags, bpf_map__map_flags(map));
+		r = 1;
 	}
 	close(fd);
 	return r;
@@ -123,6 +127,7 @@ int bpfdp_load(const char *bpffs)
 {
 	struct bpf_program *progs[HOOK__COUNT];
 	char path[PATH_MAX];
+	bool moved = false; /* a map was moved aside: the programs must use the new one */
 	struct tenc *skel;
 	unsigned int i;
 	int r;
@@ -138,8 +143,10 @@ int bpfdp_load(const char *bpffs)
 		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_pins[i]);
 
 		r = map ? pin_path(path, sizeof(path), bpffs, map_pins[i]) : -ENOENT;
-		if (!r)
-			r = check_pinned_map(map, path);
+		if (!r && (r = pinned_other_shape(map, path)) == 1) {
+			r = bpfmig_aside(path); /* see bpfmigrate.h */
+			moved = true;
+		}
 		if (!r)
 			r = bpf_map__set_pin_path(map, path);
 		if (r)
@@ -154,8 +161,9 @@ int bpfdp_load(const char *bpffs)
 		r = pin_path(path, sizeof(path), bpffs, prog_pins[i]);
 		if (r)
 			goto out;
-		/* The same code is pinned already: keep it (and what runs). */
-		if (same_pinned(path, progs[i]))
+		/* The same code on the same maps is pinned already: keep it
+		 * (and what runs). */
+		if (!moved && same_pinned(path, progs[i]))
 			continue;
 		if (unlink(path) && errno != ENOENT) {
 			r = FAIL(errno, "bpf", "replace %s", path);
@@ -411,7 +419,7 @@ int bpfdp_unpin(const char *bpffs)
 			r = r ? r : e;
 		}
 	}
-	return r;
+	return r ?: bpfmig_finish(bpffs);
 }
 
 /* ipcache */

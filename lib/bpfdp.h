@@ -14,7 +14,8 @@
 enum bpfdp_hook { HOOK_FROM_POD, HOOK_FROM_WIRE, HOOK_TO_WIRE, HOOK__COUNT };
 
 /* Load the programs and pin maps and programs under bpffs. Existing pinned
- * maps are reused (their contents survive a re-run of enable); programs are
+ * maps are reused (their contents survive a re-run of enable); one of
+ * another shape is moved aside for a new one (bpfmigrate.h); programs are
  * replaced. 0 or -errno (message reported with tenc_err). */
 int bpfdp_load(const char *bpffs);
 /* Attach the pinned program for hook to ifname (ingress for FROM_*, egress
@@ -30,6 +31,8 @@ int bpfdp_query(const char *ifname, enum bpfdp_hook hook, uint32_t *prog_id, cha
 /* Unpin everything under bpffs (maps and programs). */
 int bpfdp_unpin(const char *bpffs);
 const char *bpfdp_hook_name(enum bpfdp_hook hook);
+/* The pin name of hook's program ("prog_from_pod", ...). */
+const char *bpfdp_prog_pin(enum bpfdp_hook hook);
 
 /* ipcache and config map, through their pins. Open returns an fd or -errno. */
 int ipcache_open(const char *bpffs);

@@ -26,8 +26,11 @@
  * config.json: a tenc refuses (exit 1) a state dir of a newer layout
  * rather than misread it. Files without one are layout 0, which this
  * tenc reads (it adds name, epoch and layout). Raise it with any change
- * an older tenc would misread, and migrate make-before-break. */
+ * an older tenc would misread, and migrate make-before-break (maps:
+ * bpfmigrate.h). `make next-tenc` overrides it, for the upgrade test. */
+#ifndef TENC_LAYOUT
 #define TENC_LAYOUT	1
+#endif
 
 enum tenc_mode { MODE_ENDPOINT, MODE_SUBNET };
 
