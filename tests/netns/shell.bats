@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # shell.bats: `tenc shell` through a real terminal (a tmux pane): the prompt,
 # commands and per-line global options, tab completion, errors, Ctrl-C,
-# history in the state dir, exit statuses; and commands piped in without one.
+# history in the state dir, exit statuses, no state kept between commands
+# (key rotate --auto stopped by Ctrl-C); and commands piped in without one.
 
 load helpers
+load topo
 
 test_setup() {
 	export TENC_STATE_DIR="$T_DIR/node"
@@ -36,11 +38,11 @@ keys() { tm send-keys -t "$T_SES" -- "$@"; }
 # screen: the pane's text, wrapped lines joined, trailing blanks dropped.
 screen() { tm capture-pane -t "$T_SES" -p -J | sed 's/[[:space:]]*$//'; }
 
-# wait_for TEXT [N]: until N (default 1) lines of the pane contain TEXT, at
-# most 5 s; then print the pane and fail.
+# wait_for TEXT [N [S]]: until N (default 1) lines of the pane contain TEXT,
+# at most S seconds (default 5); then print the pane and fail.
 wait_for() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((${3:-5} * 10))); do
 		[ "$(screen | grep -cF -- "$1")" -ge "${2:-1}" ] && return 0
 		sleep 0.1
 	done
@@ -172,6 +174,43 @@ wait_for() {
 	keys version Enter
 	wait_for "features:"
 	! screen | grep -q "unknown command"
+}
+
+@test "key rotate --auto stopped by Ctrl-C leaves nothing behind: --commit and --auto again" {
+	need_root
+	# Observing only: the rotation runs through keys.json and the ipcache
+	# with no SA, so no ESP is needed. node2 advertises no new key, so
+	# --auto's commit waits for it until Ctrl-C.
+	topo_up 1
+	enable_node 1
+	(umask 077; for k in 1 2 3; do "$TENC" key gen >"$T_DIR/k$k"; done)
+	tenc_on node1 key add "$T_DIR/k1"
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
+	TENC_STATE_DIR=$T_DIR/node1 PTY_AS="ip netns exec $(ns node1)" pty_start
+	keys "key rotate --auto $T_DIR/k2 --grace 0" Enter
+	wait_for "key spi 2 pending"
+	wait_for "1 peer not advertising the new key yet"
+	keys C-c
+	wait_for "tenc: key rotate: rotate: interrupted"
+	wait_for "tenc>" 2
+	# the commit prints its result, as in a process of its own
+	keys "key rotate --commit" Enter
+	wait_for "key spi 2 is current, spi 1 retiring; OUT still uses the old key towards (not advertising it): node2"
+	keys "key rotate --finish --force" Enter
+	wait_for "key spi 1 removed"
+	wait_for "tenc>" 4
+	# node2 advertises the next key: a second --auto runs to the end
+	# (finish waits for 10 quiet seconds)
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24 --spi 3
+	keys "key rotate --auto $T_DIR/k3 --grace 0" Enter
+	wait_for "key spi 3 pending"
+	wait_for "rotate: every peer uses the new key"
+	wait_for "key spi 2 removed" 1 30
+	wait_for "tenc>" 5
+	keys "exit" Enter
+	wait_for "[exit 0]"
+	[ "$(screen | grep -c interrupted)" -eq 1 ] # the first --auto's only
+	[ "$(tenc_on node1 -j key list | json_get "[(k['spi'], k['state']) for k in j['keys']]")" = "[(3, 'current')]" ]
 }
 
 @test "history is written to the state dir, capped, and read by the next shell" {
