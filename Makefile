@@ -114,6 +114,8 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtenc.a
 
 # test_oom fails the k-th realloc of libtenc's code on demand.
 $(BUILD)/tests/unit/test_oom: LDFLAGS += -Wl,--wrap=realloc
+# test_nlbatch scripts the kernel's replies (and fails reallocs on demand).
+$(BUILD)/tests/unit/test_nlbatch: LDFLAGS += -Wl,--wrap=sendto,--wrap=recv,--wrap=recvmmsg,--wrap=realloc
 
 deps:
 	$(Q)tests/deps.sh

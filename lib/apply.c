@@ -80,8 +80,9 @@ static void desc_rule(const struct rrule *r, char *buf, size_t n)
 
 static int report(const char *what, const struct nlb_error *e)
 {
-	return tenc_err(TENC_FAIL, "kernel", "%s: %s%s%s", what, strerror(e->err),
-			e->msg[0] ? ": " : "", e->msg);
+	char why[512];
+
+	return tenc_err(TENC_FAIL, "kernel", "%s: %s", what, nlb_strerror(e, why, sizeof(why)));
 }
 
 /* One step of a change: one kind of object, put (add or replace in place)
@@ -190,7 +191,7 @@ static int run_step(struct dp *d, struct step *s)
 			queue(d, s->kind, s->op, s->p, i, s->prev && s->prev[i] >= 0);
 	}
 	if (s->kind != K_IPC && n) {
-		nlb_flush(sock(d, s->kind), &e);
+		(s->op == OP_DEL ? nlb_flush_del : nlb_flush)(sock(d, s->kind), &e);
 		for (size_t i = 0; i < n; i++)
 			s->res[i] = nlb_result(sock(d, s->kind), i);
 	}
@@ -284,7 +285,7 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 		state_journal_open();
 	/* The policy hash thresholds: before the policies go in. */
 	if (c.put.spd && (ret = -xfrm_hthresh_set(d->x, TENC_HTHRESH)) != 0)
-		ret = tenc_errno(TENC_FAIL, ret, "kernel", "setting the policy hash thresholds");
+		ret = report("setting the policy hash thresholds", nlb_last_error(d->x));
 	for (; !ret && done < ns; done++)
 		ret = run_step(d, &st[done]);
 	if (ret) {
@@ -301,7 +302,7 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 			state_journal_restored();
 		}
 	} else if (c.del.spd && xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT)) {
-		ret = tenc_err(TENC_FAIL, "kernel", "restoring the policy hash thresholds");
+		ret = report("restoring the policy hash thresholds", nlb_last_error(d->x));
 	}
 	free(res);
 	converge_free(&c);

@@ -224,12 +224,14 @@ static int read_ipc(uint32_t addr, uint8_t plen, const struct ipcache_val *v, vo
 int dp_read_xfrm(struct dp *d, struct plan *have)
 {
 	struct xfrm_hthresh t;
+	char why[512];
 	int r;
 
 	if ((r = xfrm_hthresh_get(d->x, &t)) == 0)
 		have->spd = t.lbits == TENC_HTHRESH.lbits && t.rbits == TENC_HTHRESH.rbits;
 	if (r || (r = xfrm_sa_dump(d->x, read_sa, have)) || (r = xfrm_pol_dump(d->x, read_pol, have)))
-		return tenc_errno(TENC_FAIL, -r, "kernel", "reading back");
+		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",
+				nlb_strerror(nlb_last_error(d->x), why, sizeof(why)));
 	if (d->ipc_fd >= 0 && (r = ipcache_dump(d->ipc_fd, read_ipc, have)))
 		return tenc_errno(TENC_FAIL, -r, "ipcache", "reading back");
 	return 0;
@@ -238,9 +240,11 @@ int dp_read_xfrm(struct dp *d, struct plan *have)
 int dp_read(struct dp *d, struct plan *have)
 {
 	int r = dp_read_xfrm(d, have);
+	char why[512];
 
 	if (r == 0 && ((r = rtnl_route_dump(d->r, TENC_TABLE, read_route, have)) ||
 		       (r = rtnl_rule_dump(d->r, read_rule, have))))
-		return tenc_errno(TENC_FAIL, -r, "kernel", "reading back");
+		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",
+				nlb_strerror(nlb_last_error(d->r), why, sizeof(why)));
 	return r;
 }

@@ -113,91 +113,101 @@ struct route_walk {
 	uint32_t table;
 	int (*cb)(const struct rroute *r, void *data);
 	void *data;
-	int ret;
 };
 
-static int stop_with(int r, int *ret)
+/* One RTM_NEWROUTE into *r: 1 an IPv4 route of the table asked for, else 0. */
+static int route_item(const struct nlmsghdr *nlh, void *item, void *data)
 {
-	if (r == 0)
-		return MNL_CB_OK;
-	*ret = r < 0 ? r : 0;
-	return MNL_CB_STOP;
-}
-
-static int route_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct route_walk *w = data;
+	const struct route_walk *w = data;
 	const struct rtmsg *rt;
 	struct tb tb = { { NULL } }, mx = { { NULL } };
-	struct rroute r = { 0 };
+	struct rroute *r = item;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rt))
-		return MNL_CB_OK;
+		return 0;
 	rt = mnl_nlmsg_get_payload(nlh);
 	if (rt->rtm_family != AF_INET || (rt->rtm_flags & RTM_F_CLONED))
-		return MNL_CB_OK;
+		return 0;
 	mnl_attr_parse(nlh, sizeof(*rt), attr_tb, &tb);
-	r.table = get_u32(tb.a[RTA_TABLE], rt->rtm_table);
-	if (w->table && r.table != w->table)
-		return MNL_CB_OK;
-	r.dst_len = rt->rtm_dst_len;
+	r->table = get_u32(tb.a[RTA_TABLE], rt->rtm_table);
+	if (w->table && r->table != w->table)
+		return 0;
+	r->dst_len = rt->rtm_dst_len;
 	if (tb.a[RTA_DST] && mnl_attr_get_payload_len(tb.a[RTA_DST]) == 4)
-		memcpy(&r.dst, mnl_attr_get_payload(tb.a[RTA_DST]), 4);
-	r.oif = (int)get_u32(tb.a[RTA_OIF], 0);
-	r.protocol = rt->rtm_protocol;
+		memcpy(&r->dst, mnl_attr_get_payload(tb.a[RTA_DST]), 4);
+	r->oif = (int)get_u32(tb.a[RTA_OIF], 0);
+	r->protocol = rt->rtm_protocol;
 	if (tb.a[RTA_METRICS]) {
 		mnl_attr_parse_nested(tb.a[RTA_METRICS], attr_tb, &mx);
-		r.mtu = get_u32(mx.a[RTAX_MTU], 0);
+		r->mtu = get_u32(mx.a[RTAX_MTU], 0);
 	}
-	return stop_with(w->cb(&r, w->data), &w->ret);
+	return 1;
+}
+
+static int route_each(const void *item, void *data)
+{
+	const struct route_walk *w = data;
+
+	return w->cb(item, w->data);
 }
 
 int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute *r, void *data),
 		    void *data)
 {
 	struct rtmsg rt = { .rtm_family = AF_INET };
-	struct route_walk w = { table, cb, data, 0 };
-	int r = nlb_dump(b, RTM_GETROUTE, &rt, sizeof(rt), route_cb, &w, NULL);
+	struct route_walk w = { table, cb, data };
+	struct nlb_dump d = { .type = RTM_GETROUTE, .hdr = &rt, .hdrlen = sizeof(rt),
+			      .item_size = sizeof(struct rroute), .parse = route_item,
+			      .each = route_each, .data = &w };
 
-	return r ? r : w.ret;
+	return nlb_dump(b, &d, NULL);
 }
 
 struct rule_walk {
 	int (*cb)(const struct rrule *r, void *data);
 	void *data;
-	int ret;
 };
 
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
+/* One RTM_NEWRULE into *r: 1 an IPv4 rule, else 0. */
+static int rule_item(const struct nlmsghdr *nlh, void *item, void *data)
 {
-	struct rule_walk *w = data;
 	const struct fib_rule_hdr *h;
 	struct tb tb = { { NULL } };
-	struct rrule r = { 0 };
+	struct rrule *r = item;
 
+	(void)data;
 	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*h))
-		return MNL_CB_OK;
+		return 0;
 	h = mnl_nlmsg_get_payload(nlh);
 	if (h->family != AF_INET)
-		return MNL_CB_OK;
+		return 0;
 	mnl_attr_parse(nlh, sizeof(*h), attr_tb, &tb);
-	r.pref = get_u32(tb.a[FRA_PRIORITY], 0);
-	r.fwmark = get_u32(tb.a[FRA_FWMARK], 0);
+	r->pref = get_u32(tb.a[FRA_PRIORITY], 0);
+	r->fwmark = get_u32(tb.a[FRA_FWMARK], 0);
 	/* The kernel leaves the mask out when it is all ones. */
-	r.fwmask = get_u32(tb.a[FRA_FWMASK], tb.a[FRA_FWMARK] ? 0xffffffff : 0);
-	r.table = get_u32(tb.a[FRA_TABLE], h->table);
+	r->fwmask = get_u32(tb.a[FRA_FWMASK], tb.a[FRA_FWMARK] ? 0xffffffff : 0);
+	r->table = get_u32(tb.a[FRA_TABLE], h->table);
 	if (tb.a[FRA_PROTOCOL] && mnl_attr_validate(tb.a[FRA_PROTOCOL], MNL_TYPE_U8) == 0)
-		r.protocol = mnl_attr_get_u8(tb.a[FRA_PROTOCOL]);
-	return stop_with(w->cb(&r, w->data), &w->ret);
+		r->protocol = mnl_attr_get_u8(tb.a[FRA_PROTOCOL]);
+	return 1;
+}
+
+static int rule_each(const void *item, void *data)
+{
+	const struct rule_walk *w = data;
+
+	return w->cb(item, w->data);
 }
 
 int rtnl_rule_dump(struct nlb *b, int (*cb)(const struct rrule *r, void *data), void *data)
 {
 	struct fib_rule_hdr h = { .family = AF_INET };
-	struct rule_walk w = { cb, data, 0 };
-	int r = nlb_dump(b, RTM_GETRULE, &h, sizeof(h), rule_cb, &w, NULL);
+	struct rule_walk w = { cb, data };
+	struct nlb_dump d = { .type = RTM_GETRULE, .hdr = &h, .hdrlen = sizeof(h),
+			      .item_size = sizeof(struct rrule), .parse = rule_item,
+			      .each = rule_each, .data = &w };
 
-	return r ? r : w.ret;
+	return nlb_dump(b, &d, NULL);
 }
 
 /* ioctls on a socket of this process's netns: right after setns() too,

@@ -31,7 +31,10 @@ void rtnl_route_add(struct nlb *b, const struct rroute *r, bool replace);
 void rtnl_route_del(struct nlb *b, const struct rroute *r);
 void rtnl_rule_add(struct nlb *b, const struct rrule *r);
 void rtnl_rule_del(struct nlb *b, const struct rrule *r);
-/* Dump IPv4 routes of one table (all tables when table == 0) / all rules. */
+/* Dump IPv4 routes of one table (all tables when table == 0) / all rules,
+ * as one consistent dump (nlb_dump). cb: 0 go on, > 0 stop, < 0 stop with
+ * that error. 0 or -errno; the refusal, in the kernel's words when it gave
+ * any, is then nlb_last_error(b). */
 int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute *r, void *data), void *data);
 int rtnl_rule_dump(struct nlb *b, int (*cb)(const struct rrule *r, void *data), void *data);
 /* ifindex and MTU of a device by name: 0 or -errno. */

@@ -257,9 +257,11 @@ static bool take_alg(const struct nlattr *a, size_t hdr, char *name, uint8_t *ke
 	return true;
 }
 
-/* One XFRM_MSG_NEWSA into *sa. 1: an IPv4 ESP SA; 0: not one of those. */
-static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
+/* One XFRM_MSG_NEWSA into item (a struct xsa). 1: an IPv4 ESP SA; 0: not
+ * one of those. data: unused (the nlb_dump parse signature). */
+static int parse_sa(const struct nlmsghdr *nlh, void *item, void *data)
 {
+	struct xsa *sa = item;
 	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };
 	struct xfrm_usersa_info p;
 	const struct xfrm_replay_state_esn *rs;
@@ -267,6 +269,7 @@ static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
 	const struct xfrm_algo_aead *aead;
 	struct tenc_key *k = &sa->key;
 
+	(void)data;
 	memset(sa, 0, sizeof(*sa));
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
 		return 0;
@@ -326,31 +329,22 @@ static int parse_sa(const struct nlmsghdr *nlh, struct xsa *sa)
 struct sa_walk {
 	int (*cb)(const struct xsa *sa, void *data);
 	void *data;
-	int ret;
 };
 
-static int sa_dump_cb(const struct nlmsghdr *nlh, void *data)
+static int sa_each(const void *item, void *data)
 {
-	struct sa_walk *w = data;
-	struct xsa sa;
-	int r;
+	const struct sa_walk *w = data;
 
-	if (!parse_sa(nlh, &sa))
-		return MNL_CB_OK;
-	r = w->cb(&sa, w->data);
-	explicit_bzero(&sa, sizeof(sa));
-	if (r == 0)
-		return MNL_CB_OK;
-	w->ret = r < 0 ? r : 0;
-	return MNL_CB_STOP;
+	return w->cb(item, w->data);
 }
 
 int xfrm_sa_dump(struct nlb *b, int (*cb)(const struct xsa *sa, void *data), void *data)
 {
-	struct sa_walk w = { cb, data, 0 };
-	int r = nlb_dump(b, XFRM_MSG_GETSA, NULL, 0, sa_dump_cb, &w, NULL);
+	struct sa_walk w = { cb, data };
+	struct nlb_dump d = { .type = XFRM_MSG_GETSA, .item_size = sizeof(struct xsa),
+			      .parse = parse_sa, .each = sa_each, .data = &w };
 
-	return r ? r : w.ret;
+	return nlb_dump(b, &d, NULL);
 }
 
 struct sa_get {
@@ -362,7 +356,7 @@ static int sa_get_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sa_get *g = data;
 
-	if (!g->found && parse_sa(nlh, g->out))
+	if (!g->found && parse_sa(nlh, g->out, NULL))
 		g->found = true;
 	return MNL_CB_OK;
 }
@@ -432,13 +426,17 @@ int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t)
 	return nlb_call(b, nlh, NULL, NULL, NULL);
 }
 
-static int parse_pol(const struct nlmsghdr *nlh, struct xpol *x)
+/* One XFRM_MSG_NEWPOLICY into item (a struct xpol). 1: an IPv4 main
+ * policy; 0: not one of those. */
+static int parse_pol(const struct nlmsghdr *nlh, void *item, void *data)
 {
+	struct xpol *x = item;
 	const struct nlattr *tb[XFRMA_MAX + 1] = { NULL };
 	struct xfrm_userpolicy_info p;
 	const struct xfrm_userpolicy_type *ut;
 	const struct xfrm_user_tmpl *t;
 
+	(void)data;
 	memset(x, 0, sizeof(*x));
 	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
 		return 0;
@@ -473,30 +471,22 @@ static int parse_pol(const struct nlmsghdr *nlh, struct xpol *x)
 struct pol_walk {
 	int (*cb)(const struct xpol *p, void *data);
 	void *data;
-	int ret;
 };
 
-static int pol_dump_cb(const struct nlmsghdr *nlh, void *data)
+static int pol_each(const void *item, void *data)
 {
-	struct pol_walk *w = data;
-	struct xpol x;
-	int r;
+	const struct pol_walk *w = data;
 
-	if (!parse_pol(nlh, &x))
-		return MNL_CB_OK;
-	r = w->cb(&x, w->data);
-	if (r == 0)
-		return MNL_CB_OK;
-	w->ret = r < 0 ? r : 0;
-	return MNL_CB_STOP;
+	return w->cb(item, w->data);
 }
 
 int xfrm_pol_dump(struct nlb *b, int (*cb)(const struct xpol *p, void *data), void *data)
 {
-	struct pol_walk w = { cb, data, 0 };
-	int r = nlb_dump(b, XFRM_MSG_GETPOLICY, NULL, 0, pol_dump_cb, &w, NULL);
+	struct pol_walk w = { cb, data };
+	struct nlb_dump d = { .type = XFRM_MSG_GETPOLICY, .item_size = sizeof(struct xpol),
+			      .parse = parse_pol, .each = pol_each, .data = &w };
 
-	return r ? r : w.ret;
+	return nlb_dump(b, &d, NULL);
 }
 
 int xfrm_stat_read(int (*cb)(const char *name, uint64_t value, void *data), void *data)

@@ -67,8 +67,12 @@ void xfrm_pol_add(struct nlb *b, const struct xpol *p, bool update);
 /* Queue DELPOLICY by (dir, selector, mark). */
 void xfrm_pol_del(struct nlb *b, const struct xpol *p);
 
-/* Dump every SA / policy of this netns (IPv4 ESP SAs only). Key material in
- * SA dumps is wiped before cb sees the struct. 0 or -errno.
+/* Every request below returns 0 or -errno; the refusal, in the kernel's
+ * words when it gave any, is then nlb_last_error(b). */
+
+/* Dump every SA / policy of this netns (IPv4 ESP SAs only), as one
+ * consistent dump (nlb_dump: an interrupted one is started over). Key
+ * material in SA dumps is wiped before cb sees the struct.
  * cb returns 0 to go on, > 0 to stop (the dump returns 0), < 0 to stop
  * with that error (the dump returns it). */
 int xfrm_sa_dump(struct nlb *b, int (*cb)(const struct xsa *sa, void *data), void *data);

@@ -29,6 +29,7 @@ static const char *usage_text =
 	"  route-add TABLE DST/LEN DEV MTU PROTO [replace] | route-del TABLE DST/LEN DEV PROTO\n"
 	"  dump-route [TABLE]\n"
 	"  rule-add PREF MARK/MASK TABLE PROTO | rule-del PREF MARK/MASK TABLE PROTO | dump-rule\n"
+	"  hthresh [LBITS RBITS]   (get, or set the IPv4 policy hash thresholds)\n"
 	"  stat | link DEV\n";
 
 static void usage(void)
@@ -241,6 +242,36 @@ static int dumped(const char *what, int r)
 	return 1;
 }
 
+/* A request on b failed (r < 0): the kernel's words, as tenc reports them. */
+static int refused(struct nlb *b, const char *what, int r)
+{
+	char why[512];
+
+	if (!r)
+		return 0;
+	fprintf(stderr, "nltool: %s: %s\n", what, nlb_strerror(nlb_last_error(b), why, sizeof(why)));
+	return 1;
+}
+
+static int cmd_hthresh(int argc, char **argv)
+{
+	struct nlb *b = open_or_die(NETLINK_XFRM);
+	struct xfrm_hthresh t;
+	int ret;
+
+	if (argc >= 3) {
+		t.lbits = (uint8_t)num(argv[1]);
+		t.rbits = (uint8_t)num(argv[2]);
+		ret = refused(b, "hthresh", xfrm_hthresh_set(b, t));
+	} else {
+		ret = refused(b, "hthresh", xfrm_hthresh_get(b, &t));
+		if (!ret)
+			printf("lbits=%u rbits=%u\n", t.lbits, t.rbits);
+	}
+	nlb_close(b);
+	return ret;
+}
+
 static int cmd_sa(int argc, char **argv)
 {
 	struct nlb *b = open_or_die(NETLINK_XFRM);
@@ -250,7 +281,7 @@ static int cmd_sa(int argc, char **argv)
 	int ret = 0;
 
 	if (!strcmp(c, "dump-sa")) {
-		ret = dumped(c, xfrm_sa_dump(b, print_sa, NULL));
+		ret = refused(b, c, xfrm_sa_dump(b, print_sa, NULL));
 	} else if (!strcmp(c, "sa-del") || !strcmp(c, "sa-get")) {
 		if (argc < 4)
 			usage();
@@ -261,8 +292,8 @@ static int cmd_sa(int argc, char **argv)
 		} else {
 			int r = xfrm_sa_get(b, ip4(argv[1]), num(argv[2]), sa.mark, sa.mark_mask, &sa);
 
-			if (r)
-				ret = dumped(c, r);
+			if (r) /* not found is an answer, not a refusal */
+				ret = r == -ENOENT ? dumped(c, r) : refused(b, c, r);
 			else
 				print_sa(&sa, NULL);
 		}
@@ -409,7 +440,7 @@ static int cmd_pol(int argc, char **argv)
 	int ret;
 
 	if (!strcmp(c, "dump-pol")) {
-		ret = dumped(c, xfrm_pol_dump(b, print_pol, NULL));
+		ret = refused(b, c, xfrm_pol_dump(b, print_pol, NULL));
 	} else if (!strcmp(c, "pol-del")) {
 		if (argc < 5)
 			usage();
@@ -445,9 +476,9 @@ static int cmd_rt(int argc, char **argv)
 	int ret;
 
 	if (!strcmp(c, "dump-route")) {
-		ret = dumped(c, rtnl_route_dump(b, argc > 1 ? num(argv[1]) : 0, print_route, NULL));
+		ret = refused(b, c, rtnl_route_dump(b, argc > 1 ? num(argv[1]) : 0, print_route, NULL));
 	} else if (!strcmp(c, "dump-rule")) {
-		ret = dumped(c, rtnl_rule_dump(b, print_rule, NULL));
+		ret = refused(b, c, rtnl_rule_dump(b, print_rule, NULL));
 	} else if (!strcmp(c, "route-add") || !strcmp(c, "route-del")) {
 		bool add = !strcmp(c, "route-add");
 		struct rroute r = { 0 };
@@ -504,6 +535,8 @@ int main(int argc, char **argv)
 		return cmd_pol(argc, argv);
 	if (!strcmp(c, "bulk-pol"))
 		return cmd_bulk(argc, argv);
+	if (!strcmp(c, "hthresh"))
+		return cmd_hthresh(argc, argv);
 	if (!strncmp(c, "route-", 6) || !strncmp(c, "rule-", 5) || !strcmp(c, "dump-route") ||
 	    !strcmp(c, "dump-rule"))
 		return cmd_rt(argc, argv);
