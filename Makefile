@@ -39,7 +39,7 @@ BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
-PKGS    := libbpf libnl-3.0 libnl-xfrm-3.0 libnl-route-3.0 libmnl jansson libcrypto
+PKGS    := libbpf libmnl jansson libcrypto
 # Recursive (=): evaluated only when compiling, after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lreadline

@@ -13,7 +13,7 @@ enum { OPT_WAIT = OPT_GLOBAL_BASE };
 const struct opt global_opts[] = {
 	{ "json", 'j', no_argument, NULL, "print JSON", NULL },
 	{ "pretty", 'p', no_argument, NULL, "print indented JSON (implies --json)", NULL },
-	{ "verbose", 'v', no_argument, NULL, "more output; twice shows libbpf and libnl debug", NULL },
+	{ "verbose", 'v', no_argument, NULL, "more output; twice shows libbpf debug", NULL },
 	{ "state-dir", 's', required_argument, "DIR", "this node instance's state directory", "dir" },
 	{ "wait", OPT_WAIT, required_argument, "S", "seconds a writer waits for the state lock (default 10)", NULL },
 	{ "help", 'h', no_argument, NULL, "show help", NULL },

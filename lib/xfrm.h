@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* xfrm: XFRM states (SAs) and policies as tenc uses them: IPv4, ESP,
  * tunnel mode, marks, ESN. Builds the netlink messages (queued on an nlb,
- * pipelined) and parses dumps back into the same structs.
- * libnl-xfrm 3.7 lacks XFRMA_SET_MARK and XFRMA_IF_ID, so this is libmnl. */
+ * pipelined) and parses dumps back into the same structs. Over libmnl
+ * (docs/design.md, "Dependencies": why not libnl). */
 #ifndef TENC_XFRM_H
 #define TENC_XFRM_H
 #include <stdbool.h>

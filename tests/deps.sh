@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config bpftool git
-	libbpf-dev libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev libmnl-dev
+	libbpf-dev libmnl-dev
 	libjansson-dev libreadline-dev libssl-dev
 	iproute2 iputils-ping tcpdump bats bsdutils procps kmod socat python3 python3-jsonschema mandoc
 	qemu-system-x86 busybox-static
