@@ -148,11 +148,12 @@ static void on_stop(int sig)
 	stop_auto = 1;
 }
 
-/* --auto with SIGINT and SIGTERM caught (no SA_RESTART: a signal cuts a
- * wait short) and the previous handlers put back, whatever it returns. */
+/* --auto with SIGINT and SIGTERM caught and the previous handlers put
+ * back, whatever it returns. SA_RESTART: a step under way is not cut
+ * short (its netlink and file calls go on); a sleep is (never restarted). */
 static int run_auto(const struct rotate_args *a, struct tenc_key *k, struct rotate_result *r)
 {
-	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART }, old_int, old_term;
 	const struct rotate_watch w = { &stop_auto, auto_progress, (void *)a };
 	int ret;
 
