@@ -3,6 +3,9 @@
  * event (a flow starts, or its verdict changes; never per packet), or JSON
  * Lines with -j, flushed per line. Stops on SIGINT/SIGTERM or after
  * --count events, and says how many events the ring buffer lost meanwhile.
+ * Once it listens it says so on stderr, in both modes ("trace: ready; ^C
+ * stops"): every event from then on is shown or counted lost, so scripts
+ * and tests wait for that line; stdout stays JSON Lines with -j.
  * The ring buffer has one reader: the programs emit events only while a
  * trace has its pid in the `tracing` map, and a second trace is refused. */
 #include <arpa/inet.h>
@@ -248,8 +251,8 @@ static int do_trace(const struct cmd *self, int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	g.pretty = false;		/* JSON Lines: one object per line */
 	tenc_json_begin();
-	if (!jw)
-		fprintf(stderr, "tracing flow events; ^C stops\n");
+	/* the ready line: claimed, attached, and events from now on kept */
+	fprintf(stderr, "trace: ready; ^C stops\n");
 	while (!stop) {
 		int r = ring_buffer__poll(rb, 250);
 

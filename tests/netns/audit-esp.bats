@@ -8,22 +8,10 @@
 load helpers
 load topo
 
-SCHEMA=$REPO/docs/schema/audit.schema.json
-DPTOOL=${DPTOOL:-$(dirname "$TENC")/tests/tools/dptool}
-
 test_setup() {
 	need_root
 	encrypted_cluster 2
 	SPI=$(tenc_on node1 -j key list | json_get "j['keys'][0]['spi']")
-}
-
-# audit_json NODE [ARGS]: tenc -j audit into $T_DIR/audit.json, status in
-# AUDIT_RC; the JSON must validate against the schema.
-audit_json() {
-	local n=$1; shift
-	AUDIT_RC=0
-	tenc_on "$n" -j audit "$@" >"$T_DIR/audit.json" || AUDIT_RC=$?
-	python3 "$REPO/tests/lib/schema-check.py" "$SCHEMA" "$T_DIR/audit.json"
 }
 
 # q EXPR: python over the audit JSON (j), printed.
@@ -32,12 +20,6 @@ q() { json_get "$1" <"$T_DIR/audit.json"; }
 # check CODE: python statements over the audit JSON (j); fail on assert.
 check() { python3 -c "import json; j=json.load(open('$T_DIR/audit.json'))
 $1"; }
-
-# tenc_bg NODE OUT ARGS...: tenc in the background, $! its own pid.
-tenc_bg() {
-	local n=$1 out=$2; shift 2
-	TENC_STATE_DIR="$T_DIR/$n" exec ip netns exec "$(ns "$n")" "$TENC" "$@" >"$out" 2>"$out.err" 3>&- &
-}
 
 @test "pod to peer pod is encrypted with the SPI; bytes agree with the SA; plaintext, local; prometheus" {
 	on pod1 ping -c 5 -i 0.2 -s 200 10.1.2.2
@@ -79,18 +61,16 @@ assert sa['seq'] == 5 and j['sa_health'][0]['problems'] == [], sa
 }
 
 @test "a forced leak (tenc's out policies and rule removed by hand) is a violation, exit 3, live in trace" {
-	tenc_bg node1 "$T_DIR/trace" -j trace
+	trace_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" -j trace
 	local pid=$!
-	sleep 1
 	on pod1 ping -c 2 -i 0.2 10.1.2.2
 	# fail-closed off: no out policy, and marked traffic routed like any
 	# other (without the rule, table 2005 would send it nowhere)
 	on node1 ip xfrm policy deleteall dir out
 	on node1 ip rule del pref 100
 	on pod1 ping -c 2 -i 0.2 -W 1 10.1.2.2 || true
-	sleep 1
-	kill -INT "$pid"
-	wait "$pid"
+	wait_line "$T_DIR/trace" '"verdict":"violation","old_verdict":"encrypted"' "$pid"
+	bg_stop "$pid" INT
 	audit_json node1
 	[ "$AUDIT_RC" -eq 3 ]
 	# exactly that flow: the replies (node2 still encrypts) are fine

@@ -8,8 +8,6 @@
 load helpers
 load topo
 
-SCHEMA=$REPO/docs/schema/audit.schema.json
-
 test_setup() {
 	need_root
 	topo_up 2
@@ -19,22 +17,6 @@ test_setup() {
 observe() {
 	for i in 1 2; do enable_node "$i"; done
 	peer_all 2
-}
-
-# audit_json NODE [ARGS]: tenc -j audit into $T_DIR/audit.json; its status
-# in AUDIT_RC; the JSON must validate against the schema.
-audit_json() {
-	local n=$1; shift
-	AUDIT_RC=0
-	tenc_on "$n" -j audit "$@" >"$T_DIR/audit.json" || AUDIT_RC=$?
-	python3 "$REPO/tests/lib/schema-check.py" "$SCHEMA" "$T_DIR/audit.json"
-}
-
-# tenc_bg NODE OUT ERR ARGS...: tenc in the background as node NODE, with
-# $! its own pid (exec), so signals reach it; fd 3 closed for bats.
-tenc_bg() {
-	local n=$1 out=$2 err=$3; shift 3
-	TENC_STATE_DIR="$T_DIR/$n" exec ip netns exec "$(ns "$n")" "$TENC" "$@" >"$out" 2>"$err" 3>&- &
 }
 
 # flow EXPR: python over the audit's flows (f), prints matches' verdicts.
@@ -75,7 +57,8 @@ assert 0.3 <= span <= 0.8, (span, f)' "$T_DIR/audit.json"
 
 @test "TCP and UDP flows carry their ports; each flow is one entry" {
 	observe
-	on pod2 socat -u UDP-RECV:7000 /dev/null 3>&- &
+	bg_on pod2 socat -u UDP-RECV:7000 /dev/null
+	wait_listen pod2 udp 7000 $!
 	for p in 4001 4002; do
 		echo hi | on pod1 socat -u - UDP:10.0.0.9:7000,sourceport=$p
 	done
@@ -123,6 +106,7 @@ assert 0.3 <= span <= 0.8, (span, f)' "$T_DIR/audit.json"
 
 @test "--duration waits for flows that start meanwhile" {
 	observe
+	# not a readiness wait: the flow must start 1 s into the 3 s the audit waits
 	(sleep 1; on pod1 ping -c 1 10.0.0.9 >/dev/null) 3>&- &
 	audit_json node1 --duration 3
 	wait
@@ -154,9 +138,8 @@ assert need <= names, need - names'
 
 @test "trace: one line per new flow, live; --count stops it; nothing per packet" {
 	observe
-	tenc_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" trace --count 2
+	trace_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" trace --count 2
 	local pid=$!
-	sleep 1
 	on pod1 ping -c 3 -i 0.2 10.0.0.9
 	on pod1 ping -c 1 10.1.1.1
 	wait "$pid"
@@ -168,16 +151,14 @@ assert need <= names, need - names'
 
 @test "trace -j: JSON Lines, filtered by --verdict and --peer; SIGINT ends it cleanly" {
 	observe
-	tenc_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" -j trace --verdict violation --peer node2
+	trace_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" -j trace --verdict violation --peer node2
 	local pid=$!
-	sleep 1
 	on pod1 ping -c 1 10.0.0.9
 	on pod1 ping -c 1 10.1.2.2
-	sleep 1
-	kill -INT "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 0 ]
+	wait_lines "$T_DIR/trace" 2 "$pid"
+	bg_stop "$pid" INT
+	# the ready line, and every other word, on stderr: stdout is JSON Lines
+	grep -qx "$TRACE_READY; ^C stops" "$T_DIR/trace.err"
 	# the request leaves (out), the reply arrives (in): both violations
 	python3 -c '
 import json, sys
@@ -191,19 +172,21 @@ for e in ev:
 
 @test "trace: a verdict change is an event; one trace at a time" {
 	observe
-	tenc_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" trace
+	trace_bg node1 "$T_DIR/trace" "$T_DIR/trace.err" trace
 	local pid=$!
-	sleep 1
 	run tenc_on node1 trace --count 1
 	[ "$status" -eq 1 ]
 	[[ $output == *"another tenc trace"* ]]
 	# ext's address becomes a peer's: the same flow changes verdict
 	on pod1 ping -c 1 10.0.0.9
+	# not a readiness wait: trace reloads the peer names at most once a
+	# second (cmd/trace.c), so the event naming ext must come a second
+	# after the trace's start
+	sleep 1
 	tenc_on node1 peer add ext --node-ip 10.0.0.9 --cidr 10.9.0.0/24
 	on pod1 ping -c 1 10.0.0.9
-	sleep 1
-	kill -TERM "$pid"
-	wait "$pid" || true
+	wait_line "$T_DIR/trace" "plaintext -> violation" "$pid"
+	bg_stop "$pid"
 	grep -q "new .*10.1.1.2 -> 10.0.0.9  plaintext" "$T_DIR/trace"
 	grep -q "verdict .*10.1.1.2 -> 10.0.0.9  plaintext -> violation  peer ext" "$T_DIR/trace"
 	# and the events stop once nobody traces
