@@ -21,17 +21,17 @@ test_setup() {
 	cap_start
 	traffic_start 12
 	s0=$(sa_seqs node1)
-	sleep 1
+	sleep 1 # not a readiness wait: traffic flows before the first change
 	for c in '["10.1.2.0/24", "10.2.2.0/24"]' '["10.1.2.0/24"]' '["10.1.2.0/24", "10.2.2.0/24"]'; do
 		peers_doc "$c"
 		run tenc_on node1 -j peer sync "$T_DIR/sync.json"
 		echo "$output"
 		[ "$status" -eq 0 ]
 		[ "$(echo "$output" | json_get "j['changed']")" -eq 1 ]
-		sleep 1
+		sleep 1 # and between changes: each under traffic
 	done
 	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
-	sleep 1
+	sleep 1 # the same
 	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24 --cidr 10.2.2.0/24
 	traffic_check
 	cap_stop
@@ -85,9 +85,9 @@ test_setup() {
 	encrypted_cluster 3
 	on node2 ip addr add 10.0.0.12/24 dev eth0
 	cap_start
-	on pod1 ping -q -i 0.01 -W 5 -c 600 10.1.3.2 >"$T_DIR/ping13" 2>&1 3>&- &
+	bg_on pod1 ping -q -i 0.01 -W 5 -c 600 10.1.3.2 >"$T_DIR/ping13" 2>&1
 	p=$!
-	sleep 1
+	sleep 1 # not a readiness wait: pings flow before the change
 	for i in 1 3; do tenc_on "node$i" peer add node2 --node-ip 10.0.0.12 --cidr 10.1.2.0/24; done
 	tenc_on node2 enable --node-ip 10.0.0.12 --pod-cidr 10.1.2.0/24 --dev pod0 --underlay-dev eth0 --encrypt
 	wait $p
@@ -118,9 +118,9 @@ test_setup() {
 	s0=$(sa_seqs node1)
 	cap_start
 	traffic_start 8
-	sleep 1
+	sleep 1 # not a readiness wait: traffic flows before the change
 	for i in 1 2 3; do tenc_on "node$i" subnet add 10.2.0.0/16; done
-	sleep 1
+	sleep 1 # and between the two changes
 	for i in 1 2 3; do tenc_on "node$i" subnet del 10.2.0.0/16; done
 	traffic_check
 	cap_stop

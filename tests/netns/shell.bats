@@ -28,6 +28,7 @@ pty_start() {
 	local cmd
 	T_SES=s$((${T_SES#s} + 1))
 	printf -v cmd '%q ' ${PTY_AS:-} env TENC_STATE_DIR="$TENC_STATE_DIR" ${PTY_ENV:-} "$TENC" "$@"
+	# the sleep keeps the pane (and what tenc left on it) until teardown
 	tm new-session -d -s "$T_SES" -x 120 -y 30 "$cmd; echo \"[exit \$?]\"; sleep 600"
 	wait_for "tenc>"
 }
@@ -41,15 +42,10 @@ screen() { tm capture-pane -t "$T_SES" -p -J | sed 's/[[:space:]]*$//'; }
 # wait_for TEXT [N [S]]: until N (default 1) lines of the pane contain TEXT,
 # at most S seconds (default 5); then print the pane and fail.
 wait_for() {
-	local i
-	for i in $(seq $((${3:-5} * 10))); do
-		[ "$(screen | grep -cF -- "$1")" -ge "${2:-1}" ] && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for ${2:-1} line(s) with '$1'; the pane:" >&2
-	screen >&2
-	return 1
+	WAIT_S=${3:-5} wait_until "${2:-1} line(s) with '$1' on the pane" on_screen "$1" "${2:-1}" ||
+		{ echo "the pane:" >&2; screen >&2; return 1; }
 }
+on_screen() { [ "$(screen | grep -cF -- "$1")" -ge "$2" ]; }
 
 @test "tenc with no arguments on a terminal opens the prompt" {
 	pty_start

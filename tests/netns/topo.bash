@@ -10,7 +10,9 @@
 #                                  ext eth0 10.0.0.9   (a host that is no peer)
 #
 # Nodes route the other nodes' pod cidrs via their node ips (native routing,
-# plaintext until tenc encrypts). Load after helpers: load topo
+# plaintext until tenc encrypts). Captures and receivers run in the
+# background (bg_on) and are waited for until ready, never slept for.
+# Load after helpers: load topo
 
 # topo_up N: nodes 1..N with a pod each, the wire, and the non-peer "ext".
 topo_up() {
@@ -82,30 +84,37 @@ encrypted_cluster() {
 	peer_all "$n"
 }
 
-# cap_start: capture everything on the wire bridge into $T_DIR/wire.pcap.
+# cap_start: capture everything on the wire bridge into $T_DIR/wire.pcap,
+# once tcpdump listens. Each packet is written as it comes (immediate mode,
+# -U): cap_stop's end marker needs no block timeout to land.
 cap_start() {
-	# Background jobs close fd 3, or bats waits for them; they get SIGTERM
-	# (a non-interactive shell's background jobs ignore SIGINT).
-	on wire tcpdump -i br0 -nn -U -s 0 -w "$T_DIR/wire.pcap" 2>"$T_DIR/tcpdump.err" 3>&- &
+	# tcpdump gets SIGTERM (a non-interactive shell's background jobs
+	# ignore SIGINT).
+	bg_on wire tcpdump -i br0 -nn -U --immediate-mode -s 0 -w "$T_DIR/wire.pcap" 2>"$T_DIR/tcpdump.err"
 	T_CAP_PID=$!
-	local i
-	for i in $(seq 1 50); do
-		grep -q "listening on" "$T_DIR/tcpdump.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "tcpdump did not start: $(cat "$T_DIR/tcpdump.err")" >&2
-	return 1
+	wait_line "$T_DIR/tcpdump.err" "listening on" "$T_CAP_PID"
 }
 
+# cap_stop: send an end marker onto the wire (a frame of a local
+# experimental ethertype from br0), wait until tcpdump wrote it, then stop
+# tcpdump. The bridge saw every packet of the test before the marker, so
+# they are all in the capture; cap_count leaves the marker out.
+CAP_MARK_PROTO=0x88b5
 cap_stop() {
-	sleep 1 # let the last replies land in the capture, even on a slow VM
-	kill -TERM "$T_CAP_PID" 2>/dev/null || true
-	wait "$T_CAP_PID" 2>/dev/null || true
+	local mark="TENC-CAP-END-$T_CAP_PID"
+	on wire python3 -c 'import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("br0", 0))
+s.send(b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + bytes.fromhex(sys.argv[2][2:]) +
+       sys.argv[1].encode().ljust(46, b"\0"))' "$mark" "$CAP_MARK_PROTO"
+	wait_until -p "$T_CAP_PID" "the end marker in the capture" has_text "$T_DIR/wire.pcap" "$mark"
+	bg_stop "$T_CAP_PID" || true # tcpdump's own status on SIGTERM is no verdict
 }
 
-# cap_count FILTER: packets in the capture matching a pcap filter.
+# cap_count FILTER: packets in the capture matching a pcap filter (the end
+# marker aside).
 cap_count() {
-	tcpdump -r "$T_DIR/wire.pcap" -nn "$@" 2>/dev/null | wc -l
+	tcpdump -r "$T_DIR/wire.pcap" -nn "not ether proto $CAP_MARK_PROTO and ($*)" 2>/dev/null | wc -l
 }
 
 # cap_has TEXT: does any byte sequence TEXT appear anywhere in the capture?
@@ -118,15 +127,9 @@ cap_has() {
 # tcp_send FROM TO_IP SIZE_KB: send SIZE_KB of canary lines to it, then
 # check that exactly those bytes arrived.
 tcp_receiver() {
-	on "$1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc 3>&- &
+	bg_on "$1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc
 	T_RECV_PID=$!
-	local i
-	for i in $(seq 1 100); do # until socat listens, at most 10 s
-		on "$1" ss -ltn 2>/dev/null | grep -q ':5001 ' && return 0
-		sleep 0.1
-	done
-	echo "socat did not start listening" >&2
-	return 1
+	wait_listen "$1" tcp 5001 "$T_RECV_PID"
 }
 
 tcp_send() {
@@ -142,7 +145,8 @@ FLOWGEN=$REPO/tests/tools/flowgen.py
 # xfrm_err NODE COUNTER: a counter of /proc/net/xfrm_stat.
 xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
 
-# traffic_start SECONDS: pings both ways, UDP both ways, TCP pod1 -> pod3.
+# traffic_start SECONDS: pings both ways, UDP both ways, TCP pod1 -> pod3,
+# sent once the receivers listen.
 # The pings send exactly SECONDS * 100 requests and wait up to 5 s for the
 # last replies: with a -w deadline ping stops when the count of replies is
 # reached (or at the deadline) with requests still in flight, and counts
@@ -151,15 +155,17 @@ traffic_start() {
 	local s=$1
 	PINGS=$((s * 100))
 	for i in 1 2 3; do X0[$i]="$(xfrm_err node$i XfrmInNoStates) $(xfrm_err node$i XfrmInStateProtoError)"; done
-	on pod2 python3 "$FLOWGEN" udp-recv 6001 "$T_DIR/udp12.json" 3>&- & R1=$!
-	on pod1 python3 "$FLOWGEN" udp-recv 6002 "$T_DIR/udp21.json" 3>&- & R2=$!
-	on pod3 python3 "$FLOWGEN" tcp-recv 6003 "$T_DIR/tcp13.json" 3>&- & R3=$!
-	sleep 0.5
-	on pod1 ping -q -i 0.01 -W 5 -c "$((s * 100))" 10.1.2.2 >"$T_DIR/ping12" 2>&1 3>&- & P1=$!
-	on pod3 ping -q -i 0.01 -W 5 -c "$((s * 100))" 10.1.1.2 >"$T_DIR/ping31" 2>&1 3>&- & P2=$!
-	on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s" 3>&- & S1=$!
-	on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s" 3>&- & S2=$!
-	on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s" 3>&- & S3=$!
+	bg_on pod2 python3 "$FLOWGEN" udp-recv 6001 "$T_DIR/udp12.json"; R1=$!
+	bg_on pod1 python3 "$FLOWGEN" udp-recv 6002 "$T_DIR/udp21.json"; R2=$!
+	bg_on pod3 python3 "$FLOWGEN" tcp-recv 6003 "$T_DIR/tcp13.json"; R3=$!
+	wait_listen pod2 udp 6001 $R1
+	wait_listen pod1 udp 6002 $R2
+	wait_listen pod3 tcp 6003 $R3
+	bg_on pod1 ping -q -i 0.01 -W 5 -c "$PINGS" 10.1.2.2 >"$T_DIR/ping12" 2>&1; P1=$!
+	bg_on pod3 ping -q -i 0.01 -W 5 -c "$PINGS" 10.1.1.2 >"$T_DIR/ping31" 2>&1; P2=$!
+	bg_on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s"; S1=$!
+	bg_on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s"; S2=$!
+	bg_on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s"; S3=$!
 }
 
 # traffic_check: every flow complete, no loss, no new XFRM input errors.

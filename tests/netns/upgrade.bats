@@ -27,13 +27,13 @@ upgrade_each() {
 	s0=$(sa_seqs node1)
 	cap_start
 	traffic_start 10
-	sleep 1
+	sleep 1 # not a readiness wait: traffic flows before the first switch
 	for i in 1 2 3; do
 		run env TENC_STATE_DIR="$T_DIR/node$i" ip netns exec "$(ns "node$i")" "$new" -j enable
 		echo "node$i: $output"
 		[ "$status" -eq 0 ]
 		$check
-		sleep 1
+		sleep 1 # and between switches: each node's change under traffic
 	done
 	traffic_check
 	cap_stop
