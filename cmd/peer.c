@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* peer.c: `tenc peer add|del|list|sync`: the other nodes. Each change is
- * validated whole before the kernel is touched (exit 2 changes nothing);
- * then the peer's plan is added or removed, with rollback on failure.
- * sync (peer_sync.c) applies a desired set given as JSON. */
-#include <errno.h>
+/* peer.c: `tenc peer add|del|list|sync`: the other nodes. add and del parse
+ * their arguments into a request, call their use case (lib/uc_peer.c: the
+ * change validated whole, exit 2 changing nothing, then made
+ * make-before-break), and format its result; list reads peers.json. sync
+ * is peer_sync.c's. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "apply.h"
 #include "cli.h"
 #include "names.h"
-#include "node.h"
 #include "nodelist.h"
 #include "num.h"
 #include "peer.h"
-#include "state.h"
 #include "tenc.h"
+#include "uc_peer.h"
 
 enum { O_NODE_IP = OPT_LONG_BASE, O_CIDR, O_SPI, O_EPOCH };
 
@@ -63,46 +59,20 @@ static int add_opt(int key, char *arg, void *ctx)
 	return -1;
 }
 
-int peer_apply(struct node *n, const struct peer *old, const struct peer *new)
+static void print_add(const struct peer_add_res *res)
 {
-	struct plan have = { 0 }, want = { 0 };
-	size_t changes;
-	struct dp d;
-	int ret;
+	const char *result = peer_result_str(res->result);
 
-	if (!n->enabled)
-		return 0; /* recorded; enable installs it */
-	if ((old && plan_peer(&n->cfg, &n->keys, old, n->ifindex, n->mtu, &have)) ||
-	    (new && plan_peer(&n->cfg, &n->keys, new, n->ifindex, n->mtu, &want))) {
-		ret = tenc_err(TENC_FAIL, "plan", "out of memory");
-	} else if (!(ret = dp_open(&d))) {
-		ret = dp_apply(&d, &want, &have, &changes);
-		dp_close(&d);
-	}
-	plan_free(&have);
-	plan_free(&want);
-	return ret;
-}
-
-/* Same node ip, cidrs, advertised spi and epoch. */
-static bool peer_same(const struct peer *a, const struct peer *b)
-{
-	if (a->node_ip != b->node_ip || a->n_cidrs != b->n_cidrs || a->adv_spi != b->adv_spi ||
-	    a->epoch != b->epoch)
-		return false;
-	for (int i = 0; i < a->n_cidrs; i++)
-		if (a->cidrs[i].addr != b->cidrs[i].addr || a->cidrs[i].len != b->cidrs[i].len)
-			return false;
-	return true;
+	if (tenc_json_begin())
+		peer_json(&res->peer, result);
+	else
+		printf("peer %s %s (id %u)\n", res->peer.name, result, res->peer.id);
 }
 
 static int do_add(const struct cmd *self, int argc, char **argv)
 {
 	struct add_args a = { 0 };
-	const char *result = "added";
-	struct node n;
-	struct peer *x;
-	char err[512];
+	struct peer_add_res res;
 	int i, ret;
 
 	i = cmd_parse(self, argc, argv, add_opt, &a, 1, 1);
@@ -115,91 +85,32 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 		return tenc_err(TENC_USAGE, "--node-ip", "required");
 	if (a.p.n_cidrs == 0)
 		return tenc_err(TENC_USAGE, "--cidr", "at least one is required");
-	node_sort_cidrs(&a.p);
-	if ((ret = writer_begin()))
-		return ret;
-	if ((ret = node_load(&n)))
-		goto out_lock;
-	if ((ret = node_recover(&n)))
-		goto out;
-	x = peers_find(&n.peers, a.p.name);
-	if (node_check_peer(&n, &a.p, x, err, sizeof(err))) {
-		ret = tenc_err(TENC_USAGE, a.p.name, "%s", err);
-		goto out;
-	}
-	if (x) { /* a change: make-before-break from what it was */
-		a.p.id = x->id;
-		a.p.out_spi = x->out_spi;
-		if (!a.p.adv_spi)
-			a.p.adv_spi = x->adv_spi;
-		if (!a.p.epoch) /* a new epoch re-keys exactly this peer */
-			a.p.epoch = x->epoch;
-		result = peer_same(x, &a.p) ? "unchanged" : "changed";
-		if (!(ret = peer_apply(&n, x, &a.p)))
-			*x = a.p;
-	} else {
-		a.p.id = peers_free_id(&n.peers);
-		if (!a.p.id || !(x = peers_add(&n.peers))) {
-			ret = tenc_err(TENC_FAIL, a.p.name, "no free peer id");
-			goto out;
-		}
-		a.p.out_spi = keys_new_peer_out(&n.keys, a.p.adv_spi);
-		*x = a.p;
-		if ((ret = peer_apply(&n, NULL, x)))
-			peers_remove(&n.peers, x);
-	}
-	if (!ret)
-		ret = peers_save(&n.peers);
-	if (!ret && tenc_json_begin())
-		peer_json(x, result);
-	else if (!ret)
-		printf("peer %s %s (id %u)\n", x->name, result, x->id);
-out:
-	node_free(&n);
-out_lock:
-	writer_end();
+	if (!(ret = uc_peer_add(&a.p, &res)))
+		print_add(&res);
 	return ret;
+}
+
+static void print_del(const struct peer *removed)
+{
+	if (tenc_json_begin()) {
+		jw_start_object(jw);
+		jw_string_field(jw, "removed", removed->name);
+		jw_end_object(jw);
+	} else {
+		printf("peer %s removed\n", removed->name);
+	}
 }
 
 static int do_del(const struct cmd *self, int argc, char **argv)
 {
-	struct node n;
-	struct peer *x;
+	struct peer removed;
 	int i, ret;
 
 	i = cmd_parse(self, argc, argv, NULL, NULL, 1, 1);
 	if (i <= 0)
 		return -i;
-	if ((ret = writer_begin()))
-		return ret;
-	if ((ret = node_load(&n)))
-		goto out_lock;
-	if ((ret = node_recover(&n)))
-		goto out;
-	x = peers_find(&n.peers, argv[i]);
-	if (!x) {
-		ret = tenc_err(TENC_USAGE, argv[i], "no such peer");
-		goto out;
-	}
-	ret = peer_apply(&n, x, NULL);
-	if (!ret) {
-		char name[sizeof(x->name)];
-
-		snprintf(name, sizeof(name), "%s", x->name);
-		peers_remove(&n.peers, x);
-		ret = peers_save(&n.peers);
-		if (!ret && tenc_json_begin()) {
-			jw_start_object(jw);
-			jw_string_field(jw, "removed", name);
-			jw_end_object(jw);
-		} else if (!ret) {
-			printf("peer %s removed\n", name);
-		}
-	}
-out:
-	node_free(&n);
-out_lock:
-	writer_end();
+	if (!(ret = uc_peer_del(argv[i], &removed)))
+		print_del(&removed);
 	return ret;
 }
 

@@ -3,12 +3,9 @@
 #ifndef TENC_CMD_PEER_H
 #define TENC_CMD_PEER_H
 #include "cli.h"
-#include "node.h"
+#include "store.h"
 
 extern const struct cmd peer_sync;
-/* Take one peer's kernel objects from old's to new's, make-before-break
- * (old NULL: add; new NULL: remove); nothing when not enabled. */
-int peer_apply(struct node *n, const struct peer *old, const struct peer *new);
 /* One peer as a JSON object on jw (the format `peer sync` reads back);
  * result ("added", "changed", "unchanged") when not NULL. */
 void peer_json(const struct peer *x, const char *result);

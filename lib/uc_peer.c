@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/* uc_peer.c: peer add, del and sync as use cases (see uc_peer.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apply.h"
+#include "nodelist.h"
+#include "tenc.h"
+#include "uc_node.h"
+#include "uc_peer.h"
+
+/* Take the kernel from have to want, make-before-break, restored on a
+ * refusal; nothing when the node is not enabled (recorded: enable
+ * installs it). */
+static int apply(const struct node *n, const struct plan *want, const struct plan *have, size_t *changes)
+{
+	struct dp d;
+	int ret;
+
+	if (!n->enabled)
+		return 0;
+	if ((ret = dp_open(&d)))
+		return ret;
+	ret = dp_apply(&d, want, have, changes);
+	dp_close(&d);
+	return ret;
+}
+
+/* One peer's kernel objects from old's to new's (old NULL: add; new
+ * NULL: remove). */
+static int peer_apply(const struct node *n, const struct peer *old, const struct peer *new)
+{
+	struct plan have = { 0 }, want = { 0 };
+	size_t changes = 0;
+	int ret = 0;
+
+	if (!n->enabled)
+		return 0;
+	if ((old && plan_peer(&n->cfg, &n->keys, old, n->ifindex, n->mtu, &have)) ||
+	    (new && plan_peer(&n->cfg, &n->keys, new, n->ifindex, n->mtu, &want)))
+		ret = tenc_err(TENC_FAIL, "plan", "out of memory");
+	else
+		ret = apply(n, &want, &have, &changes);
+	plan_free(&have);
+	plan_free(&want);
+	return ret;
+}
+
+/* res->peer into n's set and the kernel: a change of the peer of that
+ * name (make-before-break from what it was), or a new peer. */
+static int add_to(struct node *n, struct peer_add_res *res)
+{
+	struct peer *p = &res->peer, *x = peers_find(&n->peers, p->name);
+	char err[512];
+	int ret;
+
+	if (node_check_peer(n, p, x, err, sizeof(err)))
+		return tenc_err(TENC_USAGE, p->name, "%s", err);
+	if (x) {
+		if (!p->adv_spi)
+			p->adv_spi = x->adv_spi;
+		peer_carry(p, x);
+		res->result = PEER_CHANGED;
+		if (peer_same_objects(x, p) && x->adv_spi == p->adv_spi)
+			res->result = PEER_UNCHANGED;
+		if (!(ret = peer_apply(n, x, p)))
+			*x = *p;
+		return ret;
+	}
+	p->id = peers_free_id(&n->peers);
+	if (!p->id || !(x = peers_add(&n->peers)))
+		return tenc_err(TENC_FAIL, p->name, "no free peer id");
+	p->out_spi = keys_new_peer_out(&n->keys, p->adv_spi);
+	*x = *p;
+	res->result = PEER_ADDED;
+	if ((ret = peer_apply(n, NULL, x)))
+		peers_remove(&n->peers, x);
+	return ret;
+}
+
+int uc_peer_add(const struct peer *want, struct peer_add_res *res)
+{
+	struct node n;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->peer = *want;
+	node_sort_cidrs(&res->peer);
+	if ((ret = uc_begin(&n, true)))
+		return ret;
+	ret = add_to(&n, res) ?: peers_save(&n.peers);
+	uc_end(&n);
+	return ret;
+}
+
+int uc_peer_del(const char *name, struct peer *removed)
+{
+	struct peer *x;
+	struct node n;
+	int ret;
+
+	memset(removed, 0, sizeof(*removed));
+	if ((ret = uc_begin(&n, true)))
+		return ret;
+	if (!(x = peers_find(&n.peers, name))) {
+		ret = tenc_err(TENC_USAGE, name, "no such peer");
+	} else if (!(ret = peer_apply(&n, x, NULL))) {
+		*removed = *x;
+		peers_remove(&n.peers, x);
+		ret = peers_save(&n.peers);
+	}
+	uc_end(&n);
+	return ret;
+}
+
+/* The whole of path ("-": stdin) into *buf (NUL-terminated). 0 or -errno. */
+static int read_all(const char *path, char **buf, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	size_t cap = 0, got = 1;
+	char *b = NULL, *nb;
+	int r = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	while (got) {
+		if (*len + 1 >= cap) {
+			if (!(nb = realloc(b, cap = cap ? cap * 2 : 65536))) {
+				r = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		got = fread(b + *len, 1, cap - *len - 1, f);
+		*len += got;
+	}
+	if (!r && ferror(f))
+		r = -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (r) {
+		free(b);
+		return r;
+	}
+	b[*len] = '\0';
+	*buf = b;
+	return 0;
+}
+
+/* The document at path as the wanted peer set (nodelist_parse). */
+static int read_input(const char *path, const struct node *n, struct peers *out)
+{
+	char *text = NULL, err[512];
+	size_t len;
+	int r = read_all(path, &text, &len);
+
+	memset(out, 0, sizeof(*out));
+	if (r)
+		return tenc_errno(TENC_USAGE, -r, path, "reading");
+	r = nodelist_parse(text, len, n->enabled ? n->cfg.node_ip : 0, out, err, sizeof(err));
+	free(text);
+	return r ? tenc_err(TENC_USAGE, path, "%s", err) : 0;
+}
+
+/* n's peers to want: the diff checked whole, then only the changed
+ * peers, from what they were to what they become, in one batch. */
+static int sync_to(const struct node *n, const struct peers *want, bool prune, struct peer_sync_res *res)
+{
+	struct sync_diff d;
+	struct node check;
+	size_t bad = 0;
+	char err[192];
+	int ret = 0;
+
+	if (sync_diff(n, want, prune, &d))
+		return tenc_err(TENC_FAIL, "sync", "out of memory or no free peer id");
+	check = *n;
+	check.peers = d.fin;
+	if (node_check_all(&check, &bad, err, sizeof(err)))
+		ret = tenc_err(TENC_USAGE, d.fin.v[bad].name, "%s", err);
+	else if (d.del.n_ipc || d.add.n_ipc)
+		ret = apply(n, &d.add, &d.del, &res->kernel_changes);
+	if (!ret && !(ret = peers_save(&d.fin)))
+		res->n = d.n;
+	sync_diff_free(&d);
+	return ret;
+}
+
+int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
+{
+	struct peers want = { 0 };
+	struct node n;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = uc_begin(&n, true)))
+		return ret;
+	ret = read_input(req->path, &n, &want) ?: sync_to(&n, &want, req->prune, res);
+	peers_free(&want);
+	uc_end(&n);
+	return ret;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* uc_peer: the peer use cases, `peer add`, `peer del`, `peer sync`, whole:
+ * each takes the writer lock (writer_begin: the journal; writer_end), loads
+ * the node, first reconciles it when a writer died half-way (node_recover),
+ * validates the change whole (TENC_USAGE changes nothing), takes the
+ * changed peers' kernel objects from their old plans to their new ones
+ * make-before-break (restored on a refusal), saves peers.json, and returns
+ * what happened. Nothing is printed: errors are reported (tenc_err),
+ * results returned for cmd/ to format. The decisions are peerdiff.c's. */
+#ifndef TENC_UC_PEER_H
+#define TENC_UC_PEER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "peerdiff.h"
+
+struct peer_add_res {
+	enum peer_result result;
+	struct peer peer;	/* as saved: with its id, out_spi, spi, epoch */
+};
+
+/* Add the peer want (name, node ip, 1..16 cidrs; adv_spi and epoch 0:
+ * unknown, or for a peer that exists, the known ones), or change the peer
+ * of that name to it. 0, or a TENC_* code (reported). */
+int uc_peer_add(const struct peer *want, struct peer_add_res *res);
+/* Remove the peer named name; *removed: what it was. 0, or a TENC_* code
+ * (reported; TENC_USAGE when there is no such peer). */
+int uc_peer_del(const char *name, struct peer *removed);
+
+struct peer_sync_req {
+	const char *path;	/* the document: a kubectl node list or a peer list; "-": stdin */
+	bool prune;		/* remove the peers absent from it */
+};
+
+struct peer_sync_res {
+	struct sync_counts n;
+	size_t kernel_changes;
+};
+
+/* Make the peer set match the document (nodelist.h; the local node,
+ * known by its node ip, is skipped). The whole input is validated first;
+ * then only the difference (sync_diff) reaches the kernel, in one batch.
+ * 0, or a TENC_* code (reported; TENC_USAGE for bad input). */
+int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res);
+
+#endif
