@@ -224,12 +224,14 @@ static int in_counters(const struct node *n, int spi, uint64_t *pk)
 {
 	struct in_sas c = { n->cfg.node_ip, (uint32_t)spi, { 0 } };
 	struct dp d;
+	char why[512];
 	int ret = dp_open(&d);
 
 	if (ret)
 		return ret;
 	if ((ret = xfrm_sa_dump(d.x, keep_in_sa, &c)))
-		ret = tenc_errno(TENC_FAIL, -ret, "kernel", "reading the IN SAs");
+		ret = tenc_err(TENC_FAIL, "kernel", "reading the IN SAs: %s",
+			       nlb_strerror(nlb_last_error(d.x), why, sizeof(why)));
 	dp_close(&d);
 	if (c.p.n_sas)
 		qsort(c.p.sas, c.p.n_sas, sizeof(*c.p.sas), by_src);
