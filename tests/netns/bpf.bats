@@ -122,13 +122,24 @@ swap_pin() {
 	[ "$(mark from_pod 10.1.0.2 10.2.1.1 icmp)" = 0x00073e00 ]
 }
 
-@test "load refuses a pinned map of another layout and says which" {
+@test "load moves a pinned map of another layout aside for a new one (bpfmigrate.h)" {
+	local old_id
 	bpftool map create "$B/ipcache" type hash key 4 value 4 entries 16 name ipcache
+	old_id=$(pinned_id map "$B/ipcache")
 	run dp load "$B"
-	[ "$status" -eq 1 ]
-	[[ $output == *"pinned map $B/ipcache is not the one this tenc builds"* ]]
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"$B/ipcache: pinned by a tenc of another layout"* ]]
 	[[ $output != *libbpf* ]]
-	[ ! -e "$B/prog_from_pod" ]
+	# the old map kept (the programs that run may use it), a new one pinned
+	[ "$(pinned_id map "$B/ipcache_old")" = "$old_id" ]
+	[ "$(pinned_id map "$B/ipcache")" != "$old_id" ]
+	[ -e "$B/prog_from_pod" ]
+	# loaded again: nothing of another layout left to move
+	run dp load "$B"
+	[ "$status" -eq 0 ]
+	[[ $output != *"another layout"* ]]
+	[ "$(pinned_id map "$B/ipcache_old")" = "$old_id" ]
 }
 
 @test "attach creates clsact and tenc's filter; query returns the program" {
