@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* audit.c: `tenc audit`: what was encrypted and what went in plaintext,
- * flow by flow (lib/audit.c decides), as a table, JSON (-j; the schema is
- * docs/schema/audit.schema.json) or Prometheus text (--format prometheus;
- * audit_prom.c). Exit 3 when any flow is a violation, so a CI job can gate
+ * flow by flow: lib/audit.c reads and decides once (audit_run), then the
+ * report is printed in one form (audit_fmt.c): a table, JSON (-j; the
+ * schema is docs/schema/audit.schema.json) or Prometheus text (--format
+ * prometheus). Exit 3 when any flow is a violation, so a CI job can gate
  * on it. --duration waits while flows accumulate; --reset empties the flow
  * table of what was reported. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
 #include "audit.h"
 #include "audit_fmt.h"
 #include "cli.h"
@@ -89,84 +88,6 @@ static void wait_for(unsigned long s)
 	sigaction(SIGTERM, &old_term, NULL);
 }
 
-static void endpoint(char *b, size_t n, uint32_t a, uint16_t port, uint8_t proto)
-{
-	char ip[16];
-
-	fmt_ipv4(a, ip, sizeof(ip));
-	if ((proto == 6 || proto == 17) && port)
-		snprintf(b, n, "%s:%u", ip, ntohs(port));
-	else
-		snprintf(b, n, "%s", ip);
-}
-
-static void print_table(const struct audit *a)
-{
-	char ip[16], pb[8], src[24], dst[24];
-	size_t nv = a->counts[V_VIOLATION];
-	int nz = 0;
-
-	printf("node %s, %s: %zu flows: %zu encrypted, %zu plaintext, %zu local, %zu violation, "
-	       "%zu dropped\n", fmt_ipv4(a->n.cfg.node_ip, ip, sizeof(ip)),
-	       a->n.cfg.encrypt ? "encrypting" : "observing only", a->flows.n, a->counts[V_ENCRYPTED],
-	       a->counts[V_PLAINTEXT], a->counts[V_LOCAL], nv, a->counts[V_DROPPED]);
-	printf("flows:\n  %-9s %-3s %-4s %-21s %-21s %-12s %3s %9s %11s  %s\n", "VERDICT", "DIR",
-	       "PROT", "SRC", "DST", "PEER", "SPI", "PACKETS", "BYTES", "REASON");
-	for (size_t i = 0; i < a->flows.n; i++) {
-		const struct flow *f = &a->flows.v[i];
-		const char *peer = audit_peer_name(a, f->v.peer_id);
-		uint32_t spi = f->k.proto == 50 ? flow_esp_spi(&f->k) : f->v.spi;
-		char sb[12] = "-";
-
-		if (spi)
-			snprintf(sb, sizeof(sb), "%u", spi);
-		endpoint(src, sizeof(src), f->k.saddr, f->k.sport, f->k.proto);
-		endpoint(dst, sizeof(dst), f->k.daddr, f->k.dport, f->k.proto);
-		printf("  %-9s %-3s %-4s %-21s %-21s %-12s %3s %9llu %11llu  %s\n",
-		       verdict_str(a->verdict[i]), dir_str(f->k.dir), proto_str(f->k.proto, pb, sizeof(pb)),
-		       src, dst, peer ?: "-", sb, (unsigned long long)f->v.packets,
-		       (unsigned long long)f->v.bytes, audit_reason_str(a->reason[i]));
-	}
-	printf("SA health:\n");
-	for (size_t i = 0; i < a->n.peers.n; i++) {
-		const struct audit_peer *ap = &a->peers[i];
-
-		printf("  %-12s %-15s out spi %-2d", ap->p->name, fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)),
-		       ap->out_spi);
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
-			if (ap->out[s])
-				printf("  out %d: %llu pkts %llu bytes oseq %llu", s,
-				       (unsigned long long)ap->out[s]->packets,
-				       (unsigned long long)ap->out[s]->bytes,
-				       (unsigned long long)ap->out[s]->oseq);
-			if (ap->in[s])
-				printf("  in %d: %llu pkts %llu bytes seq %llu replay-err %u integrity-err %u", s,
-				       (unsigned long long)ap->in[s]->packets,
-				       (unsigned long long)ap->in[s]->bytes,
-				       (unsigned long long)ap->in[s]->seq, ap->in[s]->replay_errors,
-				       ap->in[s]->integrity_errors);
-		}
-		for (int k = 0; k < ap->n_problems; k++)
-			printf("%s%s", k ? "; " : "  PROBLEM: ", ap->problems[k]);
-		printf("\n");
-	}
-	printf("ipcache entries that would not encrypt:%s\n", a->n_nokey ? "" : " none");
-	for (size_t i = 0; i < a->n_nokey; i++) {
-		char c[32];
-
-		printf("  %-18s peer %-12s %s\n", fmt_cidr(&a->nokey[i].e->prefix, c, sizeof(c)),
-		       audit_peer_name(a, a->nokey[i].e->val.peer_id) ?: "-", a->nokey[i].reason);
-	}
-	printf("xfrm errors (non-zero):");
-	for (int i = 0; i < a->n_xstat; i++)
-		if (a->xstat[i].value)
-			printf("\n  %-28s %llu", a->xstat[i].name, (unsigned long long)a->xstat[i].value),
-				nz++;
-	printf("%s\nevents: %llu emitted, %llu lost\n", nz ? "" : " none", (unsigned long long)a->st.events,
-	       (unsigned long long)a->st.events_lost);
-	printf("result: %s\n", nv ? "VIOLATION" : "no violation");
-}
-
 static int do_audit(const struct cmd *self, int argc, char **argv)
 {
 	struct audit_args o = { 0 };
@@ -191,7 +112,7 @@ static int do_audit(const struct cmd *self, int argc, char **argv)
 		else if (tenc_json_begin())
 			audit_print_json(&a);
 		else
-			print_table(&a);
+			audit_print_plain(&a);
 		fflush(stdout);
 		if (o.reset)
 			ret = flows_reset(fd, &a.flows);

@@ -3,7 +3,8 @@
  * each flow and its reason: the programs' verdict (flows.h), checked
  * against the peers, the SAs and policies the kernel holds, and the ESP
  * the underlay saw; SA health per peer; ipcache entries that would not
- * encrypt; the XFRM error counters. Output formats live in cmd/audit*.c. */
+ * encrypt; the XFRM error counters. It prints nothing: the report's
+ * forms are cmd/audit_fmt.c's. */
 #ifndef TENC_AUDIT_H
 #define TENC_AUDIT_H
 #include <stdint.h>
