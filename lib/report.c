@@ -19,14 +19,17 @@ static int vreport(int code, const char *what, const char *why)
 		char msg[1536];
 
 		snprintf(msg, sizeof(msg), "%s%s%s: %s", cmd ? cmd : "", cmd ? ": " : "", what, why);
+		jw_t e; /* on the stack: an out-of-memory error is reported too */
+
 		if (jw) {
 			/* A document is open: close it so stdout stays valid JSON Lines. */
 			tenc_json_end();
 		}
-		fputs("{\"error\":", stdout);
-		jw_escape(stdout, msg);
-		fputs("}\n", stdout);
-		fflush(stdout);
+		jw_init_file(&e, stdout, JW_COMPACT);
+		jw_start_object(&e);
+		jw_string_field(&e, "error", msg);
+		jw_end_object(&e);
+		jw_finish(&e); /* the newline, fflush */
 	}
 	return code;
 }
