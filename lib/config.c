@@ -123,65 +123,71 @@ int config_load(struct tenc_config *c)
 	return 0;
 }
 
-static json_t *cidrs_json(const struct cidr *c, int n)
+static void cidrs_w(jw_t *w, const char *name, const struct cidr *c, int n)
 {
-	json_t *a = json_array();
 	char buf[32];
 
-	for (int i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(fmt_cidr(&c[i], buf, sizeof(buf))))) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
+	jw_name(w, name);
+	jw_start_array(w);
+	for (int i = 0; i < n; i++)
+		jw_string(w, fmt_cidr(&c[i], buf, sizeof(buf)));
+	jw_end_array(w);
 }
 
-/* json_pack fails (NULL) on a NULL or non-UTF-8 string, so a field that
- * cannot be written fails the save instead of going missing. */
-static json_t *dev_json(const char *name, bool created)
+static void dev_w(jw_t *w, const char *name, bool created)
+{
+	jw_start_object(w);
+	jw_string_field(w, "name", name);
+	jw_bool_field(w, "qdisc_created", created);
+	jw_end_object(w);
+}
+
+/* Can every field be stored as the loader will read it back? */
+static bool storable(const struct tenc_config *c)
 {
 	char why[96];
 
-	if (ifname_check(name, why, sizeof(why)))
-		return NULL;
-	return json_pack("{s:s, s:b}", "name", name, "qdisc_created", created);
+	for (int i = 0; i < c->n_devs; i++)
+		if (ifname_check(c->devs[i], why, sizeof(why)))
+			return false;
+	return !ifname_check(c->underlay, why, sizeof(why)) && (!c->name[0] || peer_name_ok(c->name));
 }
 
-static json_t *config_json(const struct tenc_config *c)
+/* The keys in sorted order, as before (jansson's JSON_SORT_KEYS). */
+static void config_w(jw_t *w, const struct tenc_config *c)
 {
-	json_t *devs = json_array(), *j;
 	char ip[32], e[EPOCH_TEXT_LEN + 1];
 
-	for (int i = 0; devs && i < c->n_devs; i++)
-		if (json_array_append_new(devs, dev_json(c->devs[i], c->dev_qdisc_created[i]))) {
-			json_decref(devs);
-			devs = NULL;
-		}
-	/* "o" steals each reference, and NULL makes json_pack fail. */
-	j = json_pack("{s:b, s:s, s:o, s:o, s:o, s:o, s:s}", "encrypt", c->encrypt, "node_ip",
-		      fmt_ipv4(c->node_ip, ip, sizeof(ip)), "pod_cidrs",
-		      cidrs_json(c->pod_cidrs, c->n_pod_cidrs), "subnets",
-		      cidrs_json(c->subnets, c->n_subnets), "devs", devs, "underlay",
-		      dev_json(c->underlay, c->underlay_qdisc_created), "mode", mode_str(c->mode));
-	if (j && c->name[0] && (!peer_name_ok(c->name) || json_object_set_new(j, "name", json_string(c->name))))
-		json_decref(j), j = NULL;
-	if (j && c->epoch && json_object_set_new(j, "epoch", json_string(epoch_fmt(c->epoch, e))))
-		json_decref(j), j = NULL;
-	if (j && json_object_set_new(j, "layout", json_integer(TENC_LAYOUT)))
-		json_decref(j), j = NULL;
-	return j;
+	jw_start_object(w);
+	jw_name(w, "devs");
+	jw_start_array(w);
+	for (int i = 0; i < c->n_devs; i++)
+		dev_w(w, c->devs[i], c->dev_qdisc_created[i]);
+	jw_end_array(w);
+	jw_bool_field(w, "encrypt", c->encrypt);
+	if (c->epoch)
+		jw_string_field(w, "epoch", epoch_fmt(c->epoch, e));
+	jw_int_field(w, "layout", TENC_LAYOUT);
+	jw_string_field(w, "mode", mode_str(c->mode));
+	if (c->name[0])
+		jw_string_field(w, "name", c->name);
+	jw_string_field(w, "node_ip", fmt_ipv4(c->node_ip, ip, sizeof(ip)));
+	cidrs_w(w, "pod_cidrs", c->pod_cidrs, c->n_pod_cidrs);
+	cidrs_w(w, "subnets", c->subnets, c->n_subnets);
+	jw_name(w, "underlay");
+	dev_w(w, c->underlay, c->underlay_qdisc_created);
+	jw_end_object(w);
 }
 
 int config_save(const struct tenc_config *c)
 {
-	json_t *j = config_json(c);
-	int r;
+	struct store_json s;
 
-	if (!j)
+	if (!storable(c))
 		return store_bad("config.json", "not written: a field cannot be stored (an interface name?)");
-	r = store_json_save("config.json", j);
-	json_decref(j);
-	return r;
+	store_json_open(&s, "config.json", JW_PRETTY);
+	config_w(&s.w, c);
+	return store_json_commit(&s);
 }
 
 int config_remove_enabled(void)

@@ -104,20 +104,25 @@ int keys_load(struct keyring *r)
 
 int keys_save(const struct keyring *r)
 {
-	json_t *j = json_object(), *a = json_array();
+	struct store_json s;
 	char line[512];
-	int ret;
 
+	store_json_open(&s, "keys.json", JW_PRETTY);
+	jw_start_object(&s.w);
+	jw_name(&s.w, "keys");
+	jw_start_array(&s.w);
 	for (int i = 0; i < r->n; i++) {
 		key_format_line(&r->v[i].k, line, sizeof(line));
-		json_array_append_new(a, json_pack("{s:i, s:s, s:s}", "spi", r->v[i].k.spi, "state",
-						   key_state_str(r->v[i].state), "line", line));
+		jw_start_object(&s.w);
+		jw_string_field(&s.w, "line", line);
+		jw_int_field(&s.w, "spi", r->v[i].k.spi);
+		jw_string_field(&s.w, "state", key_state_str(r->v[i].state));
+		jw_end_object(&s.w);
 		OPENSSL_cleanse(line, sizeof(line));
 	}
-	json_object_set_new(j, "keys", a);
-	ret = store_json_save("keys.json", j);
-	json_decref(j);
-	return ret;
+	jw_end_array(&s.w);
+	jw_end_object(&s.w);
+	return store_json_commit(&s); /* wipes the buffer the lines went through */
 }
 
 void keys_wipe(struct keyring *r)

@@ -10,28 +10,36 @@
 
 void rxbase_save(const struct plan *have)
 {
-	json_t *j = json_object(), *a = json_array();
+	struct store_json f;
+	jw_t *w = &f.w;
 	char ip[32];
 
 	if (!state_locked())
-		goto out; /* not a writer (a test tool): nothing to save */
-	for (size_t i = 0; a && i < have->n_sas; i++) {
+		return; /* not a writer (a test tool): nothing to save */
+	store_json_open(&f, "rx.json", JW_PRETTY);
+	jw_start_object(w);
+	jw_name(w, "sas");
+	jw_start_array(w);
+	for (size_t i = 0; i < have->n_sas; i++) {
 		const struct xsa *s = &have->sas[i];
 
 		if (!s->mark) /* IN SAs are told apart by their mark */
 			continue;
-		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "src",
-						   fmt_ipv4(s->src, ip, sizeof(ip)), "spi", (json_int_t)s->spi,
-						   "mark", (json_int_t)s->mark, "add_time", (json_int_t)s->add_time,
-						   "packets", (json_int_t)s->packets, "integrity",
-						   (json_int_t)s->integrity_errors, "replay",
-						   (json_int_t)s->replay_errors));
+		/* Sorted keys; signed, as jansson's integers are (its loader
+		 * reads them back). */
+		jw_start_object(w);
+		jw_int_field(w, "add_time", (int64_t)s->add_time);
+		jw_int_field(w, "integrity", s->integrity_errors);
+		jw_int_field(w, "mark", s->mark);
+		jw_int_field(w, "packets", (int64_t)s->packets);
+		jw_int_field(w, "replay", s->replay_errors);
+		jw_int_field(w, "spi", s->spi);
+		jw_string_field(w, "src", fmt_ipv4(s->src, ip, sizeof(ip)));
+		jw_end_object(w);
 	}
-	if (j && a && !json_object_set(j, "sas", a))
-		store_json_save("rx.json", j);
-out:
-	json_decref(a);
-	json_decref(j);
+	jw_end_array(w);
+	jw_end_object(w);
+	store_json_commit(&f);
 }
 
 void rxbase_load(struct rxbase *b)

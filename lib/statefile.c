@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 #include "state.h"
 #include "statefile.h"
 #include "tenc.h"
@@ -96,22 +95,21 @@ void af_abort(struct afile *f)
 	unlink(f->tmp);
 }
 
-/* Write j atomically; wipe the serialised text after. */
-int store_json_save(const char *name, json_t *j)
+static void af_sink(void *f, const char *p, size_t n)
 {
-	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	struct afile f;
-	size_t len;
+	af_write(f, p, n);
+}
 
-	if (!text)
-		return tenc_err(TENC_FAIL, name, "out of memory");
-	len = strlen(text);
-	text[len] = '\n'; /* json_dumps leaves room for the NUL: use it */
-	af_open(&f, name);
-	af_write(&f, text, len + 1);
-	OPENSSL_cleanse(text, len + 1);
-	free(text);
-	return af_commit(&f);
+void store_json_open(struct store_json *s, const char *name, enum jw_style style)
+{
+	af_open(&s->f, name);
+	jw_init_sink(&s->w, s->buf, sizeof(s->buf), af_sink, &s->f, style);
+}
+
+int store_json_commit(struct store_json *s)
+{
+	jw_finish(&s->w); /* flushes into the file, wipes buf */
+	return af_commit(&s->f);
 }
 
 int store_bad(const char *name, const char *fmt, ...)

@@ -4,10 +4,17 @@
  * same document, escapes included (every control byte, quotes, UTF-8); a
  * sink gets the text in order through a buffer far smaller than it, and
  * the buffer is wiped; the unchecked plain writes equal the checked ones;
- * the {"error":...} line. */
+ * the {"error":...} line; and the state files (config.json, keys.json,
+ * rx.json) are exactly what json_dumps(JSON_INDENT(2) | JSON_SORT_KEYS)
+ * wrote before jw wrote them, peers.json exactly its one-peer-a-line form. */
 #include <stdlib.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 #include <jansson.h>
 #include "jw.h"
+#include "rxbase.h"
+#include "state.h"
+#include "store.h"
 #include "tap.h"
 #include "tenc.h"
 
@@ -246,6 +253,118 @@ static void test_error_line(void)
 	json_decref(j);
 }
 
+/* The file as json_dumps(JSON_INDENT(2) | JSON_SORT_KEYS) + "\n" writes
+ * what it holds: how the file was written before jw. */
+static void as_jansson_wrote(const char *name)
+{
+	char path[512], *text = NULL, *want = NULL;
+	json_t *j;
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f && getdelim(&text, &n, '\0', f) < 0)
+		text[0] = '\0';
+	if (f)
+		fclose(f);
+	j = json_load_file(path, 0, NULL);
+	if (j && (want = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)))
+		want = realloc(want, strlen(want) + 2), strcat(want, "\n");
+	ok(text && want && !strcmp(text, want), "%s: what json_dumps wrote before, byte for byte", name);
+	if (!(text && want && !strcmp(text, want)))
+		printf("# got:\n%s# want:\n%s", text ? text : "", want ? want : "");
+	json_decref(j);
+	free(text);
+	free(want);
+}
+
+static void test_state_files(void)
+{
+	static const char *const lines[] = {
+		"3 rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128",
+		"4+ hmac(sha256) 0102030405060708091011121314151617181920212223242526272829303132 "
+		"cbc(aes) 0102030405060708091011121314151f",
+	};
+	struct tenc_config c = { 0 };
+	struct keyring r = { 0 };
+	struct plan p = { 0 };
+	struct peers ps = { 0 };
+	char err[128], path[512], text[1024] = "";
+	FILE *f;
+
+	snprintf(c.name, sizeof(c.name), "node-1");
+	c.epoch = 0x0123456789abcdefULL;
+	c.encrypt = true;
+	c.node_ip = htonl(0x0a000001);
+	c.n_pod_cidrs = 1;
+	c.pod_cidrs[0] = (struct cidr){ htonl(0x0a010100), 24 };
+	c.n_devs = 2;
+	snprintf(c.devs[0], IF_NAMESIZE, "%s", "pod\"0\\");
+	snprintf(c.devs[1], IF_NAMESIZE, "%s", "p\xc3\xa9");
+	c.dev_qdisc_created[1] = true;
+	snprintf(c.underlay, IF_NAMESIZE, "%s", "eth0");
+	ok(config_save(&c) == 0, "config_save");
+	as_jansson_wrote("config.json");
+
+	for (int i = 0; i < 2; i++)
+		key_parse_line(lines[i], &r.v[r.n++].k, err, sizeof(err));
+	r.v[1].state = KEY_PENDING;
+	ok(keys_save(&r) == 0, "keys_save");
+	as_jansson_wrote("keys.json");
+	keys_wipe(&r);
+	ok(keys_save(&r) == 0, "keys_save, no keys");
+	as_jansson_wrote("keys.json");
+
+	ok(state_lock() == 0, "the state lock (rx.json is a writer's)");
+	for (int i = 0; i < 3; i++) {
+		struct xsa *s = plan_push_sa(&p);
+
+		s->src = htonl(0x0a000002 + (uint32_t)i);
+		s->spi = 3;
+		s->mark = i ? 0xd00u | (uint32_t)i << 16 : 0;
+		s->add_time = 1764600000u + (uint64_t)i;
+		s->packets = 1000u * (uint64_t)i;
+		s->replay_errors = (uint32_t)i;
+		s->integrity_errors = 7;
+	}
+	rxbase_save(&p);
+	as_jansson_wrote("rx.json");
+	plan_free(&p);
+
+	for (int i = 0; i < 2; i++) {
+		struct peer *x = peers_add(&ps);
+
+		snprintf(x->name, sizeof(x->name), "n%d", i);
+		x->id = (uint16_t)(i + 1);
+		x->node_ip = htonl(0x0a000002 + (uint32_t)i);
+		x->n_cidrs = 1 + i;
+		x->cidrs[0] = (struct cidr){ htonl(0x0a010000), 24 };
+		x->cidrs[1] = (struct cidr){ htonl(0x0a020000), 16 };
+		x->epoch = i ? 0xfedcba9876543210ULL : 0;
+		x->out_spi = i ? 3 : 0;
+		x->adv_spi = i ? 4 : 0;
+	}
+	ok(peers_save(&ps) == 0, "peers_save");
+	snprintf(path, sizeof(path), "%s/peers.json", dir);
+	if ((f = fopen(path, "r"))) {
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+	}
+	is_str(text,
+	       "{\"peers\": [\n{\"cidrs\": [\"10.1.0.0/24\"], \"id\": 1, \"name\": \"n0\", \"node_ip\": \"10.0.0.2\"},\n"
+	       "{\"cidrs\": [\"10.1.0.0/24\", \"10.2.0.0/16\"], \"epoch\": \"fedcba9876543210\", \"id\": 2, "
+	       "\"name\": \"n1\", \"node_ip\": \"10.0.0.3\", \"out_spi\": 3, \"spi\": 4}\n]}\n",
+	       "peers.json: one peer a line, keys sorted, as the fast reader reads it");
+	peers_free(&ps);
+	ok(peers_save(&ps) == 0, "peers_save, no peers");
+	if ((f = fopen(path, "r"))) {
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+	}
+	is_str(text, "{\"peers\": []}\n", "peers.json, no peers");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -254,6 +373,7 @@ int main(void)
 	test_layouts();
 	test_sink();
 	test_error_line();
+	test_state_files();
 	{
 		char cmd[600];
 
