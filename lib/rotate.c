@@ -15,9 +15,9 @@
  *   auto     all three, committing per peer as peers advertise
  * A peer advertises an SPI with `peer add --spi`, or `spi` in peer sync.
  * Owns: the pure steps on a loaded node (rotate_step_*, unit-tested), the
- * phases around them (lock, load, save, converge), the finish's counter
- * poll, --auto's loop. Keeps no state between calls: what a call learns is
- * in its result. */
+ * phases around them (uc_begin's lock and load, save, converge), the
+ * finish's counter poll, --auto's loop. Keeps no state between calls:
+ * what a call learns is in its result. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include "apply.h"
 #include "rotate.h"
-#include "state.h"
 #include "tenc.h"
+#include "uc_node.h"
 
 /* Position in r of the key in state st, or -1. */
 static int find(const struct keyring *r, enum key_state st)
@@ -320,22 +320,19 @@ static int run_phase(enum phase ph, const struct rotate_args *a, struct tenc_key
 	struct node n;
 	int ret;
 
-	if ((ret = writer_begin()))
+	if ((ret = uc_begin(&n, false))) /* no recovery first: the whole node converges */
 		return ret;
-	if ((ret = node_load(&n)) == 0) {
-		if (ph == P_PREPARE)
-			ret = rotate_step_prepare(&n, k, a->spi, res);
-		else if (ph == P_COMMIT)
-			ret = rotate_step_commit(&n, a->all, res);
-		else
-			ret = rotate_step_finish(&n, a->force, res);
-		if (!ret && !res->again)
-			ret = keys_save(&n.keys) ?: peers_save(&n.peers);
-		if (!ret)
-			ret = node_reconcile(&n, NULL);
-		node_free(&n);
-	}
-	writer_end();
+	if (ph == P_PREPARE)
+		ret = rotate_step_prepare(&n, k, a->spi, res);
+	else if (ph == P_COMMIT)
+		ret = rotate_step_commit(&n, a->all, res);
+	else
+		ret = rotate_step_finish(&n, a->force, res);
+	if (!ret && !res->again)
+		ret = keys_save(&n.keys) ?: peers_save(&n.peers);
+	if (!ret)
+		ret = node_reconcile(&n, NULL);
+	uc_end(&n);
 	return ret;
 }
 

@@ -46,9 +46,9 @@ int rotate_step_commit(struct node *n, bool all, struct rotate_result *res);
  * towards a peer, unless force. Counters are rotate_finish's to check. */
 int rotate_step_finish(struct node *n, bool force, struct rotate_result *res);
 
-/* The phases: writer lock, load, step, save, converge the kernel to the
- * whole plan. 0, or TENC_USAGE / TENC_FAIL (reported; *res says what was
- * refused). prepare sets k->spi; k stays the caller's to wipe. */
+/* The phases, in the writer frame (uc_begin: lock, load): step, save,
+ * converge the kernel to the whole plan. 0, or TENC_USAGE / TENC_FAIL
+ * (reported; *res says what was refused). prepare sets k->spi; k stays the caller's to wipe. */
 int rotate_prepare(const struct rotate_args *a, struct tenc_key *k, struct rotate_result *res);
 int rotate_commit(const struct rotate_args *a, struct rotate_result *res);
 /* Unless a->force, first (before the lock) refuses while the retiring
