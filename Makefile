@@ -39,6 +39,11 @@ BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
+# lib/'s layers, lowest first (docs/design.md, "Layers"); a module may
+# include headers of its own layer and lower ones (tests/lib/layers.sh).
+LAYERS  := base model state kernel converge audit uc
+LIB_INC := $(addprefix -Ilib/,$(LAYERS))
+
 PKGS    := libbpf libmnl jansson libcrypto
 # Recursive (=): evaluated only when compiling, after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -48,14 +53,14 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
-	   -DTENC_VERSION='"$(VERSION)"' -Ilib -Ibpf -I$(BUILD) $(SANFLAGS) $(LAYOUT_DEFS)
+	   -DTENC_VERSION='"$(VERSION)"' $(LIB_INC) -Ibpf -I$(BUILD) $(SANFLAGS) $(LAYOUT_DEFS)
 LDFLAGS += $(SANFLAGS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS := $(wildcard lib/*.c)
+LIB_SRCS := $(foreach l,$(LAYERS),$(wildcard lib/$(l)/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 CMD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRCS))
@@ -69,9 +74,14 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-audit fuzz fuzz-build old-tenc next-tenc
+	unit-tests demo bench bench-audit fuzz fuzz-build old-tenc next-tenc check-layers
 
-all: $(BUILD)/tenc $(TOOL_BINS)
+all: check-layers $(BUILD)/tenc $(TOOL_BINS)
+
+# A module of lib/ that includes a header of a higher layer fails the build.
+check-layers:
+	$(call msg,LAYERS,lib/)
+	$(Q)tests/lib/layers.sh
 
 $(BUILD)/tenc: $(CMD_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
@@ -204,7 +214,7 @@ FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
 FUZZ_TARGETS  ?= keyline addr peers_json config_json keys_json nodelist
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_CFLAGS   := -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -Ibpf -I$(FUZZ_BUILD) -Itests/unit
+FUZZ_CFLAGS   := -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(LIB_INC) -Ibpf -I$(FUZZ_BUILD) -Itests/unit
 FUZZ_FLAGS    ?= -timeout=10 -rss_limit_mb=2048
 FUZZ_BINS     := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "cli.h"
 #include "node.h"
+#include "nodeio.h"
 #include "num.h"
 #include "peer.h"
 #include "tenc.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* audit.c: `tenc audit`: what was encrypted and what went in plaintext,
- * flow by flow: lib/audit.c reads and decides once (audit_run), then the
+ * flow by flow: lib/audit/audit.c reads and decides once (audit_run), then the
  * report is printed in one form (audit_fmt.c): a table, JSON (-j; the
  * schema is docs/schema/audit.schema.json) or Prometheus text (--format
  * prometheus). Exit 3 when any flow is a violation, so a CI job can gate

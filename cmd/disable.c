@@ -3,7 +3,7 @@
  * else: programs (and the clsact qdiscs tenc created), tenc's XFRM states
  * and policies (by reqid and marks), rules and routes (by protocol), pins
  * and the bpffs. Keys and peers stay in the state dir for a later enable.
- * The work is uc_disable's (lib/uc_node.c); this file prints its result. */
+ * The work is uc_disable's (lib/uc/uc_node.c); this file prints its result. */
 #include <stdio.h>
 #include "cli.h"
 #include "tenc.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* enable.c: `tenc enable`: its options parsed into a request, the use
- * case called (lib/uc_enable.c: load, pin and attach the BPF programs, and
+ * case called (lib/uc/uc_enable.c: load, pin and attach the BPF programs, and
  * make the kernel hold the node's whole plan), its result printed.
  * Idempotent; with other arguments it reconfigures. Without --encrypt it
  * only observes: no marks, no XFRM objects. */

@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "node.h"
+#include "nodeio.h"
 #include "nodelist.h"
 #include "peer.h"
 #include "state.h"

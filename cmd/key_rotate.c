@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* key_rotate.c: `tenc key rotate`: change keys with no lost packet and no
- * plaintext, in three phases (lib/rotate.c runs them):
+ * plaintext, in three phases (lib/uc/rotate.c runs them):
  *   prepare  FILE|-      the new key pending at the next SPI, installed
  *   --commit [--all]     OUT switches to it per peer as peers advertise it
  *   --finish [--force]   the retiring key removed once nothing uses it

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* peer.c: `tenc peer add|del|list|sync`: the other nodes. add and del parse
- * their arguments into a request, call their use case (lib/uc_peer.c: the
+ * their arguments into a request, call their use case (lib/uc/uc_peer.c: the
  * change validated whole, exit 2 changing nothing, then made
  * make-before-break), and format its result; list reads peers.json. sync
  * is peer_sync.c's. */

@@ -3,7 +3,7 @@
  * a JSON document, either `kubectl get nodes -o json` (name, InternalIP,
  * spec.podCIDRs; the local node, known by its node ip, is skipped) or the
  * output of `tenc -j peer list`. Parses the arguments into a request,
- * calls uc_peer_sync (lib/uc_peer.c: the whole input validated first, then
+ * calls uc_peer_sync (lib/uc/uc_peer.c: the whole input validated first, then
  * only the difference reaches the kernel, in one batch), prints the
  * counts. */
 #include <stdio.h>

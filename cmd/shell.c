@@ -2,7 +2,7 @@
 /* shell.c: `tenc shell`, and `tenc` alone on a terminal: a readline prompt
  * that runs each line as a tenc command line. Owns: splitting a line into
  * words, the per-line reset of the global options, exit/quit, tab completion
- * over the command tree (argument values from lib/complete.c), Ctrl-C at the
+ * over the command tree (argument values from lib/uc/complete.c), Ctrl-C at the
  * prompt, and the history file <state_dir>/history. Without a terminal it
  * reads lines from stdin with no prompt and no history, for scripts. */
 #include <errno.h>

@@ -3,7 +3,7 @@
  * state files say: programs per device, keys (hidden), per peer its SAs
  * with counters, policies and ipcache entries, non-zero XFRM error
  * counters, and drift both ways ("drift" is empty exactly when the
- * kernel matches intent). lib/status.c reads it all once; this file
+ * kernel matches intent). lib/uc/status.c reads it all once; this file
  * formats the result, as JSON (print_status_json) or as text
  * (print_status_plain). */
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * marks what no peer claims for the default drop, and one block policy for
  * node-originated traffic, so an address in a subnet is either encrypted to
  * its peer or dropped: never sent in plaintext. Parses the cidr, calls
- * uc_subnet_add or uc_subnet_del (lib/uc_node.c), prints what changed. */
+ * uc_subnet_add or uc_subnet_del (lib/uc/uc_node.c), prints what changed. */
 #include <stdio.h>
 #include "cli.h"
 #include "tenc.h"

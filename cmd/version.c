@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* version.c: `tenc version`: tenc's and libbpf's versions and the kernel
- * features probed now (lib/probe.c). */
+ * features probed now (lib/kernel/probe.c). */
 #include <stdio.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>

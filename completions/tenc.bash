@@ -48,7 +48,7 @@ declare -gA _tenc_cmds=(
 
 # Options accepted anywhere, before or after the command.
 _tenc_global_opts="--json --pretty --verbose --state-dir --wait --help"
-# Options accepted only before the command (cli_parse_globals, lib/cli.c).
+# Options accepted only before the command (cli_parse_globals, lib/base/cli.c).
 _tenc_top_opts="--version"
 
 # Options taking an argument -> what it completes to. A key may also be

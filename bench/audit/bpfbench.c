@@ -5,7 +5,7 @@
  *     Per-packet cost of tenc's programs with BPF_PROG_TEST_RUN. Loads
  *     tenc's programs into BPFFS as `tenc enable` does (bpfdp_load), turns
  *     encryption on in tenc_cfg, fills the ipcache with ENTRIES (100000)
- *     entries as tenc writes them (lib/plan.c: per peer its node ip /32
+ *     entries as tenc writes them (lib/model/plan.c: per peer its node ip /32
  *     NODE and its pod cidr /24, both with the peer id and SPI 1; one local
  *     pod cidr LOCAL), puts 100000 other flows in the flow table, and loads
  *     the baselines (baseline.bpf.c) on the same ipcache map
@@ -38,10 +38,10 @@
  *
  *   bpfbench read BPFFS [walk]
  *     The raw read an audit cannot avoid, as a reference: the whole flow
- *     table (bpf_map_lookup_batch, 4096 at a time, as lib/flows.c) and the
+ *     table (bpf_map_lookup_batch, 4096 at a time, as lib/kernel/flows.c) and the
  *     whole ipcache (bpf_map_lookup_batch too), no correlation, no output
  *     but the counts and seconds (JSON). With walk, also the ipcache walked
- *     as lib/bpfdp.c's ipcache_dump does it (get_next_key + lookup per
+ *     as lib/kernel/bpfdp.c's ipcache_dump does it (get_next_key + lookup per
  *     entry), timed apart.
  *
  * Exit: 0 ok, 1 failed (a step failed, or a check did not hold), 2 usage. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fuzz_addr: parse_ipv4, parse_cidr, addr_family, cidr_family (lib/addr.h)
+/* fuzz_addr: parse_ipv4, parse_cidr, addr_family, cidr_family (lib/base/addr.h)
  * on the input as a C string, against references written here from
  * inet_pton and a strict decimal prefix. Invariants:
  *  - parse_ipv4 accepts exactly what inet_pton(AF_INET) accepts, with the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fuzz_config_json: config_parse (lib/store.h), config.json's reader.
+/* fuzz_config_json: config_parse (lib/state/store.h), config.json's reader.
  * Invariants:
  *  - on error: a non-empty, NUL-terminated message;
  *  - on success: every count is in range and every name passes

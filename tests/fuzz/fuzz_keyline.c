@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fuzz_keyline: key_parse_line (lib/keys.h) on the input as a C string.
+/* fuzz_keyline: key_parse_line (lib/base/keys.h) on the input as a C string.
  * Invariants:
  *  - on error: the message is non-empty, NUL-terminated inside its buffer,
  *    holds no 6 hex digits in a row of the input (leak.h), and *k is

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fuzz_keys_json: keys_parse (lib/store.h), keys.json's reader.
+/* fuzz_keys_json: keys_parse (lib/state/store.h), keys.json's reader.
  * Invariants:
  *  - on error: a non-empty, NUL-terminated message that holds no key
  *    text: no 6 hex digits in a row of any JSON string in the input

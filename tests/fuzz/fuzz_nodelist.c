@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fuzz_nodelist: nodelist_parse (lib/nodelist.h): kubectl node lists and
+/* fuzz_nodelist: nodelist_parse (lib/model/nodelist.h): kubectl node lists and
  * `tenc -j peer list` documents, peer sync's input. Each input is parsed
  * twice: without a local node ip, and with 10.0.0.2 as the local one.
  * Invariants:

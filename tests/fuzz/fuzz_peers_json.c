@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fuzz_peers_json: the two readers of peers.json (lib/peers_json.h)
+/* fuzz_peers_json: the two readers of peers.json (lib/state/peers_json.h)
  * against each other, and the writer against both. Invariants:
  *  - peers_parse_fast PF_OK => peers_parse_json succeeds with exactly the
  *    same peers (every field, in order);

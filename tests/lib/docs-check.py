@@ -60,7 +60,7 @@ import sys
 CHECKS = ("man-commands", "man-options", "completion", "extra")
 
 # Options the binary accepts only before the command. cli_parse_globals
-# (lib/cli.c) handles them itself, so `tenc -j help` does not list them;
+# (lib/base/cli.c) handles them itself, so `tenc -j help` does not list them;
 # docs.bats checks that the binary does accept them.
 TOP_ONLY = {"--version": "-V"}
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# bpf.bats: the BPF datapath (bpf/tenc.bpf.c, lib/bpfdp.c), driven through
+# bpf.bats: the BPF datapath (bpf/tenc.bpf.c, lib/kernel/bpfdp.c), driven through
 # tests/tools/dptool: pins in a bpffs of the test's own, tc attachment, the
 # ipcache, and the marks the programs set, on crafted packets
 # (BPF_PROG_TEST_RUN) and on real traffic between namespaces.

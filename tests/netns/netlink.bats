@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# netlink.bats: lib/nlbatch.c, lib/xfrm.c and lib/rtnl.c against the kernel,
+# netlink.bats: lib/kernel/nlbatch.c, lib/kernel/xfrm.c and lib/kernel/rtnl.c against the kernel,
 # driven through tests/tools/nltool in a fresh namespace per test, and
 # checked against iproute2's view (ip xfrm, ip rule, ip route).
 # Policies, routes, rules and the pipelining run on any kernel with XFRM;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dptool: a small CLI over lib/bpfdp.c, for the netns tests (bpf.bats) to
+/* dptool: a small CLI over lib/kernel/bpfdp.c, for the netns tests (bpf.bats) to
  * drive the datapath without tenc's commands, and to run the programs on
  * crafted packets (BPF_PROG_TEST_RUN). Not installed.
  * Exit: 0 ok, 1 failed (or query: nothing attached), 2 usage. */

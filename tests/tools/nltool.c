@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nltool: a small CLI over lib/nlbatch.c, lib/xfrm.c and lib/rtnl.c, for
+/* nltool: a small CLI over lib/kernel/nlbatch.c, lib/kernel/xfrm.c and lib/kernel/rtnl.c, for
  * tests/netns/netlink.bats (and the VM lane). Not installed.
  * Owns: nothing of tenc; it only drives the library and prints what the
  * dumps return, one object per line, as key=value pairs.

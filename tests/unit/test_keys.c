@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_keys.c: lib/keys.c: key lines, key files, fingerprints, derivation
+/* test_keys.c: lib/base/keys.c: key lines, key files, fingerprints, derivation
  * (with a fixed, independently computed test vector), generation. */
 #include <fcntl.h>
 #include <stdlib.h>

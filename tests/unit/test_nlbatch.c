@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_nlbatch.c: lib/nlbatch.c's decisions against a scripted kernel.
+/* test_nlbatch.c: lib/kernel/nlbatch.c's decisions against a scripted kernel.
  * Linked with -Wl,--wrap=sendto,recv,recvmmsg,realloc: the socket is a
  * real NETLINK_ROUTE one (no root needed), but what libtenc sends is
  * caught here and the replies are made up, so this can say what no real

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_node.c: lib/node.c's node_check_all gives exactly what checking
+/* test_node.c: lib/model/node.c's node_check_all gives exactly what checking
  * every peer against every other one (node_check_peer in a loop, as peer
  * sync did) gives: the same peer, the same message, on random peer sets
  * small enough to clash often, and on a large clean set. */

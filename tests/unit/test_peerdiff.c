@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_peerdiff.c: peer sync's decisions (lib/peerdiff.c), without a
+/* test_peerdiff.c: peer sync's decisions (lib/model/peerdiff.c), without a
  * kernel: a wanted set against the current one gives the final set (ids,
  * out_spi, epochs carried), the counts added / changed / removed /
  * unchanged with --prune on and off, the plans of exactly the peers that

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_rotate.c: lib/rotate.c's pure steps on a node in memory (no state
+/* test_rotate.c: lib/uc/rotate.c's pure steps on a node in memory (no state
  * files, no kernel): prepare picks the next free SPI (wrapping past 15),
  * converges on a re-run and refuses what would break the ring; commit
  * moves the states and switches OUT only towards the peers advertising

@@ -3,7 +3,7 @@
  * Owns: loading the embedded tenc skeleton, the pins under the state dir's
  * bpffs (ipcache, tenc_cfg, flows, events, stats, tracing, prog_*), tenc's tc
  * filters (clsact, handle and priority TENC_TC_*), and reading/writing the
- * ipcache and config maps through their pins (lib/flows.c reads the rest).
+ * ipcache and config maps through their pins (lib/kernel/flows.c reads the rest).
  * Failures are reported here (tenc_err) and returned as -errno; -ENOENT from
  * ipcache_lookup/ipcache_delete/bpfdp_query and -ENODEV from bpfdp_query
  * are answers, not failures, and are not reported. Addresses are in network

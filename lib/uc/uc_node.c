@@ -4,7 +4,9 @@
 #include "apply.h"
 #include "bpfdp.h"
 #include "env.h"
+#include "nodeio.h"
 #include "state.h"
+#include "store.h"
 #include "tenc.h"
 #include "uc_node.h"
 

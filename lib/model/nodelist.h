@@ -8,7 +8,7 @@
 #define TENC_NODELIST_H
 #include <stddef.h>
 #include <stdint.h>
-#include "store.h"
+#include "model.h"
 
 /* Parse text[0..len). local: the node's own ip (skipped), 0 when it is
  * not known. 0 with *out (ids and out_spi unset, cidrs sorted), or -1

@@ -7,53 +7,9 @@
 #define TENC_XFRM_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "keys.h"
+#include "kobj.h"
 #include "nlbatch.h"
 
-/* Kernels refuse an ESN SA with replay window 0 unless it is flagged as
- * output with XFRMA_SA_DIR (6.10+): ESN SAs asked for with window 0 (OUT)
- * get this window instead, one bitmap word. Dumps then show it. */
-#define XFRM_ESN_MIN_WINDOW 32
-
-struct xsa {
-	uint32_t src, dst;		/* IPv4, network order */
-	uint32_t spi;			/* host order */
-	uint32_t reqid;
-	uint32_t mark, mark_mask;	/* 0/0: none */
-	struct tenc_key key;		/* the derived key for this direction */
-	bool key_base;			/* key is the configured key: xfrm_sa_add
-					 * derives src->dst's from it (key_derive)
-					 * when it builds the message, so plans do
-					 * not derive keys for SAs that exist */
-	uint64_t src_epoch, dst_epoch;	/* key_base: the nodes' epochs (key_pair) */
-	bool esn;
-	uint32_t replay_window;		/* packets; 0 for OUT SAs */
-	/* filled by dumps only: */
-	uint64_t bytes, packets;	/* curlft */
-	uint64_t add_time, use_time;
-	uint64_t oseq;			/* ESN: (oseq_hi << 32) | oseq */
-	uint64_t seq;			/* ESN: highest inbound seq seen */
-	uint32_t replay_errors, integrity_errors;
-	bool has_key;			/* the dump carried key material */
-	bool has_fp;			/* key_fp is the key's key_fp8 (key wiped) */
-	uint8_t key_fp[8];
-};
-
-struct xpol {
-	uint8_t dir;			/* XFRM_POLICY_IN/OUT/FWD */
-	uint32_t sel_src, sel_dst;	/* network order */
-	uint8_t sel_src_len, sel_dst_len;
-	uint32_t mark, mark_mask;
-	uint32_t priority;
-	bool block;			/* action block, no template */
-	bool allow_plain;		/* action allow, no template: plaintext */
-	/* template (when !block && !allow_plain) */
-	uint32_t tmpl_src, tmpl_dst;	/* 0.0.0.0: any */
-	uint32_t reqid;			/* 0: any */
-	bool optional;			/* level use instead of required */
-	/* filled by dumps only: */
-	uint32_t index;
-};
 
 /* Queue NEWSA (or UPDSA when update). With key_base, the key sent is the
  * one derived for src->dst; should that derivation fail, the message goes
@@ -87,10 +43,6 @@ int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32
  * whose insert walks every inexact policy of that direction (Linux 6.1:
  * twice). 0 or -errno. Setting them makes the kernel rehash every policy
  * (a work item, soon after). */
-struct xfrm_hthresh {
-	uint8_t lbits, rbits;
-};
-#define XFRM_HTHRESH_DEFAULT	((struct xfrm_hthresh){ .lbits = 32, .rbits = 32 })
 int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out);
 int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t);
 

@@ -24,7 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "apply.h"
+#include "nodeio.h"
 #include "rotate.h"
+#include "store.h"
 #include "tenc.h"
 #include "uc_node.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* keyring.c: keys.json (mode 0600) and the questions asked of the keys:
- * which SPI is current, pending, retiring, advertised (see store.h). Key
- * material is wiped from memory once written or dropped. */
+/* keyring.c: keys.json (mode 0600), read strictly and written (see
+ * store.h; what the keys are for: model/ring.c). Key material is wiped
+ * from memory once written or dropped. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +10,6 @@
 #include "store.h"
 #include "statefile.h"
 #include "tenc.h"
-
-const char *key_state_str(enum key_state s)
-{
-	return s == KEY_CURRENT ? "current" : s == KEY_PENDING ? "pending" : "retiring";
-}
 
 /* Entry v into r->v[r->n]: 0, or -1 with err. */
 static int key_entry(json_t *v, struct keyring *r, char *err, size_t n)
@@ -123,45 +118,4 @@ int keys_save(const struct keyring *r)
 	jw_end_array(&s.w);
 	jw_end_object(&s.w);
 	return store_json_commit(&s); /* wipes the buffer the lines went through */
-}
-
-void keys_wipe(struct keyring *r)
-{
-	OPENSSL_cleanse(r, sizeof(*r));
-}
-
-int keys_spi(const struct keyring *r, enum key_state st)
-{
-	for (int i = 0; i < r->n; i++)
-		if (r->v[i].state == st)
-			return r->v[i].k.spi;
-	return 0;
-}
-
-int keys_new_peer_out(const struct keyring *r, int adv)
-{
-	int old = keys_spi(r, KEY_RETIRING);
-
-	return old && adv != keys_spi(r, KEY_CURRENT) ? old : 0;
-}
-
-int keys_advertise(const struct keyring *r)
-{
-	int spi = 0;
-
-	for (int i = 0; i < r->n; i++) {
-		if (r->v[i].state == KEY_PENDING)
-			return r->v[i].k.spi;
-		if (r->v[i].state == KEY_CURRENT)
-			spi = r->v[i].k.spi;
-	}
-	return spi;
-}
-
-const struct tenc_key *keys_current(const struct keyring *r)
-{
-	for (int i = 0; i < r->n; i++)
-		if (r->v[i].state == KEY_CURRENT)
-			return &r->v[i].k;
-	return NULL;
 }

@@ -14,11 +14,6 @@
 #include "store.h"
 #include "tenc.h"
 
-const char *mode_str(enum tenc_mode m)
-{
-	return m == MODE_SUBNET ? "subnet" : "endpoint";
-}
-
 /* {"name": IFNAME, "qdisc_created": bool} into name and *created. */
 static int get_dev(json_t *v, char name[IF_NAMESIZE], bool *created, char *err, size_t n)
 {

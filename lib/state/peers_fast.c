@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* peers_fast.c: the fast reader of peers.json (see peers_json.h). */
+/* peers_fast.c: the fast reader of peers.json (see peers_json.h). Why it
+ * exists, measured: loading 5,000 peers through jansson's tree cost about
+ * ten times this scanner, on every peer add and del (bench/native.sh);
+ * it reads only what peers_write.c writes and hands anything else to
+ * jansson, and test_store/fuzz_peers_json check that both agree. */
 #include <string.h>
 #include "names.h"
 #include "num.h"

@@ -17,6 +17,7 @@
 #include "env.h"
 #include "names.h"
 #include "node.h"
+#include "nodeio.h"
 #include "state.h"
 #include "tenc.h"
 #include "uc_enable.h"

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* reconcile.c: reading tenc's objects back from the kernel, and diffing
- * them against a plan (see apply.h). Diffs sort pointer arrays, so 5,000
- * peers cost n log n, not n^2. */
+/* plandiff.c: two plans compared object by object (see plan.h,
+ * plan_diff). Diffs sort pointer arrays, so 5,000 peers cost n log n, not
+ * n^2. SAs are the same only with the same key (epochs for planned SAs,
+ * the fingerprint for dumped ones). Pure. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "apply.h"
-#include "bpfdp.h"
-#include "tenc.h"
+#include "plan.h"
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
@@ -137,7 +136,7 @@ static int diff_one(const void *want, size_t nw, const void *have, size_t nh, si
 	return ret;
 }
 
-int dp_diff(const struct plan *want, const struct plan *have, struct plan *missing, struct plan *extra)
+int plan_diff(const struct plan *want, const struct plan *have, struct plan *missing, struct plan *extra)
 {
 	int r = 0;
 
@@ -153,98 +152,5 @@ int dp_diff(const struct plan *want, const struct plan *have, struct plan *missi
 			  (cmp_fn)cmp_rule, NULL, (void *(*)(struct plan *))plan_push_rule, missing, extra);
 	r = r ?: diff_one(want->ipc, want->n_ipc, have->ipc, have->n_ipc, sizeof(struct ipc_entry),
 			  (cmp_fn)cmp_ipc, NULL, (void *(*)(struct plan *))plan_push_ipc, missing, extra);
-	return r;
-}
-
-static int read_sa(const struct xsa *sa, void *data)
-{
-	struct xsa *x;
-
-	if (!plan_sa_is_tenc(sa))
-		return 0;
-	x = plan_push_sa(data);
-	if (!x)
-		return -ENOMEM;
-	*x = *sa;
-	return 0;
-}
-
-static int read_pol(const struct xpol *p, void *data)
-{
-	struct xpol *x;
-
-	if (!plan_pol_is_tenc(p))
-		return 0;
-	x = plan_push_pol(data);
-	if (!x)
-		return -ENOMEM;
-	*x = *p;
-	x->index = 0; /* not part of identity */
-	return 0;
-}
-
-static int read_route(const struct rroute *r, void *data)
-{
-	struct rroute *x;
-
-	if (r->protocol != TENC_RTPROT)
-		return 0;
-	x = plan_push_route(data);
-	if (!x)
-		return -ENOMEM;
-	*x = *r;
-	return 0;
-}
-
-static int read_rule(const struct rrule *r, void *data)
-{
-	struct rrule *x;
-
-	if (r->protocol != TENC_RTPROT)
-		return 0;
-	x = plan_push_rule(data);
-	if (!x)
-		return -ENOMEM;
-	*x = *r;
-	return 0;
-}
-
-static int read_ipc(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data)
-{
-	struct ipc_entry *x = plan_push_ipc(data);
-
-	if (!x)
-		return -ENOMEM;
-	x->prefix.addr = addr;
-	x->prefix.len = plen;
-	x->val = *v;
-	return 0;
-}
-
-int dp_read_xfrm(struct dp *d, struct plan *have)
-{
-	struct xfrm_hthresh t;
-	char why[512];
-	int r;
-
-	if ((r = xfrm_hthresh_get(d->x, &t)) == 0)
-		have->spd = t.lbits == TENC_HTHRESH.lbits && t.rbits == TENC_HTHRESH.rbits;
-	if (r || (r = xfrm_sa_dump(d->x, read_sa, have)) || (r = xfrm_pol_dump(d->x, read_pol, have)))
-		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",
-				nlb_strerror(nlb_last_error(d->x), why, sizeof(why)));
-	if (d->ipc_fd >= 0 && (r = ipcache_dump(d->ipc_fd, read_ipc, have)))
-		return tenc_errno(TENC_FAIL, -r, "ipcache", "reading back");
-	return 0;
-}
-
-int dp_read(struct dp *d, struct plan *have)
-{
-	int r = dp_read_xfrm(d, have);
-	char why[512];
-
-	if (r == 0 && ((r = rtnl_route_dump(d->r, TENC_TABLE, read_route, have)) ||
-		       (r = rtnl_rule_dump(d->r, read_rule, have))))
-		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",
-				nlb_strerror(nlb_last_error(d->r), why, sizeof(why)));
 	return r;
 }

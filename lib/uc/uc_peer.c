@@ -6,6 +6,7 @@
 #include <string.h>
 #include "apply.h"
 #include "nodelist.h"
+#include "store.h"
 #include "tenc.h"
 #include "uc_node.h"
 #include "uc_peer.h"

@@ -5,27 +5,9 @@
 #define TENC_RTNL_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "kobj.h"
 #include "nlbatch.h"
 
-#define TENC_RTPROT	0xe5
-#define TENC_TABLE	2005
-#define TENC_RULE_PREF	100
-
-struct rroute {
-	uint32_t table;
-	uint32_t dst;		/* network order */
-	uint8_t dst_len;
-	int oif;		/* ifindex */
-	uint32_t mtu;		/* 0: none */
-	uint8_t protocol;
-};
-
-struct rrule {
-	uint32_t pref;
-	uint32_t fwmark, fwmask;
-	uint32_t table;
-	uint8_t protocol;
-};
 
 void rtnl_route_add(struct nlb *b, const struct rroute *r, bool replace);
 void rtnl_route_del(struct nlb *b, const struct rroute *r);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/xfrm.h>
 #include "apply.h"
+#include "reconcile.h"
 #include "bpfmigrate.h"
 #include "bpfdp.h"
 #include "converge.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "names.h"
-#include "store.h"
+#include "model.h"
 
 int peer_check_fields(const struct peer *x, char *err, size_t n)
 {

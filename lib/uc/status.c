@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "apply.h"
+#include "nodeio.h"
+#include "reconcile.h"
 #include "rxbase.h"
 #include "status.h"
 #include "tenc.h"
@@ -178,7 +180,7 @@ static int derive(struct status *s)
 	struct rxbase rx;
 	size_t np = s->n.peers.n;
 
-	if (dp_diff(&s->want, &s->have, &s->missing, &s->extra))
+	if (plan_diff(&s->want, &s->have, &s->missing, &s->extra))
 		return -ENOMEM;
 	s->peers = calloc(np ? np : 1, sizeof(*s->peers));
 	s->sas = calloc(s->have.n_sas ? s->have.n_sas : 1, sizeof(*s->sas));

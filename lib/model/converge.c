@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "apply.h"
 #include "converge.h"
+#include "plan.h"
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
@@ -138,7 +138,7 @@ int converge_compute(const struct plan *want, const struct plan *have, struct ch
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	r = dp_diff(want, have, &c->put, &c->del);
+	r = plan_diff(want, have, &c->put, &c->del);
 	r = r ?: split(OBJS(&c->put, pols, n_pols), OBJS(&c->del, pols, n_pols), pol_key, push_pol,
 		       &c->old, &c->old.n_pols, &c->prev_pol);
 	r = r ?: split(OBJS(&c->put, routes, n_routes), OBJS(&c->del, routes, n_routes), route_key,

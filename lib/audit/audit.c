@@ -12,6 +12,8 @@
 #include <time.h>
 #include <linux/xfrm.h>
 #include "audit.h"
+#include "nodeio.h"
+#include "reconcile.h"
 #include "rxbase.h"
 #include "tenc.h"
 

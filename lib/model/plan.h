@@ -7,10 +7,9 @@
 #ifndef TENC_PLAN_H
 #define TENC_PLAN_H
 #include <stddef.h>
-#include "rtnl.h"
-#include "store.h"
+#include "kobj.h"
+#include "model.h"
 #include "tenc_kern_user.h"
-#include "xfrm.h"
 
 struct ipc_entry {
 	struct cidr prefix;
@@ -66,6 +65,9 @@ int plan_all(const struct tenc_config *c, const struct keyring *r, const struct 
  * the current key's; 0 when there is none. */
 int plan_out_spi(const struct keyring *r, const struct peer *x);
 void plan_free(struct plan *p);
+/* missing = want - have; extra = have - want (by identity; an SA with
+ * another key is both). 0 or -ENOMEM (plandiff.c). */
+int plan_diff(const struct plan *want, const struct plan *have, struct plan *missing, struct plan *extra);
 /* Append a zeroed object; NULL on ENOMEM. */
 struct xsa *plan_push_sa(struct plan *p);
 struct xpol *plan_push_pol(struct plan *p);

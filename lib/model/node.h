@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* node: this node instance as the commands see it: the state files loaded
- * together, the underlay's ifindex and MTU, and the checks a new peer must
- * pass against what exists (names, node ips, overlapping cidrs). */
+/* node: this node instance as the commands see it: what its state files
+ * say, together (nodeio.h loads them), the underlay's ifindex and MTU, and
+ * the checks a new peer must pass against what exists (names, node ips,
+ * overlapping cidrs). Pure. */
 #ifndef TENC_NODE_H
 #define TENC_NODE_H
 #include <stdbool.h>
 #include "plan.h"
-#include "store.h"
+#include "model.h"
 
 struct node {
 	bool enabled;		/* config.json exists */
@@ -17,23 +18,13 @@ struct node {
 	uint32_t mtu;
 };
 
-/* Load every state file. 0 or TENC_FAIL (reported). */
-int node_load(struct node *n);
 void node_free(struct node *n);
 /* Whole plan of the node's intent (empty when not enabled). */
 int node_plan(const struct node *n, struct plan *p);
-/* Make the kernel hold the node's whole plan (nothing when not enabled
- * or only observing). *changes may be NULL. 0 or TENC_FAIL. */
-int node_reconcile(const struct node *n, size_t *changes);
 /* What peers need to know about this node, as a peer of theirs: its
  * name, node ip, pod cidrs, advertised SPI (keys_advertise) and epoch.
  * 0, or -1 when the node is not enabled. */
 int node_advert(const struct node *n, struct peer *x);
-/* After a writer that died or failed half-way (state_journal_found):
- * make the kernel hold the state files' plan again, so that a change
- * computed from them (peer add, del, sync) starts from what the kernel
- * holds. Nothing otherwise. 0 or TENC_FAIL. */
-int node_recover(const struct node *n);
 /* Is x acceptable beside the existing peers (skipping `self`) and the
  * local pod cidrs? 0, or -1 with err naming the field. */
 int node_check_peer(const struct node *n, const struct peer *x, const struct peer *self, char *err,

@@ -3,13 +3,15 @@
  * Owns: carrying out a change (converge.h computes it: SAs, then
  * policies, then rules and routes, then the ipcache, so marks are set only
  * once XFRM can carry them; the reverse for removal), the rollback that
- * restores what a failed change touched (apply.c), reading tenc's own
- * objects back and diffing them with a plan (reconcile.c). */
+ * restores what a failed change touched (apply.c); reading tenc's own
+ * objects back is reconcile.h's. */
 #ifndef TENC_APPLY_H
 #define TENC_APPLY_H
 #include <stdbool.h>
 #include "nlbatch.h"
 #include "plan.h"
+#include "rtnl.h"
+#include "xfrm.h"
 
 struct dp {
 	struct nlb *x;		/* NETLINK_XFRM */
@@ -30,13 +32,6 @@ void dp_close(struct dp *d);
  * one deleted, a replaced one put back, a removed one added again), the
  * refusal reported with the kernel's extended ack, TENC_FAIL. */
 int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, size_t *changes);
-/* Read tenc's objects (reqid, marks, protocol, ipcache) into have. */
-int dp_read(struct dp *d, struct plan *have);
-/* The same without routes and rules: the policy hash thresholds, SAs,
- * policies and the ipcache (for the audit and rotation's counter polls). */
-int dp_read_xfrm(struct dp *d, struct plan *have);
-/* missing = want - have; extra = have - want (by identity). */
-int dp_diff(const struct plan *want, const struct plan *have, struct plan *missing, struct plan *extra);
 /* Make the kernel hold exactly want: dp_read, then dp_apply. */
 int dp_reconcile(struct dp *d, const struct plan *want, size_t *changes);
 
