@@ -20,15 +20,9 @@ test_setup() {
 # syncing every node's advertisement (its own is skipped).
 sync_cluster() {
 	local i
-	need_feature esp
-	need_feature aes_gcm
-	topo_up 3
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
-	for i in 1 2 3; do
-		enable_node "$i" --encrypt --name "node$i"
-		tenc_on "node$i" key add "$KEY"
-	done
+	esp_topo 3
+	for i in 1 2 3; do enable_node "$i" --encrypt --name "node$i"; done
+	key_all 3 "$KEY"
 	advertise_all 3
 	for i in 1 2 3; do tenc_on "node$i" peer sync "$T_DIR/adv.json"; done
 	on pod1 ping -c 2 -W 2 10.1.2.2

@@ -103,11 +103,7 @@ test_setup() {
 
 @test "in subnet mode, subnet add and del under traffic: 0 lost, 0 plaintext, SAs kept" {
 	local i
-	need_feature esp
-	need_feature aes_gcm
-	topo_up 3
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
+	esp_topo 3
 	for i in 1 2 3; do
 		enable_node "$i" --encrypt --mode subnet
 		tenc_on "node$i" subnet add 10.1.0.0/16

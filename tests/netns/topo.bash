@@ -69,16 +69,23 @@ key_all() {
 	for i in $(seq 1 "$n"); do tenc_on "node$i" key add "$f"; done
 }
 
+# esp_topo N: N nodes (topo_up) and a key for them all in $KEY (not yet
+# added). Needs ESP and AES-GCM: skips on the host without them, fails in
+# the VM lane.
+esp_topo() {
+	need_feature esp
+	need_feature aes_gcm
+	topo_up "$1"
+	KEY=$T_DIR/key
+	(umask 077; "$TENC" key gen >"$KEY")
+}
+
 # encrypted_cluster N: N nodes (topo_up), each with tenc enable --encrypt,
 # one shared key ($KEY, generated) and every other node as a peer. Needs
 # ESP and AES-GCM: skips on the host without them, fails in the VM lane.
 encrypted_cluster() {
 	local n=$1 i
-	need_feature esp
-	need_feature aes_gcm
-	topo_up "$n"
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
+	esp_topo "$n"
 	for i in $(seq 1 "$n"); do enable_node "$i" --encrypt; done
 	key_all "$n" "$KEY"
 	peer_all "$n"
