@@ -25,6 +25,7 @@
 #include <libmnl/libmnl.h>
 #include "bpfdp.h"
 #include "bpfmigrate.h"
+#include "nlbatch.h"
 #include "tenc.h"
 #include "tenc.skel.h"
 
@@ -276,57 +277,42 @@ out:
 	return r;
 }
 
-static int count_cb(const struct nlmsghdr *nlh, void *data)
+/* One reply of a filter dump: an item when it is a filter. */
+static int filter_item(const struct nlmsghdr *nlh, void *item, void *data)
 {
-	if (nlh->nlmsg_type == RTM_NEWTFILTER)
-		++*(int *)data;
-	return MNL_CB_OK;
+	(void)item;
+	(void)data;
+	return nlh->nlmsg_type == RTM_NEWTFILTER;
+}
+
+static int count_each(const void *item, void *data)
+{
+	(void)item;
+	++*(int *)data;
+	return 0;
 }
 
 /* How many tc filters (anyone's) sit on one side of ifindex's clsact, or
- * -errno. libbpf cannot list filters, so this is a netlink dump. */
-static int clsact_filters(int ifindex, __u32 parent)
+ * -errno (the kernel's words in e). libbpf cannot list filters, so this
+ * is a netlink dump. */
+static int clsact_filters(int ifindex, __u32 parent, struct nlb_error *e)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct tcmsg *tcm;
-	unsigned int seq = time(NULL), portid;
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent };
 	int n = 0, r;
+	struct nlb_dump d = { .type = RTM_GETTFILTER, .hdr = &tcm, .hdrlen = sizeof(tcm), .item_size = 1,
+			      .parse = filter_item, .each = count_each, .data = &n };
+	struct nlb *b = nlb_open(NETLINK_ROUTE);
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETTFILTER;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-	tcm->tcm_family = AF_UNSPEC;
-	tcm->tcm_ifindex = ifindex;
-	tcm->tcm_parent = parent;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	while ((r = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		r = mnl_cb_run(buf, r, seq, portid, count_cb, &n);
-		if (r <= 0)
-			break;
-	}
-	r = r < 0 ? -errno : n;
-out:
-	mnl_socket_close(nl);
-	return r;
+	if (!b)
+		return e->err = errno, -errno;
+	r = nlb_dump(b, &d, e);
+	nlb_close(b);
+	return r < 0 ? r : n;
 }
 
 int bpfdp_detach(const char *ifname, enum bpfdp_hook hook, bool destroy_qdisc)
 {
+	struct nlb_error e = { 0 };
 	struct bpf_tc_hook th;
 	struct bpf_tc_opts to;
 	int ifindex, r, in, eg;
@@ -348,10 +334,14 @@ int bpfdp_detach(const char *ifname, enum bpfdp_hook hook, bool destroy_qdisc)
 	if (!destroy_qdisc)
 		return 0;
 	/* Destroying clsact drops every filter on it: only when none is left. */
-	in = clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
-	eg = clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
-	if (in < 0 || eg < 0)
-		return FAIL(in < 0 ? -in : -eg, ifname, "list tc filters");
+	in = clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), &e);
+	eg = in < 0 ? 0 : clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), &e);
+	if (in < 0 || eg < 0) {
+		char why[512];
+
+		return tenc_err(TENC_FAIL, ifname, "list tc filters: %s", nlb_strerror(&e, why, sizeof(why))),
+		       in < 0 ? in : eg;
+	}
 	if (in || eg) {
 		tenc_info(1, "%s: kept the clsact qdisc: other filters are on it", ifname);
 		return 0;
