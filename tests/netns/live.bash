@@ -1,5 +1,6 @@
 # live.bash: helpers for the live-change suites (live*.bats, epoch.bats,
-# advertise.bats): a refusal or a crash at every k-th kernel change, the
+# advertise.bats, rotate.bats): a refusal or a crash at every k-th kernel
+# change, the crash point fired or a crash after each change in turn, the
 # peer document node1 syncs, a node's epoch, a simulated reboot, merged
 # advertisements. Load after helpers and topo: load live
 
@@ -45,8 +46,7 @@ crash_every_k() {
 			return 0
 		fi
 		echo "k=$k: $output"
-		[ "$status" -eq 137 ] && [[ $output == *"crashpoint: dying after kernel change $k"* ]]
-		[ -e "$T_DIR/$n/changing" ]
+		crashed "$n" "$k"
 		$check
 		run tenc_on "$n" "$@"
 		echo "re-run: $output"
@@ -54,6 +54,36 @@ crash_every_k() {
 		[ "$(drift_count "$n")" -eq 0 ]
 		[ ! -e "$T_DIR/$n/changing" ]
 		$reset
+	done
+	return 1
+}
+
+# crashed NODE K: the last `run` died at the crash point after its K-th
+# kernel change (exit 137, the crash point's message), leaving the journal.
+crashed() {
+	[ "$status" -eq 137 ] && [[ $output == *"crashpoint: dying after kernel change $2"* ]] &&
+		[ -e "$T_DIR/$1/changing" ]
+}
+
+# crash_each_change NODE ARGS...: `tenc ARGS` killed after its first kernel
+# change (the crash point must fire), then run again from the state that
+# left, and again, so that it dies after each of its changes in turn; until
+# a run has no change left to die after: exit 0, no drift, no journal. For
+# a command that cannot be undone between tries (crash_every_k resets).
+# CRASH_KS: how many runs died.
+crash_each_change() {
+	local n=$1 k
+	shift
+	for k in $(seq 1 100); do
+		run env TENC_TEST_CRASH_AFTER=1 TENC_STATE_DIR="$T_DIR/$n" ip netns exec "$(ns "$n")" "$TENC" "$@"
+		if [ "$status" -eq 0 ]; then
+			CRASH_KS=$((k - 1))
+			[ "$(drift_count "$n")" -eq 0 ]
+			[ ! -e "$T_DIR/$n/changing" ]
+			return 0
+		fi
+		echo "run $k: $output"
+		crashed "$n" 1
 	done
 	return 1
 }
