@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -23,6 +24,7 @@
 #include "cli.h"
 #include "flows.h"
 #include "store.h"
+#include "state.h"
 #include "tenc.h"
 
 enum { O_COUNT = OPT_LONG_BASE, O_PEER, O_VERDICT };
@@ -44,7 +46,7 @@ struct trace {
 	const char **names;	/* by peer id */
 	unsigned long printed;
 	uint64_t start_ns;
-	time_t names_at;	/* when the names were loaded */
+	struct stat names_of;	/* peers.json as the names were loaded */
 };
 
 static volatile sig_atomic_t stop;
@@ -141,6 +143,7 @@ static void print_event(struct trace *t, const struct flow_event *e)
 }
 
 static int load_names(struct trace *t);
+static bool peers_changed(const struct trace *t);
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -155,7 +158,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (t->peer_id >= 0 && e->peer_id != t->peer_id)
 		return 0;
-	if (e->peer_id && !t->names[e->peer_id] && time(NULL) != t->names_at)
+	if (e->peer_id && !t->names[e->peer_id] && peers_changed(t))
 		load_names(t);
 	print_event(t, e);
 	if (t->count && ++t->printed >= t->count)
@@ -165,17 +168,36 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* peers.json, as stat sees it (st_ino 0: none). Every save replaces the
+ * file (rename), so a new inode or mtime means new contents. */
+static void peers_stat(struct stat *st)
+{
+	char path[4096];
+
+	if (stat(state_path(path, sizeof(path), "peers.json"), st))
+		memset(st, 0, sizeof(*st));
+}
+
+static bool peers_changed(const struct trace *t)
+{
+	struct stat st;
+
+	peers_stat(&st);
+	return st.st_ino != t->names_of.st_ino || st.st_mtim.tv_sec != t->names_of.st_mtim.tv_sec ||
+	       st.st_mtim.tv_nsec != t->names_of.st_mtim.tv_nsec || st.st_size != t->names_of.st_size;
+}
+
 /* Peer names by id, for the events (they carry ids). Reloaded when an
- * event names a peer id not known yet (a peer added meanwhile), at most
- * once a second. */
+ * event names a peer id not known yet and peers.json changed since (a
+ * peer added meanwhile): one stat per such event, no clock. */
 static int load_names(struct trace *t)
 {
 	int r;
 
+	peers_stat(&t->names_of);
 	peers_free(&t->peers);
 	if ((r = peers_load(&t->peers)))
 		return r;
-	t->names_at = time(NULL);
 	if (!t->names)
 		t->names = calloc(TENC_PEER_ID_MAX + 1, sizeof(*t->names));
 	if (!t->names)

@@ -179,10 +179,7 @@ for e in ev:
 	[[ $output == *"another tenc trace"* ]]
 	# ext's address becomes a peer's: the same flow changes verdict
 	on pod1 ping -c 1 10.0.0.9
-	# not a readiness wait: trace reloads the peer names at most once a
-	# second (cmd/trace.c), so the event naming ext must come a second
-	# after the trace's start
-	sleep 1
+	# at once: trace reloads the peer names when peers.json changed
 	tenc_on node1 peer add ext --node-ip 10.0.0.9 --cidr 10.9.0.0/24
 	on pod1 ping -c 1 10.0.0.9
 	wait_line "$T_DIR/trace" "plaintext -> violation" "$pid"
