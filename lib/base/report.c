@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* report.c: error and notice output, shared by every command (see tenc.h). */
+/* report.c: error and notice output, shared by every command (see tenc.h):
+ * the one path every error takes, to stderr (and stdout's JSON) or to the
+ * sink a caller set, always kept as the last error. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,11 +11,38 @@
 struct tenc_globals g = { .wait_s = 10 };
 jw_t *jw;
 
+static struct tenc_error last;
+static tenc_err_sink sink;
+static void *sink_ctx;
+
+void tenc_set_err_sink(tenc_err_sink fn, void *ctx)
+{
+	sink = fn;
+	sink_ctx = ctx;
+}
+
+const struct tenc_error *tenc_last_error(void)
+{
+	return &last;
+}
+
+void tenc_clear_error(void)
+{
+	memset(&last, 0, sizeof(last));
+}
+
 static int vreport(int code, const char *what, const char *why)
 {
 	const char *cmd = g.cmd_path[0] ? g.cmd_path : NULL;
 
 	g.errors++;
+	last.code = code;
+	snprintf(last.what, sizeof(last.what), "%s", what);
+	snprintf(last.why, sizeof(last.why), "%s", why);
+	if (sink) {
+		sink(&last, sink_ctx);
+		return code;
+	}
 	fprintf(stderr, "tenc: %s%s%s: %s\n", cmd ? cmd : "", cmd ? ": " : "", what, why);
 	if (g.json) {
 		char msg[1536];

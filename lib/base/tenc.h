@@ -29,13 +29,32 @@ struct tenc_globals {
 extern struct tenc_globals g;
 extern jw_t *jw; /* the JSON writer on stdout in JSON mode, else NULL */
 
-/* Report an error on stderr, and as {"error": ...} on stdout in JSON mode.
- * Returns code, so callers can `return tenc_err(TENC_USAGE, ...)`. */
+/* An error as reported: the exit code it asks for, what failed, and why
+ * (with the kernel's extended ack when the kernel gave one). */
+struct tenc_error {
+	int code;
+	char what[128];
+	char why[1024];
+};
+
+/* Report an error: to the sink if one is set (tenc_set_err_sink), else on
+ * stderr, and as {"error": ...} on stdout in JSON mode. Either way it is
+ * kept as tenc_last_error(). Returns code, so callers can
+ * `return tenc_err(TENC_USAGE, ...)`. */
 int tenc_err(int code, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The same with errno's text appended (": <strerror>"). */
 int tenc_errno(int code, int err, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Where errors go. A caller that runs use cases itself and reports their
+ * errors its own way (a watch loop counting bad events, a test) sets a
+ * sink; NULL restores stderr. The sink sees each error as it is reported. */
+typedef void (*tenc_err_sink)(const struct tenc_error *e, void *ctx);
+void tenc_set_err_sink(tenc_err_sink fn, void *ctx);
+/* The last error reported in this process (code 0: none yet); cleared by
+ * tenc_clear_error(), e.g. before a use case is called. */
+const struct tenc_error *tenc_last_error(void);
+void tenc_clear_error(void);
 /* Verbose output on stderr at level >= lvl. */
 void tenc_info(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Open the JSON writer on stdout if in JSON mode; true if it did. */
