@@ -54,3 +54,18 @@ copy() {
 	[ ! -e "$T_DIR/tree/build/tenc" ]
 	[ ! -e "$T_DIR/tree/build/lib" ] # nothing compiled
 }
+
+@test "layers: docs/design.md's code map names every module of lib/ in its layer" {
+	local f l b map missing=0
+	map=$(awk '/^## Code map/ { on = 1; next } /^## / { on = 0 } on' "$REPO/docs/design.md")
+	for f in "$REPO"/lib/*/*.c "$REPO"/lib/model/model.h "$REPO"/lib/model/kobj.h "$REPO"/lib/state/store.h; do
+		l=$(basename "$(dirname "$f")") b=$(basename "$f")
+		# the module is named in its layer's bullet
+		if ! echo "$map" | awk -v l="lib/$l/" -v b="\`$b\`" '
+			/^- / { on = index($0, "`" l "`") > 0 } on && index($0, b) { found = 1 } END { exit !found }'; then
+			echo "not in the code map under lib/$l/: $b"
+			missing=1
+		fi
+	done
+	[ "$missing" -eq 0 ]
+}
