@@ -394,21 +394,31 @@ static void word(jw_t *w, const char *p, size_t n)
 	done(w, copy(sep(w, room(w, JW_ROOM)), p, n));
 }
 
-/* Written in place, last digit first (a copy from a stack buffer would
+/* "00".."99": numbers are written two digits at a time. */
+static const char digits2[] =
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899";
+
+/* Written in place, last digits first (a copy from a stack buffer would
  * read back, a word at a time, bytes just stored one by one: slow). */
 static void number(jw_t *w, uint64_t v, bool neg)
 {
 	char *q = sep(w, room(w, JW_ROOM)), *e;
 	int n = 1;
 
-	for (uint64_t t = v; t >= 10; t /= 10)
-		n++;
 	if (neg)
 		*q++ = '-';
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
 	e = q + n;
-	do
-		*--e = (char)('0' + v % 10);
-	while (v /= 10);
+	for (; v >= 100; v /= 100)
+		e -= 2, memcpy(e, digits2 + 2 * (v % 100), 2);
+	if (v >= 10)
+		memcpy(e - 2, digits2 + 2 * v, 2);
+	else
+		e[-1] = (char)('0' + v);
 	done(w, q + n);
 }
 

@@ -23,16 +23,35 @@ static char *w_u8(char *q, unsigned v)
 }
 
 /* a, in network order, as text at q; returns the end (no NUL). */
+/* Each octet as text and a dot ("192."), and its length: an address is
+ * four 4-byte stores (filled once, on the first save). */
+static struct {
+	char t[4];
+	uint8_t n;
+} octets[256];
+
+static void octets_init(void)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		char *e = w_u8(octets[v].t, v);
+
+		*e = '.';
+		octets[v].n = (uint8_t)(e - octets[v].t);
+	}
+}
+
+/* a, in network order, as text at q; returns the end (no NUL; the 4
+ * bytes after the end may hold a dot and digits: room for them). */
 static char *w_ipv4(char *q, uint32_t a)
 {
 	const uint8_t *o = (const uint8_t *)&a;
 
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			*q++ = '.';
-		q = w_u8(q, o[i]);
+	for (int i = 0; i < 3; i++) {
+		memcpy(q, octets[o[i]].t, 4);
+		q += octets[o[i]].n + 1;
 	}
-	return q;
+	memcpy(q, octets[o[3]].t, 4);
+	return q + octets[o[3]].n;
 }
 
 /* Every string here needs no escape: names are literals or checked by
@@ -46,7 +65,7 @@ static void peer_w(jw_t *w, const struct peer *x)
 	JW_NAME(w, "cidrs");
 	jw_start_array(w);
 	for (int k = 0; k < x->n_cidrs && k < MAX_PEER_CIDRS; k++) {
-		q = w_ipv4(jw_string_begin(w, 18), x->cidrs[k].addr);
+		q = w_ipv4(jw_string_begin(w, 22), x->cidrs[k].addr);
 		*q++ = '/';
 		jw_string_end(w, w_u8(q, x->cidrs[k].len));
 	}
@@ -62,7 +81,7 @@ static void peer_w(jw_t *w, const struct peer *x)
 	JW_NAME(w, "name");
 	jw_string_plain(w, x->name, strlen(x->name));
 	JW_NAME(w, "node_ip");
-	jw_string_end(w, w_ipv4(jw_string_begin(w, 15), x->node_ip));
+	jw_string_end(w, w_ipv4(jw_string_begin(w, 19), x->node_ip));
 	if (x->out_spi) {
 		JW_NAME(w, "out_spi");
 		jw_int(w, x->out_spi);
@@ -90,6 +109,8 @@ int peers_save(const struct peers *p)
 			return store_bad("peers.json", "not written: peer %zu: %s", i, err);
 	if (peers_check_set(p, &bad, err, sizeof(err)))
 		return store_bad("peers.json", "not written: peer %zu: %s", bad, err);
+	if (!octets[0].n)
+		octets_init();
 	store_json_open(&f, "peers.json", JW_SPACED);
 	jw_start_object(&f.w);
 	jw_name(&f.w, "peers");
