@@ -46,10 +46,9 @@ static int vreport(int code, const char *what, const char *why)
 	fprintf(stderr, "tenc: %s%s%s: %s\n", cmd ? cmd : "", cmd ? ": " : "", what, why);
 	if (g.json) {
 		char msg[1536];
-
-		snprintf(msg, sizeof(msg), "%s%s%s: %s", cmd ? cmd : "", cmd ? ": " : "", what, why);
 		jw_t e; /* on the stack: an out-of-memory error is reported too */
 
+		snprintf(msg, sizeof(msg), "%s%s%s: %s", cmd ? cmd : "", cmd ? ": " : "", what, why);
 		if (jw) {
 			/* A document is open: close it so stdout stays valid JSON Lines. */
 			tenc_json_end();
