@@ -7,7 +7,8 @@
 #   make fuzz [FUZZ_SECONDS=60] bounded fuzzing of every parser (tests/fuzz)
 #   make demo                  namespace nodes with encryption and the audit
 #   make deps                  install build and test dependencies (apt-get)
-#   make install | uninstall   PREFIX=/usr/local DESTDIR=
+#   make install | uninstall   PREFIX=/usr/local DESTDIR= (the systemd units too,
+#                              into SYSTEMDUNITDIR; nothing enabled or started)
 #   make bench                 benchmarks (bench/)
 #   make bench-audit           BPF per-packet and `tenc audit` at scale (root; bench/audit/)
 
@@ -15,6 +16,11 @@ PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+LIBEXECDIR ?= $(PREFIX)/libexec
+# deploy/systemd: $(PREFIX)/lib/systemd/system (systemd looks in
+# /usr/local/lib/systemd/system too); with PREFIX=/usr, systemd's own.
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config \
+	--variable=systemdsystemunitdir systemd 2>/dev/null),/usr/lib/systemd/system),$(PREFIX)/lib/systemd/system)
 DESTDIR ?=
 
 ifeq ($(SANITIZE),1)
@@ -244,6 +250,11 @@ fuzz: fuzz-build
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_BUILD)/<name>.log, $(FUZZ_BUILD)/crashes/)"; exit 1; fi
 
+# The systemd units name the installed paths: generated from
+# deploy/systemd/*.in at install time.
+SYSTEMD_UNITS := tenc.service tenc-audit.service
+SYSTEMD_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g'
+
 # bash-completion loads a command's completion from a file named after the
 # command, so the completion is linked as tenc-<command> too.
 install: $(BUILD)/tenc $(TOOL_BINS)
@@ -253,11 +264,22 @@ install: $(BUILD)/tenc $(TOOL_BINS)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 completions/tenc.bash $(DESTDIR)$(BASHCOMPDIR)/tenc
 	for c in $(LINKS); do ln -sf tenc $(DESTDIR)$(BASHCOMPDIR)/tenc-$$c; done
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(LIBEXECDIR)/tenc
+	for u in $(SYSTEMD_UNITS); do \
+		$(SYSTEMD_SUBST) deploy/systemd/$$u.in > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+	done
+	install -m 0644 deploy/systemd/tenc-audit.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(SYSTEMD_SUBST) deploy/systemd/audit-textfile.in > $(DESTDIR)$(LIBEXECDIR)/tenc/audit-textfile
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/tenc/audit-textfile
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tenc $(foreach c,$(LINKS),$(DESTDIR)$(SBINDIR)/tenc-$(c))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/tenc $(foreach c,$(LINKS),$(DESTDIR)$(BASHCOMPDIR)/tenc-$(c))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(SYSTEMD_UNITS) tenc-audit.timer)
+	rm -f $(DESTDIR)$(LIBEXECDIR)/tenc/audit-textfile
+	rmdir $(DESTDIR)$(LIBEXECDIR)/tenc 2>/dev/null || true
 
 clean:
 	rm -rf build
