@@ -11,9 +11,12 @@ pkgs=(
 	libjansson-dev libreadline-dev libssl-dev
 	iproute2 iputils-ping tcpdump bats bsdutils procps kmod socat python3 python3-jsonschema mandoc
 	qemu-system-x86 busybox-static
-	nodejs shellcheck
+	shellcheck
 )
 missing=()
+# node and npm for the chart tests: the image's nodejs (NodeSource) has npm
+# in it; Debian's splits it out.
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing+=("$p")
