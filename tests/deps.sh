@@ -12,6 +12,7 @@ pkgs=(
 	iproute2 iputils-ping tcpdump bats bsdutils procps kmod socat python3 python3-jsonschema mandoc
 	qemu-system-x86 busybox-static
 	shellcheck
+	strace systemd util-linux # systemd.bats: systemd-analyze, setpriv, nsenter (systemd is not PID 1 here)
 )
 missing=()
 # node and npm for the chart tests: the image's nodejs (NodeSource) has npm
