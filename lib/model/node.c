@@ -126,10 +126,7 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp((*(const struct peer *const *)a)->name, (*(const struct peer *const *)b)->name);
 }
 
-/* Mark in clash[] every peer that shares its name or node ip with
- * another, or has a cidr overlapping another peer's: sorting, n log n in
- * peers and cidrs. (A peer's own cidrs are checked apart.) 0 or -ENOMEM. */
-static int mark_clashes(const struct peers *ps, bool *clash)
+int node_mark_clashes(const struct peers *ps, bool *clash)
 {
 	size_t n = ps->n, nc = 0, k = 0;
 	const struct peer **byname = calloc(n + 1, sizeof(*byname));
@@ -195,7 +192,7 @@ int node_check_all(const struct node *n, size_t *bad, char *err, size_t len)
 	 * peer against every other would report: it alone is checked
 	 * against all the others, for the message. */
 	alone.peers.n = 0;
-	if (!(clash = calloc(n->peers.n + 1, sizeof(*clash))) || mark_clashes(&n->peers, clash)) {
+	if (!(clash = calloc(n->peers.n + 1, sizeof(*clash))) || node_mark_clashes(&n->peers, clash)) {
 		free(clash);
 		return snprintf(err, len, "out of memory"), -1;
 	}

@@ -34,6 +34,11 @@ int node_check_peer(const struct node *n, const struct peer *x, const struct pee
  * instead of comparing every pair (n log n, also when a peer fails);
  * gives exactly the loop's answer. */
 int node_check_all(const struct node *n, size_t *bad, char *err, size_t errlen);
+/* Mark in clash[] (ps->n of them, set false) every peer that shares its
+ * name or node ip with another, or has a cidr overlapping another
+ * peer's: sorting, n log n in peers and cidrs. (A peer's own cidrs are
+ * checked apart.) 0 or -ENOMEM. */
+int node_mark_clashes(const struct peers *ps, bool *clash);
 /* Sort a peer's cidrs, so equal sets compare equal. */
 void node_sort_cidrs(struct peer *x);
 

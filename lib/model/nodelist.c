@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nodelist.c: peer sync's input documents (see nodelist.h). */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "jsonfield.h"
 #include "names.h"
@@ -19,10 +22,11 @@ int parse_spi(const char *s, int *out)
 }
 
 /* The node's first IPv4 InternalIP, by parsing each address (an IPv6 one,
- * IPv4-mapped included, is skipped). 0 with *ip, 1 none, -1 with err. */
+ * IPv4-mapped included, is skipped). 0 with *ip, or -1 with err. */
 static int kube_ip(json_t *it, const char **ip, char *err, size_t n)
 {
 	json_t *addrs = json_object_get(json_object_get(it, "status"), "addresses"), *v;
+	bool v6 = false;
 	size_t i;
 
 	json_array_foreach(addrs, i, v) {
@@ -36,16 +40,18 @@ static int kube_ip(json_t *it, const char **ip, char *err, size_t n)
 			*ip = a;
 			return 0;
 		case ADDR_IPV6:
+			v6 = true;
 			continue; /* not tenc's yet */
 		default:
 			return snprintf(err, n, "status.addresses[%zu]: not an IP address", i), -1;
 		}
 	}
-	return 1;
+	if (v6)
+		return snprintf(err, n, "status.addresses: IPv6 InternalIP only (not tenc's yet)"), -1;
+	return snprintf(err, n, "status.addresses: no InternalIP"), -1;
 }
 
-/* Node x from a kubectl Node object: 0, 1 (skip: no IPv4 InternalIP), or
- * -1 with err. */
+/* Node x from a kubectl Node object: 0 or -1 with err. */
 static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs, char *err, size_t n)
 {
 	json_t *meta = json_object_get(it, "metadata"), *spec = json_object_get(it, "spec");
@@ -53,13 +59,12 @@ static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 	json_t *ann = json_object_get(meta, "annotations");
 	const char *spi = json_string_value(json_object_get(ann, "tenc.io/spi"));
 	const char *epoch = json_string_value(json_object_get(ann, "tenc.io/epoch"));
-	int r;
 
 	if (!name || !peer_name_ok(name))
 		return snprintf(err, n, "metadata.name: missing or not " PEER_NAME_RULE), -1;
 	snprintf(x->name, sizeof(x->name), "%s", name);
-	if ((r = kube_ip(it, ip, err, n)))
-		return r;
+	if (kube_ip(it, ip, err, n))
+		return -1;
 	if (spi && parse_spi(spi, &x->adv_spi))
 		return snprintf(err, n, "annotation tenc.io/spi: must be a number 1..15"), -1;
 	if (epoch && epoch_parse(epoch, &x->epoch))
@@ -105,7 +110,7 @@ static int node_cidrs(json_t *cidrs, bool kube, struct peer *x, char *err, size_
 	size_t i;
 
 	if (!json_is_array(cidrs))
-		return snprintf(err, n, "cidrs: none"), -1;
+		return snprintf(err, n, kube ? "spec.podCIDRs: none (not assigned yet)" : "cidrs: none"), -1;
 	json_array_foreach(cidrs, i, v) {
 		const char *s = json_string_value(v);
 
@@ -125,38 +130,106 @@ static int node_cidrs(json_t *cidrs, bool kube, struct peer *x, char *err, size_
 	return 0;
 }
 
-/* One element: 0, 1 (skip: the local node, or no IPv4 InternalIP), or
- * -1 with err, naming the node (or the item, until its name is known). */
-static int parse_item(json_t *it, bool kube, uint32_t local, size_t i, struct peer *x, char *err, size_t n)
+/* One element: 0, 1 (skip: the local node), or -1 with why (x->name set
+ * when the node has a valid one). */
+static int parse_item(json_t *it, bool kube, uint32_t local, struct peer *x, char *why, size_t n)
 {
 	json_t *cidrs = NULL;
 	const char *ip = NULL;
-	char why[256], ipe[128];
+	char ipe[128];
 	int r;
 
 	memset(x, 0, sizeof(*x));
-	r = kube ? kube_node(it, x, &ip, &cidrs, why, sizeof(why))
-		 : tenc_node(it, x, &ip, &cidrs, why, sizeof(why));
+	r = kube ? kube_node(it, x, &ip, &cidrs, why, n) : tenc_node(it, x, &ip, &cidrs, why, n);
 	if (!r && parse_ipv4(ip, &x->node_ip, ipe, sizeof(ipe)))
-		r = (snprintf(why, sizeof(why), "node_ip: %s", ipe), -1);
+		r = (snprintf(why, n, "node_ip: %s", ipe), -1);
 	if (!r && local && x->node_ip == local)
 		r = 1; /* the local node */
 	if (!r)
-		r = node_cidrs(cidrs, kube, x, why, sizeof(why));
+		r = node_cidrs(cidrs, kube, x, why, n);
 	json_decref(cidrs);
-	if (r < 0 && x->name[0])
-		snprintf(err, n, "%s: %s", x->name, why);
-	else if (r < 0)
-		snprintf(err, n, "item %zu: %s", i, why);
 	return r;
 }
 
-static int parse_list(json_t *j, uint32_t local, struct peers *out, char *err, size_t n)
+int rejects_add(struct node_rejects *r, const char *name, const char *fmt, ...)
 {
-	bool kube = json_is_array(json_object_get(j, "items"));
+	struct node_reject *x;
+	va_list ap;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+
+		if (!(x = realloc(r->v, cap * sizeof(*x))))
+			return -ENOMEM;
+		r->v = x;
+		r->cap = cap;
+	}
+	x = &r->v[r->n++];
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	va_start(ap, fmt);
+	vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+void rejects_free(struct node_rejects *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Every peer of out given twice (dup[i]) out, and rejected. */
+static int drop_dups(struct peers *out, const bool *dup, struct node_rejects *rej)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < out->n; i++) {
+		if (!dup[i])
+			out->v[k++] = out->v[i];
+		else if (rejects_add(rej, out->v[i].name, "name: appears twice in the input"))
+			return -ENOMEM;
+	}
+	out->n = k;
+	return 0;
+}
+
+/* Element i into out, or into rej; -ENOMEM. */
+static int take_item(json_t *it, bool kube, uint32_t local, size_t i, struct peers *out,
+		     struct peer_index *names, bool **dup, struct node_rejects *rej)
+{
+	const struct peer *first;
+	char why[256], item[32];
+	struct peer x;
+	bool *nd;
+	int r = parse_item(it, kube, local, &x, why, sizeof(why));
+
+	if (r == 1)
+		return 0;
+	if (r) {
+		snprintf(item, sizeof(item), "item %zu", i);
+		return rejects_add(rej, x.name[0] ? x.name : item, "%s", why);
+	}
+	if ((first = peer_index_find(names, x.name))) {
+		(*dup)[first - out->v] = true;
+		return rejects_add(rej, x.name, "name: appears twice in the input");
+	}
+	if (!(nd = realloc(*dup, (out->n + 1) * sizeof(**dup))))
+		return -ENOMEM;
+	*dup = nd;
+	nd[out->n] = false;
+	if (!peers_add(out))
+		return -ENOMEM;
+	out->v[out->n - 1] = x;
+	return peer_index_add(names, out->n - 1);
+}
+
+static int parse_list(json_t *j, uint32_t local, struct peers *out, struct node_rejects *rej, char *err,
+		      size_t n)
+{
+	bool kube = json_is_array(json_object_get(j, "items")), *dup = NULL;
 	json_t *arr = json_object_get(j, kube ? "items" : "peers"), *it;
 	struct peer_index names;
-	int ret = 0;
+	int r = 0;
 	size_t i;
 
 	if (!json_is_array(arr))
@@ -164,40 +237,32 @@ static int parse_list(json_t *j, uint32_t local, struct peers *out, char *err, s
 	if (peer_index_init(&names, out))
 		return snprintf(err, n, "out of memory"), -1;
 	json_array_foreach(arr, i, it) {
-		struct peer x;
-		int r = parse_item(it, kube, local, i, &x, err, n);
-
-		if (r == 1)
-			continue;
-		if (r) {
-			ret = -1;
+		if ((r = take_item(it, kube, local, i, out, &names, &dup, rej)))
 			break;
-		}
-		if (peer_index_find(&names, x.name)) {
-			ret = (snprintf(err, n, "%s: name: appears twice in the input", x.name), -1);
-			break;
-		}
-		if (!peers_add(out) || (out->v[out->n - 1] = x, peer_index_add(&names, out->n - 1))) {
-			ret = (snprintf(err, n, "out of memory"), -1);
-			break;
-		}
 	}
+	if (!r)
+		r = drop_dups(out, dup, rej);
 	peer_index_free(&names);
-	return ret;
+	free(dup);
+	return r ? (snprintf(err, n, "out of memory"), -1) : 0;
 }
 
-int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, char *err, size_t n)
+int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, struct node_rejects *rej,
+		   char *err, size_t n)
 {
 	json_error_t je;
 	json_t *j;
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	memset(rej, 0, sizeof(*rej));
 	if (!(j = json_loadb(text, len, 0, &je)))
 		return snprintf(err, n, "line %d: %s", je.line, je.text), -1;
-	r = parse_list(j, local, out, err, n);
+	r = parse_list(j, local, out, rej, err, n);
 	json_decref(j);
-	if (r)
+	if (r) {
 		peers_free(out);
+		rejects_free(rej);
+	}
 	return r;
 }

@@ -3,18 +3,40 @@
  * nodes -o json` (metadata.name, the first IPv4 InternalIP, spec.podCIDRs
  * or podCIDR, annotation tenc.io/spi; IPv6 addresses and cidrs are
  * skipped, by parsing) or `tenc -j peer list` (name, node_ip, cidrs,
- * spi). Pure: nothing is printed, no state is read. */
+ * spi); and the nodes of such a document that cannot be peered, each
+ * with its reason (struct node_rejects). Pure: nothing is printed, no
+ * state is read. */
 #ifndef TENC_NODELIST_H
 #define TENC_NODELIST_H
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
 
+/* A node of the input that cannot be peered, and why. */
+struct node_reject {
+	char name[PEER_NAME_MAX + 1];	/* "item N" (from 0) without a valid name */
+	char reason[256];		/* the field and what is wrong with it */
+};
+
+struct node_rejects {
+	struct node_reject *v;
+	size_t n, cap;
+};
+
+/* Add one. 0 or -ENOMEM. */
+int rejects_add(struct node_rejects *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void rejects_free(struct node_rejects *r);
+
 /* Parse text[0..len). local: the node's own ip (skipped), 0 when it is
- * not known. 0 with *out (ids and out_spi unset, cidrs sorted), or -1
- * with err naming the node and the field ("n3: spi: ...") and *out
- * empty. */
-int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, char *err, size_t n);
+ * not known. 0 with *out (ids and out_spi unset, cidrs sorted, names
+ * unique) and in *rej each node that cannot be peered on its own (a bad
+ * field, no IPv4 InternalIP, no IPv4 cidr, a name given twice: every
+ * holder of it), the reason naming the field ("spi: ..."). -1 when the
+ * document as a whole is bad (not JSON, not a node or peer list; out of
+ * memory), with err, and *out and *rej empty. */
+int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, struct node_rejects *rej,
+		   char *err, size_t n);
 /* An advertised SPI ("tenc.io/spi", --spi): num_parse, 1..15. 0 or -1. */
 int parse_spi(const char *s, int *out);
 

@@ -151,24 +151,36 @@ static int read_all(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-/* The document at path as the wanted peer set (nodelist_parse). */
-static int read_input(const char *path, const struct node *n, struct peers *out)
+/* The document at path as the wanted peer set (nodelist_parse), the
+ * nodes that cannot be peered on their own in rej. */
+static int read_input(const char *path, const struct node *n, struct peers *out, struct node_rejects *rej)
 {
 	char *text = NULL, err[512];
 	size_t len;
 	int r = read_all(path, &text, &len);
 
 	memset(out, 0, sizeof(*out));
+	memset(rej, 0, sizeof(*rej));
 	if (r)
 		return tenc_errno(TENC_USAGE, -r, path, "reading");
-	r = nodelist_parse(text, len, n->enabled ? n->cfg.node_ip : 0, out, err, sizeof(err));
+	r = nodelist_parse(text, len, n->enabled ? n->cfg.node_ip : 0, out, rej, err, sizeof(err));
 	free(text);
 	return r ? tenc_err(TENC_USAGE, path, "%s", err) : 0;
 }
 
-/* n's peers to want: the diff checked whole, then only the changed
- * peers, from what they were to what they become, in one batch. */
-static int sync_to(const struct node *n, const struct peers *want, bool prune, struct peer_sync_res *res)
+/* With strict: every node left out, as an error. TENC_USAGE. */
+static int strict_refuse(const struct node_rejects *rej)
+{
+	for (size_t i = 0; i < rej->n; i++)
+		tenc_err(TENC_USAGE, rej->v[i].name, "%s", rej->v[i].reason);
+	return TENC_USAGE;
+}
+
+/* n's peers to the part of want that can be peered: the final set
+ * checked whole, then only the changed peers, from what they were to what
+ * they become, in one batch. */
+static int sync_to(const struct node *n, const struct peers *want, const struct peer_sync_req *req,
+		   struct peer_sync_res *res)
 {
 	struct sync_diff d;
 	struct node check;
@@ -176,11 +188,13 @@ static int sync_to(const struct node *n, const struct peers *want, bool prune, s
 	char err[192];
 	int ret = 0;
 
-	if (sync_diff(n, want, prune, &d))
+	if (sync_pick(n, want, req->prune, &res->rejected, &d))
 		return tenc_err(TENC_FAIL, "sync", "out of memory or no free peer id");
 	check = *n;
 	check.peers = d.fin;
-	if (node_check_all(&check, &bad, err, sizeof(err)))
+	if (req->strict && res->rejected.n)
+		ret = strict_refuse(&res->rejected); /* nothing changed */
+	else if (node_check_all(&check, &bad, err, sizeof(err)))
 		ret = tenc_err(TENC_USAGE, d.fin.v[bad].name, "%s", err);
 	else if (d.del.n_ipc || d.add.n_ipc)
 		ret = apply(n, &d.add, &d.del, &res->kernel_changes);
@@ -199,8 +213,13 @@ int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
 	memset(res, 0, sizeof(*res));
 	if ((ret = uc_begin(&n, true)))
 		return ret;
-	ret = read_input(req->path, &n, &want) ?: sync_to(&n, &want, req->prune, res);
+	ret = read_input(req->path, &n, &want, &res->rejected) ?: sync_to(&n, &want, req, res);
 	peers_free(&want);
 	uc_end(&n);
 	return ret;
+}
+
+void peer_sync_res_free(struct peer_sync_res *res)
+{
+	rejects_free(&res->rejected);
 }

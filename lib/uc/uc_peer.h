@@ -29,17 +29,24 @@ int uc_peer_del(const char *name, struct peer *removed);
 struct peer_sync_req {
 	const char *path;	/* the document: a kubectl node list or a peer list; "-": stdin */
 	bool prune;		/* remove the peers absent from it */
+	bool strict;		/* all or nothing: any node rejected is TENC_USAGE */
 };
 
 struct peer_sync_res {
 	struct sync_counts n;
 	size_t kernel_changes;
+	struct node_rejects rejected;	/* the nodes left out, and why */
 };
 
-/* Make the peer set match the document (nodelist.h; the local node,
- * known by its node ip, is skipped). The whole input is validated first;
- * then only the difference (sync_diff) reaches the kernel, in one batch.
- * 0, or a TENC_* code (reported; TENC_USAGE for bad input). */
+/* Make the peer set match the part of the document (nodelist.h; the local
+ * node, known by its node ip, is skipped) that can be peered (sync_pick:
+ * each node that cannot is left out, into res->rejected, and a peer of
+ * that name stays as it is); then only the difference reaches the
+ * kernel, in one batch. With strict, any node left out is reported
+ * (each one, tenc_err) and TENC_USAGE returned, nothing changed. 0, or a
+ * TENC_* code (reported; TENC_USAGE for a bad document). Free res with
+ * peer_sync_res_free either way. */
 int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res);
+void peer_sync_res_free(struct peer_sync_res *res);
 
 #endif

@@ -3,13 +3,15 @@
  * `tenc -j peer list` documents, peer sync's input. Each input is parsed
  * twice: without a local node ip, and with 10.0.0.2 as the local one.
  * Invariants:
- *  - never crashes; on error: a non-empty, NUL-terminated message, and
- *    the set empty;
+ *  - never crashes; on error (the document as a whole): a non-empty,
+ *    NUL-terminated message, and the set and the rejects empty;
  *  - on success, every peer: a valid name (peer_name_ok), 1..16 cidrs,
  *    sorted, adv_spi 0..15, id and out_spi unset (0); names unique;
- *  - with the local ip: no peer has it, and if the run without one
- *    succeeded, this one succeeds too, with that set less the peers at
- *    the local ip. */
+ *    every reject a non-empty name and reason;
+ *  - with the local ip: the same answer for the document; no peer has
+ *    the local ip; every peer of the run without one not at it is there,
+ *    the same; any other peer is named by a reject of that run (a name
+ *    it shared with the local node). */
 #include <arpa/inet.h>
 #include "fuzz.h"
 #include "names.h"
@@ -45,51 +47,87 @@ static void check_set(const struct peers *p, const char *what)
 	}
 }
 
-static int parse(const uint8_t *data, size_t size, uint32_t local, struct peers *p, const char *what)
+static void check_rejects(const struct node_rejects *r, const char *what)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		FUZZ_CHECK_ERR(r->v[i].name, sizeof(r->v[i].name), what);
+		FUZZ_CHECK_ERR(r->v[i].reason, sizeof(r->v[i].reason), what);
+	}
+}
+
+static int parse(const uint8_t *data, size_t size, uint32_t local, struct peers *p, struct node_rejects *rej,
+		 const char *what)
 {
 	char err[512];
 	int r;
 
 	fuzz_err_fill(err, sizeof(err));
-	r = nodelist_parse((const char *)data, size, local, p, err, sizeof(err));
+	r = nodelist_parse((const char *)data, size, local, p, rej, err, sizeof(err));
 	if (r) {
 		FUZZ_CHECK(r == -1, "%s: nodelist_parse returned %d", what, r);
 		FUZZ_CHECK_ERR(err, sizeof(err), what);
 		FUZZ_CHECK(p->n == 0 && p->v == NULL, "%s: failed, but the set is not empty", what);
+		FUZZ_CHECK(rej->n == 0 && rej->v == NULL, "%s: failed, but rejects are kept", what);
 	} else {
 		check_set(p, what);
+		check_rejects(rej, what);
 	}
 	return r;
+}
+
+static bool rejected(const struct node_rejects *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].name, name))
+			return true;
+	return false;
+}
+
+/* rest (parsed with local) against all (without). */
+static void check_local(const struct peers *all, const struct node_rejects *rej0, const struct peers *rest,
+			uint32_t local)
+{
+	struct peers one = { 0 }, other = { 0 };
+	char why[256];
+	const char *d;
+
+	for (size_t i = 0; i < rest->n; i++) {
+		const struct peer *x = &rest->v[i];
+
+		FUZZ_CHECK(x->node_ip != local, "peer '%s' at the local ip", x->name);
+		FUZZ_CHECK(peers_find(all, x->name) || rejected(rej0, x->name),
+			   "with a local ip: peer '%s' neither peered nor rejected without", x->name);
+	}
+	for (size_t i = 0; i < all->n; i++) {
+		const struct peer *x = &all->v[i], *y;
+
+		if (x->node_ip == local)
+			continue;
+		y = peers_find(rest, x->name);
+		FUZZ_CHECK(y, "with a local ip: peer '%s' missing", x->name);
+		*peers_add(&one) = *x;
+		*peers_add(&other) = *y;
+	}
+	FUZZ_CHECK(!(d = peers_diff(&one, &other, why, sizeof(why))), "with a local ip: %s", d);
+	peers_free(&one);
+	peers_free(&other);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t local = htonl(0x0a000002); /* 10.0.0.2 */
-	struct peers all, rest, want = { 0 };
-	char why[256];
-	const char *d;
+	struct node_rejects rej0, rej1;
+	struct peers all, rest;
 	int r0, r1;
 
-	r0 = parse(data, size, 0, &all, "no local ip");
-	r1 = parse(data, size, local, &rest, "local 10.0.0.2");
-	FUZZ_CHECK(r0 || !r1, "accepted without a local ip, refused with one");
-	for (size_t i = 0; !r1 && i < rest.n; i++)
-		FUZZ_CHECK(rest.v[i].node_ip != local, "peer '%s' at the local ip", rest.v[i].name);
-	if (!r0 && !r1) {
-		for (size_t i = 0; i < all.n; i++) {
-			struct peer *x;
-
-			if (all.v[i].node_ip == local)
-				continue;
-			if (!(x = peers_add(&want)))
-				abort();
-			*x = all.v[i];
-		}
-		FUZZ_CHECK(!(d = peers_diff(&want, &rest, why, sizeof(why))),
-			   "with a local ip: not the set less the local node: %s", d);
-	}
-	peers_free(&want);
+	r0 = parse(data, size, 0, &all, &rej0, "no local ip");
+	r1 = parse(data, size, local, &rest, &rej1, "local 10.0.0.2");
+	FUZZ_CHECK(r0 == r1, "the document: %d without a local ip, %d with one", r0, r1);
+	if (!r0)
+		check_local(&all, &rej0, &rest, local);
 	peers_free(&all);
 	peers_free(&rest);
+	rejects_free(&rej0);
+	rejects_free(&rej1);
 	return 0;
 }

@@ -91,7 +91,7 @@ test_setup() {
 		[[ $output == *"--epoch: must be 16 lowercase hex digits"* ]]
 	done
 	echo '{"peers": [{"name": "node2", "node_ip": "10.0.0.2", "cidrs": ["10.1.2.0/24"], "epoch": "xyz"}]}' >"$T_DIR/p.json"
-	bad_input peer sync "$T_DIR/p.json"
+	bad_input peer sync --strict "$T_DIR/p.json" # without --strict: node2 rejected, exit 0
 	[[ $output == *"node2: epoch: not 16 lowercase hex digits"* ]]
 	bad_input enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev pod0 --name "-x"
 	[[ $output == *"--name: must be 1..253"* ]]

@@ -188,7 +188,8 @@ kube_nodes() {
 	[[ $output == *"nosuch: no such peer"* ]]
 	bad_input peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24 --spi 16
 	echo '{"peers": [{"name": "x", "node_ip": "10.0.0.3", "cidrs": ["10.1.2.0/24"]}]}' >"$T_DIR/p.json"
-	bad_input peer sync "$T_DIR/p.json"
+	bad_input peer sync --strict "$T_DIR/p.json" # without --strict: x rejected (sync_robust.bats)
+	[[ $output == *"x: --cidr: 10.1.2.0/24 overlaps peer 'node2'"* ]]
 	echo '{"peers": [' >"$T_DIR/p.json"
 	bad_input peer sync "$T_DIR/p.json"
 	bad_input enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/33 --dev pod0

@@ -2,7 +2,9 @@
 # input.bats: outside input that tenc must refuse or take whole (key
 # lines, names, addresses, peer sync documents, state files), each with
 # exit 2 (or 1 for a broken state file), the field named, and nothing
-# changed. Host lanes only: nothing here depends on the kernel's ESP.
+# changed (a peer sync document's bad node: rejected, the rest taken, exit
+# 0; the same with --strict: refused). Host lanes only: nothing here
+# depends on the kernel's ESP.
 # Issue 14's regressions are marked with their item.
 
 load helpers
@@ -102,9 +104,12 @@ GCM_KEY=0102030405060708090a0b0c0d0e0f1011121314
 	[[ $output != *"$GCM_KEY"* ]]
 }
 
-sync_doc() { # sync_doc JSON: bad_input peer sync on that document
+sync_doc() { # sync_doc JSON: its one node rejected, exit 0; bad_input with --strict
 	echo "$1" >"$T_DIR/in.json"
-	bad_input peer sync "$T_DIR/in.json"
+	run tenc_on node1 -j peer sync "$T_DIR/in.json"
+	[ "$status" -eq 0 ]
+	[[ $output == *'"added":0,'*'"rejected":1,'* ]]
+	bad_input peer sync --strict "$T_DIR/in.json"
 }
 
 @test "14.5, 14.6, 14.9: peer sync refuses an out-of-range spi, more than 16 cidrs with the reason, lenient numbers" {
@@ -150,7 +155,7 @@ sync_doc() { # sync_doc JSON: bad_input peer sync on that document
 	[[ $output == *"node3: status.addresses[0]: not an IP address"* ]]
 }
 
-@test "14.7: 5,000 peers with 16 cidrs each, two sharing a node ip: refused, the pair named" {
+@test "14.7: 5,000 peers with 16 cidrs each, two sharing a node ip: the pair named, rejected (--strict: refused), the rest applied" {
 	enable_node 1 --encrypt
 	python3 - >"$T_DIR/big.json" <<-'PY'
 	import json
@@ -161,6 +166,11 @@ sync_doc() { # sync_doc JSON: bad_input peer sync on that document
 	    peers.append({"name": "p%d" % i, "node_ip": ip, "cidrs": cidrs})
 	print(json.dumps({"peers": peers}))
 	PY
-	bad_input peer sync "$T_DIR/big.json"
+	bad_input peer sync --strict "$T_DIR/big.json"
 	[[ $output == *"p4999: --node-ip: 11.0.19.135 is peer 'p5000''s node ip"* ]]
+	[[ $output == *"p5000: --node-ip: 11.0.19.135 is peer 'p4999''s node ip"* ]]
+	run tenc_on node1 -j peer sync "$T_DIR/big.json"
+	[ "$status" -eq 0 ]
+	[[ $output == *"p4999: --node-ip: 11.0.19.135 is peer 'p5000''s node ip (rejected)"* ]]
+	[ "$(echo "$output" | tail -n 1 | json_get "(j['added'], j['rejected'], sorted(r['name'] for r in j['rejected_nodes']))")" = "(4998, 2, ['p4999', 'p5000'])" ]
 }

@@ -5,8 +5,17 @@
  * unchanged with --prune on and off, the plans of exactly the peers that
  * change (before and after), new ids in the gaps, an epoch change as a
  * change and an input without epochs as none, the retiring key for a new
- * peer during a rotation, and no free id as -ENOSPC. */
+ * peer during a rotation, and no free id as -ENOSPC. Which nodes sync
+ * leaves out, and why: nodelist_parse's rejects (no InternalIP, IPv6
+ * only, no pod cidr yet, a bad address, a name given twice: every
+ * holder) beside the nodes it takes; sync_pick: a node overlapping a
+ * local pod cidr, a new node clashing with a peer already peered (the
+ * incumbent keeps its claim), two new nodes clashing (both left out), a
+ * changed peer's new claim clashing (it stays as it was, also with
+ * prune, and its old form then wins against a third), a parse reject of
+ * a known peer kept with prune, and the counts of what is applied. */
 #include <errno.h>
+#include <string.h>
 #include <arpa/inet.h>
 #include "peerdiff.h"
 #include "tap.h"
@@ -16,16 +25,22 @@
 
 static struct node n;
 
-/* A peer named name: node ip 10.0.0.<host>, pod cidr 10.<host>.0.0/24. */
-static struct peer mk(const char *name, unsigned host)
+/* A peer named name: node ip 10.0.0.<host>, pod cidr 10.<net>.0.0/24. */
+static struct peer mk_at(const char *name, unsigned host, unsigned net)
 {
 	struct peer x = { 0 };
 
 	snprintf(x.name, sizeof(x.name), "%s", name);
 	x.node_ip = htonl(0x0a000000u | host);
 	x.n_cidrs = 1;
-	x.cidrs[0] = (struct cidr){ htonl(0x0a000000u | host << 16), 24 };
+	x.cidrs[0] = (struct cidr){ htonl(0x0a000000u | net << 16), 24 };
 	return x;
+}
+
+/* The same in 10.<host>.0.0/24. */
+static struct peer mk(const char *name, unsigned host)
+{
+	return mk_at(name, host, host);
 }
 
 static void set(struct peers *ps, const struct peer *v, size_t count)
@@ -108,7 +123,7 @@ static void test_mixed(void)
 	in[1].n_cidrs = 2;
 	set(&want, in, 4);
 
-	ok(sync_diff(&n, &want, false, &d) == 0, "mixed, no prune: diff");
+	ok(sync_diff(&n, &want, NULL, false, &d) == 0, "mixed, no prune: diff");
 	counts_are(&d, 2, 1, 0, 1, "mixed, no prune");
 	is_int(d.fin.n, 5, "the final set: the input's four, then c kept");
 	ok(!strcmp(d.fin.v[0].name, "a") && !strcmp(d.fin.v[2].name, "d") && !strcmp(d.fin.v[4].name, "c"),
@@ -127,7 +142,7 @@ static void test_mixed(void)
 	ok(!has_peer(&d.del, 4), "c, kept without prune, not removed");
 	sync_diff_free(&d);
 
-	ok(sync_diff(&n, &want, true, &d) == 0, "mixed, prune: diff");
+	ok(sync_diff(&n, &want, NULL, true, &d) == 0, "mixed, prune: diff");
 	counts_are(&d, 2, 1, 1, 1, "mixed, prune");
 	is_int(d.fin.n, 4, "the final set: the input's four");
 	{
@@ -151,7 +166,7 @@ static void sync_epoch(uint64_t e, struct sync_diff *d)
 	in.epoch = e;
 	set(&n.peers, &cur, 1);
 	set(&want, &in, 1);
-	ok(sync_diff(&n, &want, true, d) == 0, "epoch %s: diff", e == 0 ? "none" : e == E1 ? "same" : "new");
+	ok(sync_diff(&n, &want, NULL, true, d) == 0, "epoch %s: diff", e == 0 ? "none" : e == E1 ? "same" : "new");
 	peers_free(&want);
 }
 
@@ -192,7 +207,7 @@ static void test_spi_only(void)
 	in.adv_spi = 4;
 	set(&n.peers, &cur, 1);
 	set(&want, &in, 1);
-	ok(sync_diff(&n, &want, false, &d) == 0, "spi only: diff");
+	ok(sync_diff(&n, &want, NULL, false, &d) == 0, "spi only: diff");
 	counts_are(&d, 0, 0, 0, 1, "a new advertised spi alone");
 	ok(d.fin.v[0].adv_spi == 4 && d.fin.v[0].out_spi == 3, "recorded; OUT stays on its spi");
 	is_int(objects(&d.add) + objects(&d.del), 0, "no plan");
@@ -218,7 +233,7 @@ static void test_rotation(void)
 	in[1].adv_spi = 4;
 	set(&n.peers, NULL, 0);
 	set(&want, in, 2);
-	ok(sync_diff(&n, &want, false, &d) == 0, "rotation: diff");
+	ok(sync_diff(&n, &want, NULL, false, &d) == 0, "rotation: diff");
 	counts_are(&d, 2, 0, 0, 0, "rotation");
 	is_int(d.fin.v[0].out_spi, 3, "a new peer without the current spi: the retiring key");
 	is_int(d.fin.v[1].out_spi, 0, "one advertising the current spi: the current key");
@@ -238,7 +253,7 @@ static void test_not_enabled(void)
 	set(&n.peers, &cur, 1);
 	set(&want, &in, 1);
 	n.enabled = false;
-	ok(sync_diff(&n, &want, true, &d) == 0, "not enabled: diff");
+	ok(sync_diff(&n, &want, NULL, true, &d) == 0, "not enabled: diff");
 	counts_are(&d, 1, 0, 1, 0, "not enabled, prune");
 	is_int(objects(&d.add) + objects(&d.del), 0, "no plans");
 	ok(d.fin.n == 1 && d.fin.v[0].id == 2, "b gets id 2 (1 still in use while the sync decides)");
@@ -264,7 +279,7 @@ static void test_no_free_id(void)
 	}
 	set(&want, &in, 1);
 	n.enabled = false;
-	is_int(sync_diff(&n, &want, false, &d), -ENOSPC, "65535 peers and one more: -ENOSPC");
+	is_int(sync_diff(&n, &want, NULL, false, &d), -ENOSPC, "65535 peers and one more: -ENOSPC");
 	ok(d.fin.n == 0 && d.fin.v == NULL, "the diff freed");
 	n.enabled = true;
 	peers_free(&want);
@@ -288,6 +303,162 @@ static void test_carry(void)
 	is_str(peer_result_str(PEER_UNCHANGED), "unchanged", "result names");
 }
 
+/* The reason rej gives for name, or NULL. */
+static const char *why(const struct node_rejects *rej, const char *name)
+{
+	for (size_t i = 0; i < rej->n; i++)
+		if (!strcmp(rej->v[i].name, name))
+			return rej->v[i].reason;
+	return NULL;
+}
+
+static bool has(const char *s, const char *part)
+{
+	return s && strstr(s, part);
+}
+
+#define NODE(name, addrs, cidrs) \
+	"{\"metadata\": {\"name\": \"" name "\"}, \"spec\": {" cidrs "}, \"status\": {\"addresses\": [" addrs "]}}"
+#define IP(a) "{\"type\": \"InternalIP\", \"address\": \"" a "\"}"
+
+static void test_parse_rejects(void)
+{
+	static const char doc[] = "{\"items\": ["
+		NODE("good", IP("10.0.0.2"), "\"podCIDRs\": [\"10.2.0.0/24\"]") ","
+		NODE("noip", "{\"type\": \"Hostname\", \"address\": \"noip\"}", "\"podCIDRs\": [\"10.3.0.0/24\"]") ","
+		NODE("v6only", IP("fd00::4"), "\"podCIDRs\": [\"fd00:4::/64\"]") ","
+		NODE("nocidr", IP("10.0.0.5"), "") ","
+		NODE("badip", IP("10.0.0.300"), "\"podCIDRs\": [\"10.6.0.0/24\"]") ","
+		NODE("twice", IP("10.0.0.7"), "\"podCIDRs\": [\"10.7.0.0/24\"]") ","
+		NODE("twice", IP("10.0.0.8"), "\"podCIDRs\": [\"10.8.0.0/24\"]") ","
+		NODE("bad name", IP("10.0.0.9"), "\"podCIDRs\": [\"10.9.0.0/24\"]") ","
+		NODE("self", IP("10.0.0.1"), "") ","
+		NODE("good2", IP("10.0.0.10"), "\"podCIDR\": \"10.10.0.0/24\"") "]}";
+	struct node_rejects rej;
+	struct peers out;
+	char err[256];
+	size_t twice = 0;
+
+	is_int(nodelist_parse(doc, strlen(doc), htonl(0x0a000001), &out, &rej, err, sizeof(err)), 0,
+	       "a list with bad nodes parses");
+	is_int(out.n, 2, "the two good nodes taken");
+	ok(out.n == 2 && !strcmp(out.v[0].name, "good") && !strcmp(out.v[1].name, "good2"), "good, good2");
+	is_int(rej.n, 7, "seven rejects (the local node skipped, not rejected)");
+	ok(has(why(&rej, "noip"), "status.addresses: no InternalIP"), "noip: %s", why(&rej, "noip"));
+	ok(has(why(&rej, "v6only"), "IPv6 InternalIP only"), "v6only: %s", why(&rej, "v6only"));
+	ok(has(why(&rej, "nocidr"), "spec.podCIDRs: none"), "nocidr: %s", why(&rej, "nocidr"));
+	ok(has(why(&rej, "badip"), "not an IP address"), "badip: %s", why(&rej, "badip"));
+	ok(has(why(&rej, "item 7"), "metadata.name"), "a bad name is item 7: %s", why(&rej, "item 7"));
+	for (size_t i = 0; i < rej.n; i++)
+		twice += !strcmp(rej.v[i].name, "twice") && has(rej.v[i].reason, "appears twice");
+	is_int(twice, 2, "a name given twice: both holders rejected");
+	ok(!why(&rej, "self"), "the local node is not a reject");
+	peers_free(&out);
+	rejects_free(&rej);
+
+	is_int(nodelist_parse("{\"items\": 3}", 12, 0, &out, &rej, err, sizeof(err)), -1,
+	       "not a node list: the document refused");
+	ok(out.n == 0 && rej.n == 0 && rej.v == NULL, "nothing kept");
+	is_int(nodelist_parse("{\"items\": [", 11, 0, &out, &rej, err, sizeof(err)), -1, "not JSON: refused");
+}
+
+/* Each peer of names is in fin, as given (node ip's last byte, cidr's
+ * second byte). */
+static bool fin_has(const struct sync_diff *d, const char *name, unsigned host, unsigned net)
+{
+	const struct peer *x = peers_find(&d->fin, name);
+
+	return x && x->node_ip == htonl(0x0a000000u | host) && x->cidrs[0].addr == htonl(0x0a000000u | net << 16);
+}
+
+static void test_incumbent(void)
+{
+	struct peer cur[2] = { mk_at("a", 2, 2), mk_at("b", 3, 3) };
+	struct peer in[5] = { mk_at("a", 2, 2), mk_at("b", 3, 3), mk_at("c", 4, 2), mk_at("d", 5, 1), mk_at("e", 3, 6) };
+	struct node_rejects rej = { 0 };
+	struct peers want = { 0 };
+	struct sync_diff d;
+
+	set(&n.peers, cur, 2);
+	n.peers.v[0].id = 1, n.peers.v[1].id = 2;
+	set(&want, in, 5);
+	is_int(sync_pick(&n, &want, true, &rej, &d), 0, "incumbents: pick");
+	ok(has(why(&rej, "c"), "overlaps peer 'a'"), "c (a's cidr) left out: %s", why(&rej, "c"));
+	ok(has(why(&rej, "d"), "local pod cidr"), "d (the local pod cidr) left out: %s", why(&rej, "d"));
+	ok(has(why(&rej, "e"), "peer 'b''s node ip"), "e (b's node ip) left out: %s", why(&rej, "e"));
+	is_int(rej.n, 3, "three left out");
+	ok(!why(&rej, "a") && !why(&rej, "b"), "the incumbents keep their claims");
+	ok(d.fin.n == 2 && fin_has(&d, "a", 2, 2) && fin_has(&d, "b", 3, 3), "fin: a and b");
+	ok(d.n.unchanged == 2 && d.n.added == 0 && d.n.removed == 0, "2 unchanged, nothing added");
+	sync_diff_free(&d);
+	rejects_free(&rej);
+	peers_free(&want);
+}
+
+static void test_both_new(void)
+{
+	struct peer cur[1] = { mk_at("a", 2, 2) };
+	struct peer in[5] = { mk_at("a", 2, 2), mk_at("x", 4, 4), mk_at("y", 5, 4), mk_at("p", 6, 6), mk_at("q", 6, 7) };
+	struct node_rejects rej = { 0 };
+	struct peers want = { 0 };
+	struct sync_diff d;
+
+	set(&n.peers, cur, 1);
+	n.peers.v[0].id = 1;
+	in[3].cidrs[0].len = 16; /* p: 10.6.0.0/16 */
+	set(&want, in, 5);
+	is_int(sync_pick(&n, &want, false, &rej, &d), 0, "two new clashing: pick");
+	ok(has(why(&rej, "x"), "overlaps peer 'y'"), "x left out: %s", why(&rej, "x"));
+	ok(has(why(&rej, "y"), "overlaps peer 'x'"), "y left out: %s", why(&rej, "y"));
+	ok(has(why(&rej, "p"), "peer 'q''s node ip"), "p left out: %s", why(&rej, "p"));
+	ok(has(why(&rej, "q"), "peer 'p''s node ip"), "q left out: %s", why(&rej, "q"));
+	is_int(rej.n, 4, "both of each pair left out");
+	ok(d.fin.n == 1 && fin_has(&d, "a", 2, 2), "fin: a alone");
+	sync_diff_free(&d);
+	rejects_free(&rej);
+	peers_free(&want);
+}
+
+/* a moves from 10.2/24 to 10.5/24, which new d claims too: both new
+ * claims, both left out, a stays as it was, with prune too; its old
+ * cidr then clashes with new c, which had taken it: c is left out in the
+ * next round. A known peer the parse rejected stays with prune. */
+static void test_changed_reverts(void)
+{
+	struct peer cur[3] = { mk_at("a", 2, 2), mk_at("b", 3, 3), mk_at("k", 9, 9) };
+	struct peer in[4] = { mk_at("a", 2, 5), mk_at("b", 3, 3), mk_at("c", 4, 2), mk_at("d", 5, 5) };
+	struct node_rejects rej = { 0 };
+	struct peers want = { 0 };
+	struct sync_diff d;
+
+	set(&n.peers, cur, 3);
+	for (size_t i = 0; i < 3; i++)
+		n.peers.v[i].id = (uint16_t)(i + 1);
+	set(&want, in, 4);
+	rejects_add(&rej, "k", "spec.podCIDRs: none (not assigned yet)");
+	is_int(sync_pick(&n, &want, true, &rej, &d), 0, "changed peer clashing: pick");
+	ok(has(why(&rej, "a"), "overlaps peer 'd'"), "a's new claim left out: %s", why(&rej, "a"));
+	ok(has(why(&rej, "d"), "overlaps peer 'a'"), "d left out: %s", why(&rej, "d"));
+	ok(has(why(&rej, "c"), "overlaps peer 'a'"), "c left out against a's old form: %s", why(&rej, "c"));
+	is_int(rej.n, 4, "k, a, d, c");
+	ok(fin_has(&d, "a", 2, 2), "a stays as it was (prune does not remove it)");
+	ok(fin_has(&d, "k", 9, 9), "k, rejected by the parse, stays (prune does not remove it)");
+	ok(d.fin.n == 3 && fin_has(&d, "b", 3, 3), "fin: a, b, k");
+	ok(d.n.added == 0 && d.n.changed == 0 && d.n.removed == 0 && d.n.unchanged == 1, "only b counted");
+	sync_diff_free(&d);
+	rejects_free(&rej);
+
+	/* Nothing to leave out: the same as sync_diff. */
+	set(&want, in, 2);
+	want.v[0] = mk_at("a", 2, 5);
+	is_int(sync_pick(&n, &want, true, &rej, &d), 0, "no clash: pick");
+	ok(rej.n == 0 && d.n.changed == 1 && d.n.removed == 1 && d.n.unchanged == 1 && fin_has(&d, "a", 2, 5),
+	   "a changed, k pruned, b unchanged, nothing left out");
+	sync_diff_free(&d);
+	rejects_free(&rej);
+	peers_free(&want);
+}
+
 int main(void)
 {
 	setup();
@@ -298,6 +469,11 @@ int main(void)
 	test_not_enabled();
 	test_no_free_id();
 	test_carry();
+	n.enabled = false; /* the picks need no plans */
+	test_parse_rejects();
+	test_incumbent();
+	test_both_new();
+	test_changed_reverts();
 	peers_free(&n.peers);
 	return done_testing();
 }
