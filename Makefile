@@ -218,7 +218,7 @@ bench-audit: deps
 FUZZ_BUILD    := build/fuzz
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= keyline addr peers_json config_json keys_json nodelist
+FUZZ_TARGETS  ?= keyline addr peers_json config_json keys_json nodelist watch
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(LIB_INC) -Ibpf -I$(FUZZ_BUILD) -Itests/unit
 FUZZ_FLAGS    ?= -timeout=10 -rss_limit_mb=2048

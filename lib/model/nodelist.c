@@ -151,6 +151,11 @@ static int parse_item(json_t *it, bool kube, uint32_t local, struct peer *x, cha
 	return r;
 }
 
+int nodelist_kube_node(json_t *node, uint32_t local, struct peer *x, char *why, size_t n)
+{
+	return parse_item(node, true, local, x, why, n);
+}
+
 int rejects_add(struct node_rejects *r, const char *name, const char *fmt, ...)
 {
 	struct node_reject *x;

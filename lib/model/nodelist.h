@@ -37,6 +37,10 @@ void rejects_free(struct node_rejects *r);
  * memory), with err, and *out and *rej empty. */
 int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, struct node_rejects *rej,
 		   char *err, size_t n);
+struct json_t;
+/* One kubectl Node object (a watch event's), as nodelist_parse reads each
+ * of a list: 0 with *x, 1 (the local node: skip it), or -1 with why. */
+int nodelist_kube_node(struct json_t *node, uint32_t local, struct peer *x, char *why, size_t n);
 /* An advertised SPI ("tenc.io/spi", --spi): num_parse, 1..15. 0 or -1. */
 int parse_spi(const char *s, int *out);
 

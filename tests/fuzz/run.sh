@@ -6,7 +6,7 @@
 # No fuzzing happens here: that is `make fuzz` (tests/fuzz/README.md).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-targets=(keyline addr peers_json config_json keys_json nodelist)
+targets=(keyline addr peers_json config_json keys_json nodelist watch)
 n=0 bad=0
 
 if ! out=$(make --no-print-directory fuzz-build 2>&1); then
