@@ -18,6 +18,9 @@
 #include "env.h"
 #include "tenc.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
@@ -37,8 +40,14 @@ int env_check_caps(void)
 		return tenc_errno(TENC_FAIL, errno, "privileges", "capget");
 	if (!cap_effective(d, CAP_NET_ADMIN))
 		strcat(missing, "CAP_NET_ADMIN");
-	if (!cap_effective(d, CAP_BPF) && !cap_effective(d, CAP_SYS_ADMIN))
-		strcat(strcat(missing, missing[0] ? ", " : ""), "CAP_BPF or CAP_SYS_ADMIN");
+	/* CAP_BPF loads programs, but the verifier takes tenc's pointer
+	 * arithmetic and map values only with CAP_PERFMON too (bpf_capable
+	 * and perfmon_capable: Linux 5.8+); CAP_SYS_ADMIN implies both. */
+	if (!cap_effective(d, CAP_SYS_ADMIN) &&
+	    (!cap_effective(d, CAP_BPF) || !cap_effective(d, CAP_PERFMON)))
+		strcat(strcat(missing, missing[0] ? ", " : ""),
+		       cap_effective(d, CAP_BPF) ? "CAP_PERFMON (beside CAP_BPF) or CAP_SYS_ADMIN"
+						  : "CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
 	if (missing[0])
 		return tenc_err(TENC_FAIL, "privileges", "missing %s (run as root)", missing);
 	return 0;

@@ -289,5 +289,5 @@ kube_nodes() {
 	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		env TENC_STATE_DIR="$T_DIR/np" "$TENC" peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
 	[ "$status" -eq 1 ]
-	[[ $output == *"missing CAP_NET_ADMIN"*"CAP_BPF or CAP_SYS_ADMIN"* ]]
+	[[ $output == *"missing CAP_NET_ADMIN, CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN"* ]]
 }

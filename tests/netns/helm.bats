@@ -225,5 +225,13 @@ with_caps() {
 	CAPS=+net_admin
 	run with_caps node1 "$TENC" enable --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev pod0 --name node1
 	[ "$status" -eq 1 ]
+	# CAP_BPF without CAP_PERFMON: the verifier would refuse the programs;
+	# the check says so before anything is loaded
+	CAPS=+net_admin,+bpf
+	run with_caps node1 "$TENC" enable --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev pod0 --name node1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"missing CAP_PERFMON (beside CAP_BPF) or CAP_SYS_ADMIN"* ]]
+	[[ $output != *"Permission denied"* ]]
 	tenc_on node1 disable
 }

@@ -112,7 +112,7 @@ as_unit() {
 	run as_unit "$T_DIR/less.service" node1 "${exec[@]}"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ $output == *"missing CAP_BPF or CAP_SYS_ADMIN"* ]]
+	[[ $output == *"missing CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN"* ]]
 	mk uninstall PREFIX="$p"
 }
 
