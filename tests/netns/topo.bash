@@ -147,7 +147,7 @@ tcp_send() {
 	cmp "$T_DIR/send" "$T_DIR/recv"
 }
 
-FLOWGEN=$REPO/tests/tools/flowgen.py
+FLOWGEN=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/tools/flowgen.py
 
 # xfrm_err NODE COUNTER: a counter of /proc/net/xfrm_stat.
 xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
