@@ -179,7 +179,7 @@ static int strict_refuse(const struct node_rejects *rej)
 /* n's peers to the part of want that can be peered: the final set
  * checked whole, then only the changed peers, from what they were to what
  * they become, in one batch. */
-static int sync_to(const struct node *n, const struct peers *want, const struct peer_sync_req *req,
+static int sync_to(const struct node *n, const struct peers *want, bool prune, bool strict,
 		   struct peer_sync_res *res)
 {
 	struct sync_diff d;
@@ -188,11 +188,11 @@ static int sync_to(const struct node *n, const struct peers *want, const struct 
 	char err[192];
 	int ret = 0;
 
-	if (sync_pick(n, want, req->prune, &res->rejected, &d))
+	if (sync_pick(n, want, prune, &res->rejected, &d))
 		return tenc_err(TENC_FAIL, "sync", "out of memory or no free peer id");
 	check = *n;
 	check.peers = d.fin;
-	if (req->strict && res->rejected.n)
+	if (strict && res->rejected.n)
 		ret = strict_refuse(&res->rejected); /* nothing changed */
 	else if (node_check_all(&check, &bad, err, sizeof(err)))
 		ret = tenc_err(TENC_USAGE, d.fin.v[bad].name, "%s", err);
@@ -213,10 +213,73 @@ int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
 	memset(res, 0, sizeof(*res));
 	if ((ret = uc_begin(&n, true)))
 		return ret;
-	ret = read_input(req->path, &n, &want, &res->rejected) ?: sync_to(&n, &want, req, res);
+	ret = read_input(req->path, &n, &want, &res->rejected) ?: sync_to(&n, &want, req->prune, req->strict, res);
 	peers_free(&want);
 	uc_end(&n);
 	return ret;
+}
+
+/* The batch's wanted set: n's peers but the batch's, then its upserts
+ * (the local node's left out); its bad nodes into res->rejected (a peer of
+ * that name stays as it is: sync_pick holds it). */
+static int batch_want(const struct node *n, const struct peer_batch_req *req, struct peers *want,
+		      struct peer_sync_res *res)
+{
+	uint32_t local = n->enabled ? n->cfg.node_ip : 0;
+	struct peer_index up, del;
+	struct peer *x;
+	int ret = -ENOMEM;
+
+	memset(want, 0, sizeof(*want));
+	if (peer_index_init(&up, req->upsert) || peer_index_init(&del, req->del))
+		goto out;
+	for (size_t i = 0; i < req->bad->n; i++)
+		if (rejects_add(&res->rejected, req->bad->v[i].name, "%s", req->bad->v[i].reason))
+			goto out;
+	for (size_t i = 0; i < n->peers.n; i++) {
+		x = peer_index_find(&up, n->peers.v[i].name);
+		if ((x && x->node_ip != local) || peer_index_find(&del, n->peers.v[i].name))
+			continue;
+		if (!(x = peers_add(want)))
+			goto out;
+		*x = n->peers.v[i];
+	}
+	for (size_t i = 0; i < req->upsert->n; i++) {
+		if (req->upsert->v[i].node_ip == local)
+			continue;
+		if (!(x = peers_add(want)))
+			goto out;
+		*x = req->upsert->v[i];
+		x->id = 0;
+		x->out_spi = 0;
+	}
+	ret = 0;
+out:
+	peer_index_free(&up);
+	peer_index_free(&del);
+	return ret ? tenc_err(TENC_FAIL, "sync", "out of memory") : 0;
+}
+
+int uc_peer_sync_batch(const struct peer_batch_req *req, struct peer_sync_res *res)
+{
+	struct peers want = { 0 };
+	struct node n;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = uc_begin(&n, true)))
+		return ret;
+	ret = batch_want(&n, req, &want, res) ?: sync_to(&n, &want, true, false, res);
+	peers_free(&want);
+	uc_end(&n);
+	return ret;
+}
+
+void uc_peer_local_ip(uint32_t *ip)
+{
+	struct tenc_config c;
+
+	*ip = config_load(&c) == 0 ? c.node_ip : 0;
 }
 
 void peer_sync_res_free(struct peer_sync_res *res)

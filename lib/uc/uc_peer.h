@@ -49,4 +49,22 @@ struct peer_sync_res {
 int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res);
 void peer_sync_res_free(struct peer_sync_res *res);
 
+/* One batch of node events (peer sync --watch), each node's newest. */
+struct peer_batch_req {
+	const struct peers *upsert;	/* the nodes' new forms (nodelist form), names unique */
+	const struct peers *del;	/* the nodes removed (names; an unknown one: nothing) */
+	const struct node_rejects *bad;	/* the nodes that cannot be peered: a peer of that name stays */
+};
+
+/* Apply a batch as uc_peer_sync applies a document with --prune whose
+ * nodes are the current peers with the batch's changes (each upsert
+ * checked as a sync checks a node; the local node, by its node ip,
+ * skipped): one converge under one lock. res->rejected: req->bad, then
+ * the upserts left out. 0, or a TENC_* code (reported). Free res with
+ * peer_sync_res_free either way. */
+int uc_peer_sync_batch(const struct peer_batch_req *req, struct peer_sync_res *res);
+/* The node ip config.json holds, 0 when not enabled (no lock: a hint,
+ * for skipping the local node's events early). */
+void uc_peer_local_ip(uint32_t *ip);
+
 #endif
