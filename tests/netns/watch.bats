@@ -8,7 +8,8 @@
 # DELETED, a bad node (named, counted) and junk in one batch, the rest
 # applied; the lock free between batches; EOF exit 0; the kernel state at
 # the end that of a one-shot sync of the same final list on a second node
-# enabled alike. --settle's range (exit 2, nothing changed). Keyless: routes and ipcache
+# enabled alike. SIGTERM with a batch open: the batch applied, exit 0.
+# --settle's range (exit 2, nothing changed). Keyless: routes and ipcache
 # entries only, so the host lanes.
 
 load helpers
@@ -114,6 +115,27 @@ peers_sorted() {
 	tenc_state() { on "$1" ip -4 route show table 2005; snapshot "$1" | sed -n '/^# ipcache/,/^# tc/p'; }
 	diff <(tenc_state node1) <(tenc_state node2)
 	[ "$(tenc_state node1 | grep -c 'peer [1-4] ')" -eq 9 ] # the ipcache not empty
+}
+
+@test "watch: SIGTERM with a batch open applies it, then exit 0; from stdin" {
+	mkfifo "$T_DIR/in"
+	# (stdin set inside: a background job's own is /dev/null)
+	TENC_STATE_DIR="$T_DIR/node1" bg_on node1 sh -c 'exec "$0" peer sync --watch - --settle 60000 <"$1"' \
+		"$TENC" "$T_DIR/in" >"$T_DIR/out" 2>"$T_DIR/err"
+	WPID=$!
+	exec 5>"$T_DIR/in"
+	ev ADDED a 10.0.0.11 10.1.11.0/24 >&5
+	# read (the pipe empty), so in the batch; the settle time far off
+	pipe_empty() { python3 -c 'import fcntl, termios, struct; print(struct.unpack("i", fcntl.ioctl(5, termios.FIONREAD, b"\0\0\0\0"))[0])' | grep -qx 0; }
+	wait_until -p "$WPID" "the watch reading its input" pipe_empty
+	[ ! -s "$T_DIR/out" ]
+	st=0
+	bg_stop "$WPID" || st=$?
+	exec 5>&-
+	cat "$T_DIR/out" "$T_DIR/err"
+	[ "$st" -eq 0 ]
+	grep -q "^batch: 1 events; peers: 1 added, 0 changed, 0 removed, 0 unchanged; .* 0 rejected; .* ms$" "$T_DIR/out"
+	on node1 ip route show table 2005 | grep -q "10.1.11.0/24"
 }
 
 @test "watch: a bad --settle, or --watch with --prune, is exit 2, nothing changed" {
