@@ -14,6 +14,9 @@
 # background (bg_on) and are waited for until ready, never slept for.
 # Load after helpers: load topo
 
+# shellcheck source=wait.bash
+. "${BASH_SOURCE[0]%/*}/wait.bash"
+
 # topo_up N: nodes 1..N with a pod each, the wire, and the non-peer "ext".
 topo_up() {
 	local n=${1:-2} i j
