@@ -204,7 +204,11 @@ static int sync_to(const struct node *n, const struct peers *want, bool prune, b
 	return ret;
 }
 
-int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
+/* What one sync wants, computed under the lock from the loaded node. */
+typedef int (*want_fn)(const struct node *n, const void *req, struct peers *want, struct peer_sync_res *res);
+
+/* A sync in the writer frame: lock, load, recover, want, converge, save. */
+static int sync_framed(want_fn fn, const void *req, bool prune, bool strict, struct peer_sync_res *res)
 {
 	struct peers want = { 0 };
 	struct node n;
@@ -213,18 +217,28 @@ int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
 	memset(res, 0, sizeof(*res));
 	if ((ret = uc_begin(&n, true)))
 		return ret;
-	ret = read_input(req->path, &n, &want, &res->rejected) ?: sync_to(&n, &want, req->prune, req->strict, res);
+	ret = fn(&n, req, &want, res) ?: sync_to(&n, &want, prune, strict, res);
 	peers_free(&want);
 	uc_end(&n);
 	return ret;
 }
 
+static int doc_want(const struct node *n, const void *req, struct peers *want, struct peer_sync_res *res)
+{
+	return read_input(((const struct peer_sync_req *)req)->path, n, want, &res->rejected);
+}
+
+int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
+{
+	return sync_framed(doc_want, req, req->prune, req->strict, res);
+}
+
 /* The batch's wanted set: n's peers but the batch's, then its upserts
  * (the local node's left out); its bad nodes into res->rejected (a peer of
  * that name stays as it is: sync_pick holds it). */
-static int batch_want(const struct node *n, const struct peer_batch_req *req, struct peers *want,
-		      struct peer_sync_res *res)
+static int batch_want(const struct node *n, const void *arg, struct peers *want, struct peer_sync_res *res)
 {
+	const struct peer_batch_req *req = arg;
 	uint32_t local = n->enabled ? n->cfg.node_ip : 0;
 	struct peer_index up, del;
 	struct peer *x;
@@ -262,17 +276,7 @@ out:
 
 int uc_peer_sync_batch(const struct peer_batch_req *req, struct peer_sync_res *res)
 {
-	struct peers want = { 0 };
-	struct node n;
-	int ret;
-
-	memset(res, 0, sizeof(*res));
-	if ((ret = uc_begin(&n, true)))
-		return ret;
-	ret = batch_want(&n, req, &want, res) ?: sync_to(&n, &want, true, false, res);
-	peers_free(&want);
-	uc_end(&n);
-	return ret;
+	return sync_framed(batch_want, req, true, false, res);
 }
 
 void uc_peer_local_ip(uint32_t *ip)
