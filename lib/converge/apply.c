@@ -256,8 +256,9 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 	size_t ns = 0, done = 0, undone = 0, total = 0;
 	int *res, ret = 0;
 
-	/* Mid-migration the pinned ipcache is not the one that runs. */
-	if (!d->migrating_ok && d->ipc_fd >= 0 && bpfmig_pending(d->bpffs))
+	/* Mid-migration the pinned ipcache is not the one that runs (or,
+	 * killed between moving the old pin and pinning the new, none is). */
+	if (!d->migrating_ok && d->bpffs[0] && bpfmig_pending(d->bpffs))
 		return tenc_err(TENC_FAIL, "bpf", "an upgrade of the pinned maps under %s did not finish: "
 				"run 'tenc enable' first", d->bpffs);
 	if (converge_compute(want, have, &c))

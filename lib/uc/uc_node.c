@@ -119,6 +119,7 @@ static int remove_all(bool enabled, size_t *changes)
 
 	if ((ret = dp_open(&d)))
 		return ret;
+	d.migrating_ok = true; /* both sets of maps go: the unpin drops the _old ones too */
 	ret = dp_reconcile(&d, &none, changes);
 	dp_close(&d);
 	if (ret)

@@ -117,3 +117,41 @@ back_to_current() {
 	echo "crashed at k = 1..$CRASH_KS"
 	[ "$CRASH_KS" -ge 5 ]
 }
+
+# half_moved: the state bpfmig_aside leaves for an instant, killed there:
+# node1's ipcache pinned at ipcache_old only.
+half_moved() {
+	local id
+	id=$(pinned node1 ipcache id)
+	on node1 bpftool map pin id "$id" "$T_DIR/node1/bpf/ipcache_old"
+	rm "$T_DIR/node1/bpf/ipcache"
+}
+
+@test "migrate: killed between moving the old ipcache pin aside and pinning the new one, writers refuse" {
+	local before
+	half_moved
+	before=$(state_of node1)
+	run tenc_on node1 peer add node4 --node-ip 10.0.0.4 --cidr 10.1.4.0/24
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"did not finish: run 'tenc enable' first"* ]]
+	[ "$(state_of node1)" = "$before" ]
+	# and the re-run of enable finishes it
+	TENC=$NEXT
+	run tenc_on node1 enable
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! ls "$T_DIR"/node1/bpf/*_old
+	[ "$(pinned node1 ipcache max_entries)" -eq 524288 ]
+	[ "$(drift_count node1)" -eq 0 ]
+}
+
+@test "migrate: disable in a migration that did not finish removes both sets of maps and everything else" {
+	half_moved
+	run tenc_on node1 disable
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$(on node1 ip -o xfrm policy)" ]
+	[ -z "$(on node1 ip route show table 2005)" ]
+	! grep -q " $T_DIR/node1/bpf " /proc/mounts
+}
