@@ -6,10 +6,13 @@
 #   make test-unit | test-netns | test-vm [KERNEL=6.1|6.12]
 #   make fuzz [FUZZ_SECONDS=60] bounded fuzzing of every parser (tests/fuzz)
 #   make demo                  namespace nodes with encryption and the audit
+#   make image                 the node agent's OCI image (deploy/image/build.sh):
+#                              build/image/tenc-image.tar and build/image/rootfs/
 #   make deps                  install build and test dependencies (apt-get)
 #   make install | uninstall   PREFIX=/usr/local DESTDIR= (the systemd units too,
 #                              into SYSTEMDUNITDIR; nothing enabled or started)
 #   make bench                 benchmarks (bench/)
+#   make bench-watch           the watch benchmark alone (bench/vm-watch.sh, in the VM)
 #   make bench-audit           BPF per-packet and `tenc audit` at scale (root; bench/audit/)
 
 PREFIX  ?= /usr/local
@@ -56,6 +59,10 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lreadline
 
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+# cmd/version.c is compiled again whenever the version changes (a commit,
+# a dirty tree): $(BUILD)/version.txt is rewritten only when it differs.
+VERSION_FILE := $(shell mkdir -p $(BUILD) && echo '$(VERSION)' | cmp -s - $(BUILD)/version.txt || \
+	echo '$(VERSION)' > $(BUILD)/version.txt; echo $(BUILD)/version.txt)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
@@ -80,7 +87,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-audit fuzz fuzz-build old-tenc next-tenc check-layers
+	unit-tests demo bench bench-watch bench-audit fuzz fuzz-build old-tenc pre6-tenc next-tenc check-layers image
 
 all: check-layers $(BUILD)/tenc $(TOOL_BINS)
 
@@ -93,6 +100,7 @@ $(BUILD)/tenc: $(CMD_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/cmd/version.o: $(VERSION_FILE)
 $(BUILD)/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -143,6 +151,12 @@ UPGRADE_FROM ?= defa0c1
 old-tenc:
 	$(Q)tests/lib/build-old.sh $(UPGRADE_FROM) build/old
 
+# The tenc before IPv6 accounting (no flows6 map), for tests/netns/upgrade6.bats.
+PRE_V6 ?= 89aaeab
+
+pre6-tenc:
+	$(Q)tests/lib/build-old.sh $(PRE_V6) build/pre6
+
 # The tenc an upgrade is tested to: this tree with the next layout (a
 # pinned map of another shape, config layout + 1), in build/next/.
 NEXT_LAYOUT_DEFS := -DTENC_LAYOUT=2 -DTENC_IPCACHE_MAX=524288
@@ -150,8 +164,16 @@ NEXT_LAYOUT_DEFS := -DTENC_LAYOUT=2 -DTENC_IPCACHE_MAX=524288
 next-tenc:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/next LAYOUT_DEFS='$(NEXT_LAYOUT_DEFS)' build/next/tenc
 
+# The node agent's image, from Debian packages and build/tenc (root;
+# deploy/image/build.sh caches its base layer in build/image/base). Not
+# part of all; make test and test-vm build it (the VM lane runs the agent
+# in build/image/rootfs).
+image: build/tenc
+	$(call msg,IMAGE,build/image/tenc-image.tar)
+	$(Q)TENC=build/tenc OUT=build/image deploy/image/build.sh
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc next-tenc
+	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc pre6-tenc next-tenc image
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-tests
 	$(Q)tests/run.sh all
 
@@ -160,7 +182,7 @@ test-unit: deps
 	$(Q)tests/run.sh unit
 
 test-netns: deps
-	$(Q)$(MAKE) --no-print-directory all next-tenc
+	$(Q)$(MAKE) --no-print-directory all pre6-tenc next-tenc image
 	$(Q)tests/run.sh netns
 
 # KERNEL=6.1 (default): the vm lane, Debian 12's kernel; KERNEL=6.12: the
@@ -168,7 +190,7 @@ test-netns: deps
 test-vm: deps
 	$(Q)case "$(or $(KERNEL),6.1)" in 6.1|6.12) ;; \
 	*) echo "make test-vm: KERNEL must be 6.1 or 6.12, not '$(KERNEL)'" >&2; exit 2 ;; esac
-	$(Q)$(MAKE) --no-print-directory all old-tenc next-tenc
+	$(Q)$(MAKE) --no-print-directory all old-tenc pre6-tenc next-tenc image
 	$(Q)tests/run.sh $(if $(filter 6.12,$(KERNEL)),vm612,vm)
 
 demo: deps
@@ -178,6 +200,10 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
+
+bench-watch: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BENCH_ONLY=watch bench/run.sh
 
 # bench/audit: BPF_PROG_TEST_RUN of the programs against baselines, and
 # `tenc audit` at 100,000 flows; writes build/bench/audit-results.md.
@@ -193,9 +219,11 @@ $(AUDIT_BENCH)/baseline.skel.h: $(AUDIT_BENCH)/baseline.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name baseline > $@.tmp && mv $@.tmp $@
 
-$(AUDIT_BENCH)/bpfbench: bench/audit/bpfbench.c $(AUDIT_BENCH)/baseline.skel.h $(BUILD)/libtenc.a
+AUDIT_BENCH_SRCS := bench/audit/bpfbench.c bench/audit/pktbench.c
+
+$(AUDIT_BENCH)/bpfbench: $(AUDIT_BENCH_SRCS) bench/audit/bpfbench.h $(AUDIT_BENCH)/baseline.skel.h $(BUILD)/libtenc.a
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(AUDIT_BENCH) $(LDFLAGS) -o $@ $< $(BUILD)/libtenc.a $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(AUDIT_BENCH) $(LDFLAGS) -o $@ $(AUDIT_BENCH_SRCS) $(BUILD)/libtenc.a $(PKG_LIBS)
 
 $(AUDIT_BENCH)/rtime: bench/audit/rtime.c
 	$(call msg,CC,$@)

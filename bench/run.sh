@@ -3,8 +3,10 @@
 # First bench/native.sh on this machine's kernel (one change with state
 # files only, against the process start), then boots the test VM once
 # (tests/vm/run.sh --exec: Debian's kernel under qemu, where ESP exists) to
-# run bench/vm-bench.sh; prints the results and writes them to
-# build/bench/results.json and build/bench/results.md.
+# run bench/vm-bench.sh and then bench/vm-watch.sh (the watch benchmark);
+# prints the results and writes them to build/bench/results.json and
+# build/bench/results.md. BENCH_ONLY=watch (`make bench-watch`): the watch
+# benchmark alone (no native part), into build/bench/watch.json and .md.
 #
 # Environment: BENCH_PEERS (5000), BENCH_SMALL (10), BENCH_REPS (5) are passed
 # to the guest; TENC_VM_TIMEOUT (default 4 h here: the 5000-peer run takes
@@ -20,39 +22,77 @@ cd "$repo"
 [[ -x build/tenc ]] || { echo "bench: build/tenc missing: run make (or make bench)" >&2; exit 2; }
 command -v jq >/dev/null || { echo "bench: jq missing (make deps)" >&2; exit 2; }
 mkdir -p "$out"
+only=${BENCH_ONLY:-}
+[[ -z $only || $only == watch ]] || { echo "bench: BENCH_ONLY is empty or watch, not '$only'" >&2; exit 2; }
 
 export TENC_VM_TIMEOUT=${TENC_VM_TIMEOUT:-14400}
 export V=${V:-1}
 raw=$out/raw.json
 # Natively first, with no VM taking the cores: under the lock that
 # tests/vm/run.sh takes for a guest, released before our guest boots.
-cache=${TENC_VM_CACHE:-/var/cache/tenc-vm}
-mkdir -p "$cache"
-exec 8>"$cache/.run-lock"
-if ! flock -n 8; then
-	echo "bench: a guest is running; waiting for it before the native measurements" >&2
-	flock 8
+if [[ -z $only ]]; then
+	cache=${TENC_VM_CACHE:-/var/cache/tenc-vm}
+	mkdir -p "$cache"
+	exec 8>"$cache/.run-lock"
+	if ! flock -n 8; then
+		echo "bench: a guest is running; waiting for it before the native measurements" >&2
+		flock 8
+	fi
+	BENCH_PEERS="${BENCH_PEERS:-5000}" BENCH_SMALL="${BENCH_SMALL:-10}" bench/native.sh >"$out/native.json" ||
+		{ echo "bench: bench/native.sh failed" >&2; exit 1; }
+	exec 8>&-
 fi
-BENCH_PEERS="${BENCH_PEERS:-5000}" BENCH_SMALL="${BENCH_SMALL:-10}" bench/native.sh >"$out/native.json" ||
-	{ echo "bench: bench/native.sh failed" >&2; exit 1; }
-exec 8>&-
 host_start=$(date +%s.%N)
 # The host is shared: say how busy it was (other VMs skew the numbers).
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 others=$(pgrep -c -x qemu-system-x86 || true)
 echo "bench: booting the test VM (qemu TCG); peers ${BENCH_PEERS:-5000}; timeout ${TENC_VM_TIMEOUT}s" >&2
 rc=0
+guest='bench/vm-bench.sh && bench/vm-watch.sh'
+[[ -z $only ]] || guest=bench/vm-watch.sh
 tests/vm/run.sh --exec env BENCH_PEERS="${BENCH_PEERS:-5000}" BENCH_SMALL="${BENCH_SMALL:-10}" \
-	BENCH_REPS="${BENCH_REPS:-5}" bench/vm-bench.sh >"$raw" || rc=$?
+	BENCH_REPS="${BENCH_REPS:-5}" bash -c "$guest" >"$raw.parts" || rc=$?
 host_s=$(awk -v a="$host_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 if ((rc)); then
 	echo "bench: FAILED (exit $rc after ${host_s}s; guest console: build/vm/console.log)" >&2
 	((rc == 1)) || rc=2
 	exit "$rc"
 fi
+# The guest's documents (vm-bench.sh's, vm-watch.sh's {"watch": ...}) as one.
+jq -s add "$raw.parts" >"$raw" 2>/dev/null && rm -f "$raw.parts" ||
+	{ echo "bench: the guest printed no JSON ($raw.parts)" >&2; exit 2; }
+jq -e '.watch.ratio' "$raw" >/dev/null 2>&1 ||
+	{ echo "bench: the guest printed no watch results ($raw)" >&2; exit 2; }
+
+# watch_md FILE: the watch benchmark's lines, from FILE's .watch.
+watch_md() {
+	jq -r '.watch |
+		def r: . * 100 | round / 100;
+		"Watch (`peer sync --watch`, kubectl form, \(.peers) nodes, kernel \(.kernel), \(.date)):",
+		"",
+		"| Measurement | value |",
+		"|---|---:|",
+		"| a. one-shot `peer sync -` of the node list | \(.one_shot_s | r) s |",
+		"| b. `--watch`, the ADDED events until all are applied (\(.watch_batches) batch(es), apply \(.watch_batches_ms) ms) | \(.watch_added_s | r) s |",
+		"| ratio b/a (target <= \(.target_ratio): \(if .ratio <= .target_ratio then "met" else "missed" end)) | \(.ratio | r) |",
+		"| c. one MODIFIED (epoch): the batch'"'"'s apply time (-j ms) | \(.modified_ms) ms |",
+		"| c. the same, from the write to its batch line (settle window in) | \(.modified_wall_s | r) s |",
+		"| the same change by one-shot `peer sync -` | \(.one_shot_modified_s | r) s |",
+		"| netlink of the MODIFIED batch: messages, bytes, dumps, bpf map changes | \(.modified_netlink | "\(.messages), \(.bytes), \(.dump_requests), \(.bpf_map_changes)") |",
+		"| netlink of the one-shot change: messages, bytes, dumps, bpf map changes | \(.one_shot_modified_netlink | "\(.messages), \(.bytes), \(.dump_requests), \(.bpf_map_changes)") |"
+	' "$1"
+}
+
+if [[ -n $only ]]; then
+	jq --argjson h "$host_s" '. + {host_seconds: $h}' "$raw" >"$out/watch.json"
+	rm -f "$raw"
+	watch_md "$out/watch.json" >"$out/watch.md"
+	cat "$out/watch.md"
+	echo "bench: wrote $out/watch.json and $out/watch.md" >&2
+	exit 0
+fi
 jq -e '.results | length > 0' "$raw" >/dev/null 2>&1 ||
 	{ echo "bench: the guest printed no results ($raw)" >&2; exit 2; }
-
 jq --argjson h "$host_s" --slurpfile native "$out/native.json" --arg qemu "$(qemu-system-x86_64 --version | head -n 1)" \
 	--arg host "$(nproc) cpus, $(uname -r)" --arg l0 "$load_start" --arg l1 "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	--argjson others "${others:-0}" \
@@ -96,5 +136,6 @@ jq -r '
 ' "$out/results.json" |
 	sed "s/at small |/at $(jq .small_peers "$out/results.json") peers |/; s/at big |/at $(jq .peers "$out/results.json") peers |/" \
 		>"$out/results.md"
+{ echo; watch_md "$out/results.json"; } >>"$out/results.md"
 cat "$out/results.md"
 echo "bench: wrote $out/results.json and $out/results.md" >&2

@@ -15,7 +15,7 @@
 #
 # Baseline: iproute2 (`ip -batch FILE`) doing the same XFRM and route work
 # as tenc: per peer an OUT and an IN SA (the same AEAD and key length, ESN,
-# replay windows 32/128, reqid, the IN SA's mark), the OUT mark policies
+# replay windows 32/4096, reqid, the IN SA's mark), the OUT mark policies
 # (one for the node ip, one for the pod cidr), the node-originated dst
 # policy, and the route in table 2005, with tenc's policy hash thresholds.
 # States, policies and routes go in three separate batches: iproute2 6.1
@@ -26,133 +26,13 @@
 # is not counted for either side.
 set -euo pipefail
 
-self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/$(basename "${BASH_SOURCE[0]}")
-
-# --- inner mode: `vm-bench.sh __time LOG CMD...` (inside a namespace) -------
-# Runs CMD once with its output in LOG; prints the seconds it took, then
-# its user and system CPU seconds (`times`: this shell's children).
-if [[ ${1:-} == __time ]]; then
-	log=$2
-	shift 2
-	rc=0
-	# `times` in this shell (not a subshell), before and after: CMD's share.
-	times >"$log.t0"
-	t0=$EPOCHREALTIME
-	"$@" >"$log" 2>&1 || rc=$?
-	t1=$EPOCHREALTIME
-	times >"$log.t1"
-	awk -v a="$t0" -v b="$t1" 'FNR == 2 {
-		for (i = 1; i <= 2; i++) { split($i, y, /[ms]/); c[i] += (FILENAME ~ /t1$/ ? 1 : -1) * (y[1] * 60 + y[2]) }
-	} END { printf "%.6f %.3f %.3f\n", b - a, c[1], c[2] }' "$log.t0" "$log.t1"
-	exit "$rc"
-fi
-
 N=${BENCH_PEERS:-5000}
 SMALL=${BENCH_SMALL:-10}
 REPS=${BENCH_REPS:-5}
-repo=$(cd "$(dirname "$self")/.." && pwd -P)
-TENC=${TENC:-$repo/build/tenc}
-# shellcheck source=bench/lib.sh
-. "$repo/bench/lib.sh"
-LOCAL=10.0.0.1
-MTU=1500
-PREFIX=tencb-$$
-
-[[ $(id -u) == 0 ]] || { echo "bench: needs root (run it in the VM: bench/run.sh)" >&2; exit 2; }
-[[ -x $TENC ]] || { echo "bench: no $TENC (make first)" >&2; exit 2; }
+# shellcheck source=bench/vmlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vmlib.sh"
 ((N >= SMALL && N <= 30000 && SMALL >= 1 && REPS >= 1)) ||
 	{ echo "bench: need 1 <= BENCH_SMALL <= BENCH_PEERS <= 30000, BENCH_REPS >= 1" >&2; exit 2; }
-for c in ip jq awk bpftool strace; do
-	command -v "$c" >/dev/null || { echo "bench: $c not found" >&2; exit 2; }
-done
-
-work=$(mktemp -d /run/tenc-bench.XXXXXX)
-NSS=()
-cleanup() {
-	local ns d
-	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	for d in "$work"/*/bpf; do
-		if [[ -d $d ]]; then umount -l "$d" 2>/dev/null || true; fi
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-start=$EPOCHREALTIME
-log() { printf 'bench: [%6.1fs] %s\n' "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')" "$*" >&2; }
-fail() { echo "bench: FAIL: $*" >&2; exit 1; }
-
-# --- helpers -----------------------------------------------------------------
-peer_ip() { local o=$(($1 + 1)); echo "10.0.$((o >> 8)).$((o & 255))"; }
-peer_cidr() { echo "10.$((128 + $1 / 256)).$(($1 % 256)).0/24"; }
-
-# mknode NAME: a node namespace: underlay eth0 10.0.0.1/16 (a veth, both
-# ends here and up), pod device pod0 10.1.0.1/24 (a veth). Prints its name.
-mknode() {
-	local ns=$PREFIX-$1
-	ip netns add "$ns"
-	NSS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link add eth0 mtu "$MTU" type veth peer name wire0 mtu "$MTU"
-	ip -n "$ns" addr add "$LOCAL/16" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" link set wire0 up
-	ip -n "$ns" link add pod0 type veth peer name podeth
-	ip -n "$ns" addr add 10.1.0.1/24 dev pod0
-	ip -n "$ns" link set pod0 up
-	ip -n "$ns" link set podeth up
-}
-
-# tn NS ARGS...: tenc as the node of namespace NS (state dir $work/NS).
-tn() {
-	local ns=$1
-	shift
-	TENC_STATE_DIR=$work/$ns ip netns exec "$ns" "$TENC" "$@"
-}
-
-# timed NS VAR CMD...: run CMD in NS, its seconds into VAR (its user and
-# system CPU seconds into CPU_USER, CPU_SYS); fail loudly.
-timed() {
-	local _ns=$1 _var=$2 _t _rc=0
-	shift 2
-	_t=$(TENC_STATE_DIR=$work/$_ns ip netns exec "$_ns" "$self" __time "$work/last.out" "$@") || _rc=$?
-	if ((_rc)); then
-		sed 's/^/  | /' "$work/last.out" >&2
-		fail "$* (in $_ns) exited $_rc"
-	fi
-	# shellcheck disable=SC2229 # reads into the variable named by _var
-	read -r "$_var" CPU_USER CPU_SYS <<<"$_t"
-}
-
-# enable_node NS KEYFILE: tenc enable --encrypt + key add.
-enable_node() {
-	mkdir -p "$work/$1"
-	tn "$1" enable --encrypt --node-ip "$LOCAL" --pod-cidr 10.1.0.0/24 --dev pod0 >/dev/null
-	tn "$1" key add "$2" >/dev/null
-}
-
-# What the kernel holds, read from full dumps.
-n_sa() { ip -n "$1" xfrm state | grep -c '^src' || true; }
-n_pol() { ip -n "$1" xfrm policy | grep -c '^src' || true; }
-n_pol_reqid() { ip -n "$1" xfrm policy | grep -c "reqid $2 " || true; }
-n_rt() { ip -n "$1" route show table 2005 2>/dev/null | grep -c . || true; }
-ipc_json() { bpftool -j map dump pinned "$work/$1/bpf/ipcache"; }
-n_ipc() { ipc_json "$1" | jq length; }
-n_ipc_spi() { ipc_json "$1" | jq --argjson s "$2" '[.[] | select(.formatted.value.spi == $s)] | length'; }
-
-# expect WHAT GOT WANT
-expect() {
-	[[ $2 == "$3" ]] || fail "after $1: the kernel holds $2, expected $3"
-}
-
-# check NS WHEN SAS POLS ROUTES [IPCACHE]: the counts, from dumps.
-check() {
-	local ns=$1 when=$2
-	expect "$when: xfrm states" "$(n_sa "$ns")" "$3"
-	expect "$when: xfrm policies" "$(n_pol "$ns")" "$4"
-	expect "$when: routes in table 2005" "$(n_rt "$ns")" "$5"
-	[[ -z ${6:-} ]] || expect "$when: ipcache entries" "$(n_ipc "$ns")" "$6"
-}
 
 # Baseline batch files for peers FROM..TO at SPI: states, policies, routes,
 # and the matching deletions. Key bytes differ per SA, like tenc's.
@@ -170,7 +50,7 @@ gen_batch() {
 			if (kind == "states") {
 				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 32 %s 0x%08x%08x%08x%08x%08x 128\n",
 					l, ip, spi, reqid, alg, i, spi, 1, 1515870810, i * 7
-				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 128 mark %s mask 0xffff0f00 %s 0x%08x%08x%08x%08x%08x 128\n",
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 4096 mark %s mask 0xffff0f00 %s 0x%08x%08x%08x%08x%08x 128\n",
 					ip, l, spi, reqid, inmark, alg, i, spi, 2, 1515870810, i * 7
 			} else if (kind == "policies" || kind == "mark-policies" || kind == "node-policies-update") {
 				if (kind != "node-policies-update") {
@@ -202,35 +82,6 @@ gen_batch() {
 	}'
 }
 
-# netlink NS WHAT TENC-ARGS...: what one tenc command sends, from strace:
-# prints "syscalls messages bytes dumps recvs bpf_map_ops".
-netlink() {
-	local ns=$1 f=$work/strace.$2
-	shift 2
-	TENC_STATE_DIR=$work/$ns ip netns exec "$ns" strace -f -qq -X raw -s 65536 -o "$f" \
-		-e trace=sendto,sendmsg,recvfrom,recvmsg,recvmmsg,bpf "$TENC" "$@" >"$work/last.out" 2>&1 ||
-		{ cat "$work/last.out" >&2; fail "strace tenc $* exited non-zero"; }
-	awk '
-		/^[0-9]+ +(sendto|sendmsg)\(/ {
-			calls++
-			if (match($0, /[=] [0-9]+$/)) bytes += substr($0, RSTART + 2)
-			# Each message header: {nlmsg_len=L, nlmsg_type=T, nlmsg_flags=F, ...};
-			# a dump request has NLM_F_DUMP (0x300) in F.
-			s = $0
-			while (match(s, /nlmsg_flags=0x[0-9a-f]+/)) {
-				msgs++
-				f = substr(s, RSTART + 14, RLENGTH - 14)
-				v = 0
-				for (k = 1; k <= length(f); k++)
-					v = v * 16 + index("0123456789abcdef", substr(f, k, 1)) - 1
-				if (int(v / 256) % 4 == 3) dumps++
-				s = substr(s, RSTART + RLENGTH)
-			}
-		}
-		/^[0-9]+ +(recvfrom|recvmsg|recvmmsg)\(/ { recvs++ }
-		/^[0-9]+ +bpf\((BPF_MAP_(UPDATE|DELETE)_ELEM|(0x)?[23]),/ { bpf++ }
-		END { printf "%d %d %d %d %d %d\n", calls, msgs, bytes, dumps, recvs, bpf }' "$f"
-}
 
 RES=$work/results.jsonl
 : >"$RES"
@@ -419,13 +270,6 @@ result "key rotate --commit --all, like for like" "$t_commit" "$b_commit" \
 }
 
 # --- the document ------------------------------------------------------------
-nl_json() {
-	local -a v
-	read -r -a v <<<"$1"
-	jq -nc --argjson c "${v[0]}" --argjson m "${v[1]}" --argjson b "${v[2]}" --argjson d "${v[3]}" \
-		--argjson r "${v[4]}" --argjson p "${v[5]}" \
-		'{send_calls: $c, messages: $m, bytes: $b, dump_requests: $d, recv_calls: $r, bpf_map_changes: $p}'
-}
 jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
 	--argjson cpus "$(nproc)" --arg ip "$(ip -V)" --arg tenc "$("$TENC" version 2>/dev/null | head -n 1)" \
 	--argjson n "$N" --argjson small "$SMALL" --argjson reps "$REPS" \

@@ -34,14 +34,14 @@
 #define TENC_IPCACHE_MAX	262144
 #endif
 
-/* ipcache: LPM trie keyed by IPv4 prefix. */
+/* ipcache: LPM trie keyed by IPv4 prefix; values: struct ipcache_val. */
 struct ipcache_key {
 	__u32 prefixlen;	/* 0..32 */
 	__u32 addr;		/* network byte order */
 };
 
 #define IPC_F_LOCAL	0x01	/* a local pod cidr: same-node traffic */
-#define IPC_F_NODE	0x02	/* a peer's node ip (/32) */
+#define IPC_F_NODE	0x02	/* a peer's node ip (/32; ipcache6: /128) */
 #define IPC_F_NOKEY	0x04	/* in scope, but no key: would not encrypt */
 #define IPC_F_SUBNET	0x08	/* a declared pod subnet (subnet mode): what no
 				 * peer entry claims is marked for the default
@@ -51,6 +51,17 @@ struct ipcache_val {
 	__u16 peer_id;		/* 0 for LOCAL */
 	__u8 spi;		/* key index OUT uses towards this peer; 0: none */
 	__u8 flags;		/* IPC_F_* */
+};
+
+/* ipcache6: LPM trie keyed by IPv6 prefix, the same values with the same
+ * meaning (a peer's node ip is a /128 NODE entry). A map of its own, so
+ * that the IPv4 key, its lookup and the pinned ipcache stay as they were
+ * (docs/design.md, "IPv6"). Room for as many entries as the ipcache. */
+#define TENC_IPCACHE6_MAX	262144
+
+struct ipcache_key6 {
+	__u32 prefixlen;	/* 0..128 */
+	__u8 addr[16];		/* network byte order */
 };
 
 /* tenc_cfg: array of one. */
@@ -98,6 +109,24 @@ struct flow_key {
 	__u16 pad;
 };
 
+/* flows6: the IPv6 flows, a map of their own (docs/design.md, "Audit":
+ * the IPv4 key and its per-packet hash stay as they were). TCP/UDP: the
+ * ports; ESP: the SPI, as in flows; ICMPv6: sport holds the type, dport
+ * 0; a packet whose L4 header
+ * was not reached (a later fragment, an extension header chain longer
+ * than TENC_V6_EXT_MAX or cut short): proto is the next header where the
+ * parse stopped, ports 0. */
+#define TENC_FLOWS6_MAX		65536
+#define TENC_V6_EXT_MAX		6	/* extension headers skipped before L4 */
+
+struct flow_key6 {
+	__u8 saddr[16], daddr[16];
+	__u16 sport, dport;	/* network byte order; ESP: SPI hi, lo; ICMPv6: type, 0 */
+	__u8 proto;
+	__u8 dir;		/* enum flow_dir */
+	__u16 pad;
+};
+
 struct flow_val {
 	__u64 first_ns;			/* CLOCK_MONOTONIC at the first packet */
 	__u64 first_j, last_j;		/* jiffies at the first and latest
@@ -125,6 +154,19 @@ struct flow_event {
 	__u8 seen;
 	__u8 hook;			/* enum bpfdp_hook order: 0 from_pod,
 					 * 1 from_wire, 2 to_wire */
+	__u8 pad;
+};
+
+/* The same for an IPv6 flow: the ring buffer's records are told apart
+ * by their size. */
+struct flow_event6 {
+	__u64 ts_ns;
+	struct flow_key6 key;
+	__u16 peer_id;
+	__u8 spi;
+	__u8 verdict, old_verdict;
+	__u8 seen;
+	__u8 hook;
 	__u8 pad;
 };
 

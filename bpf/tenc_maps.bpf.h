@@ -8,13 +8,18 @@
 #include <bpf/bpf_helpers.h>
 #include "tenc_kern_user.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, TENC_IPCACHE_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ipcache_key);
-	__type(value, struct ipcache_val);
-} ipcache SEC(".maps");
+/* The ipcaches, one per family: LPM tries of the same value. */
+#define IPCACHE_MAP(name, key_type, max)				\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(max_entries, max);				\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, key_type);					\
+		__type(value, struct ipcache_val);			\
+	} name SEC(".maps")
+
+IPCACHE_MAP(ipcache, struct ipcache_key, TENC_IPCACHE_MAX);
+IPCACHE_MAP(ipcache6, struct ipcache_key6, TENC_IPCACHE6_MAX);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -29,6 +34,13 @@ struct {
 	__type(key, struct flow_key);
 	__type(value, struct flow_val);
 } flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TENC_FLOWS6_MAX);
+	__type(key, struct flow_key6);
+	__type(value, struct flow_val);
+} flows6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

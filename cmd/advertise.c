@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* advertise.c: `tenc advertise [--kubectl]`: what peers need to know
  * about this node (name, node ip, pod cidrs, the SPI it accepts, its
- * epoch). With -j in the `tenc -j peer list` form, so one node's output
+ * epoch; the IPv6 node ip and cidrs as "node_ip6" and "cidrs6" when it has
+ * them). With -j in the `tenc -j peer list` form, so one node's output
  * feeds another's `peer sync`; with --kubectl, the node annotations. */
 #include <stdio.h>
 #include "cli.h"
@@ -39,11 +40,18 @@ static void print_adv_kubectl(const struct peer *x)
 
 static void print_adv_plain(const struct peer *x)
 {
-	char b[32], e[EPOCH_TEXT_LEN + 1];
+	char b[64], e[EPOCH_TEXT_LEN + 1];
 
-	printf("name %s\nnode_ip %s\ncidrs", x->name, fmt_ipv4(x->node_ip, b, sizeof(b)));
+	printf("name %s\nnode_ip %s\n", x->name, fmt_ipv4(x->node_ip, b, sizeof(b)));
+	if (!ipv6_is_zero(x->node_ip6))
+		printf("node_ip6 %s\n", fmt_ipv6(x->node_ip6, b, sizeof(b)));
+	printf("cidrs");
 	for (int i = 0; i < x->n_cidrs; i++)
 		printf("%s%s", i ? "," : " ", fmt_cidr(&x->cidrs[i], b, sizeof(b)));
+	if (x->n_cidrs6)
+		printf("\ncidrs6");
+	for (int i = 0; i < x->n_cidrs6; i++)
+		printf("%s%s", i ? "," : " ", fmt_cidr6(&x->cidrs6[i], b, sizeof(b)));
 	printf("\nspi %d\nepoch %s\n", x->adv_spi, epoch_fmt(x->epoch, e));
 }
 

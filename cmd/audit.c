@@ -92,7 +92,8 @@ static int do_audit(const struct cmd *self, int argc, char **argv)
 {
 	struct audit_args o = { 0 };
 	struct audit a = { 0 };
-	int i, fd, ret;
+	struct flow_maps m;
+	int i, ret;
 
 	i = cmd_parse(self, argc, argv, audit_opt, &o, 0, 0);
 	if (i <= 0)
@@ -101,11 +102,10 @@ static int do_audit(const struct cmd *self, int argc, char **argv)
 		return tenc_err(TENC_USAGE, "--format", "-j asks for JSON already");
 	if (o.fmt == F_JSON)
 		g.json = true;
-	fd = flows_map_open("flows");
-	if (fd < 0)
+	if (flows_maps_open(&m))
 		return TENC_FAIL;
 	wait_for(o.duration);
-	ret = audit_run(&a, fd);
+	ret = audit_run(&a, &m);
 	if (!ret) {
 		if (o.fmt == F_PROM)
 			audit_print_prometheus(&a);
@@ -115,11 +115,11 @@ static int do_audit(const struct cmd *self, int argc, char **argv)
 			audit_print_plain(&a);
 		fflush(stdout);
 		if (o.reset)
-			ret = flows_reset(fd, &a.flows);
+			ret = flows_reset(&m, &a.flows);
 		if (!ret && a.counts[V_VIOLATION])
 			ret = TENC_VIOLATION;
 	}
-	close(fd);
+	flows_maps_close(&m);
 	audit_free(&a);
 	return ret;
 }

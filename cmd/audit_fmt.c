@@ -11,20 +11,9 @@
 
 /* ---- table ---- */
 
-static void endpoint(char *b, size_t n, uint32_t a, uint16_t port, uint8_t proto)
-{
-	char ip[16];
-
-	fmt_ipv4(a, ip, sizeof(ip));
-	if ((proto == 6 || proto == 17) && port)
-		snprintf(b, n, "%s:%u", ip, ntohs(port));
-	else
-		snprintf(b, n, "%s", ip);
-}
-
 void audit_print_plain(const struct audit *a)
 {
-	char ip[16], pb[8], src[24], dst[24];
+	char ip[16], pb[8], src[56], dst[56];
 	size_t nv = a->counts[V_VIOLATION];
 	int nz = 0;
 
@@ -42,8 +31,8 @@ void audit_print_plain(const struct audit *a)
 
 		if (spi)
 			snprintf(sb, sizeof(sb), "%u", spi);
-		endpoint(src, sizeof(src), f->k.saddr, f->k.sport, f->k.proto);
-		endpoint(dst, sizeof(dst), f->k.daddr, f->k.dport, f->k.proto);
+		flow_endpoint_str(src, sizeof(src), f, false);
+		flow_endpoint_str(dst, sizeof(dst), f, true);
 		printf("  %-9s %-3s %-4s %-21s %-21s %-12s %3s %9llu %11llu  %s\n",
 		       verdict_str(a->verdict[i]), dir_str(f->k.dir), proto_str(f->k.proto, pb, sizeof(pb)),
 		       src, dst, peer ?: "-", sb, (unsigned long long)f->v.packets,
@@ -74,9 +63,9 @@ void audit_print_plain(const struct audit *a)
 	}
 	printf("ipcache entries that would not encrypt:%s\n", a->n_nokey ? "" : " none");
 	for (size_t i = 0; i < a->n_nokey; i++) {
-		char c[32];
+		char c[64];
 
-		printf("  %-18s peer %-12s %s\n", fmt_cidr(&a->nokey[i].e->prefix, c, sizeof(c)),
+		printf("  %-18s peer %-12s %s\n", plan_ipc_str(a->nokey[i].e, c, sizeof(c)),
 		       audit_peer_name(a, a->nokey[i].e->val.peer_id) ?: "-", a->nokey[i].reason);
 	}
 	printf("xfrm errors (non-zero):");
@@ -117,23 +106,33 @@ static void json_peer_or_null(const struct audit *a, uint16_t id)
 		jw_null(jw);
 }
 
+static void json_flow_ids(const struct flow *f)
+{
+	char ip[INET6_ADDRSTRLEN], pb[8];
+	bool ports = f->k.proto == 6 || f->k.proto == 17;
+
+	jw_string_field(jw, "family", flow_family_str(f));
+	jw_string_field(jw, "dir", dir_str(f->k.dir));
+	jw_string_field(jw, "src", flow_addr_str(f, false, ip, sizeof(ip)));
+	jw_string_field(jw, "dst", flow_addr_str(f, true, ip, sizeof(ip)));
+	jw_string_field(jw, "proto", proto_str(f->k.proto, pb, sizeof(pb)));
+	if (f->v6 && f->k.proto == 58)
+		jw_uint_field(jw, "icmp_type", ntohs(f->k.sport));
+	jw_uint_field(jw, "sport", ports ? ntohs(f->k.sport) : 0);
+	jw_uint_field(jw, "dport", ports ? ntohs(f->k.dport) : 0);
+}
+
 static void json_flows(const struct audit *a)
 {
-	char ip[16], pb[8], ts[40];
+	char ts[40];
 
 	jw_name(jw, "flows");
 	jw_start_array(jw);
 	for (size_t i = 0; i < a->flows.n; i++) {
 		const struct flow *f = &a->flows.v[i];
-		bool ports = f->k.proto == 6 || f->k.proto == 17;
 
 		jw_start_object(jw);
-		jw_string_field(jw, "dir", dir_str(f->k.dir));
-		jw_string_field(jw, "src", fmt_ipv4(f->k.saddr, ip, sizeof(ip)));
-		jw_string_field(jw, "dst", fmt_ipv4(f->k.daddr, ip, sizeof(ip)));
-		jw_string_field(jw, "proto", proto_str(f->k.proto, pb, sizeof(pb)));
-		jw_uint_field(jw, "sport", ports ? ntohs(f->k.sport) : 0);
-		jw_uint_field(jw, "dport", ports ? ntohs(f->k.dport) : 0);
+		json_flow_ids(f);
 		json_peer_or_null(a, f->v.peer_id);
 		jw_uint_field(jw, "spi", f->k.proto == 50 ? flow_esp_spi(&f->k) : f->v.spi);
 		jw_uint_field(jw, "packets", f->v.packets);
@@ -196,7 +195,7 @@ static void json_peers(const struct audit *a)
 void audit_print_json(const struct audit *a)
 {
 	static const int order[] = { V_ENCRYPTED, V_PLAINTEXT, V_LOCAL, V_VIOLATION, V_DROPPED };
-	char ip[32], ts[40];
+	char ip[64], ts[40];
 
 	jw_start_object(jw);
 	jw_uint_field(jw, "version", AUDIT_SCHEMA_VERSION);
@@ -215,7 +214,7 @@ void audit_print_json(const struct audit *a)
 	jw_start_array(jw);
 	for (size_t i = 0; i < a->n_nokey; i++) {
 		jw_start_object(jw);
-		jw_string_field(jw, "prefix", fmt_cidr(&a->nokey[i].e->prefix, ip, sizeof(ip)));
+		jw_string_field(jw, "prefix", plan_ipc_str(a->nokey[i].e, ip, sizeof(ip)));
 		json_peer_or_null(a, a->nokey[i].e->val.peer_id);
 		jw_string_field(jw, "reason", a->nokey[i].reason);
 		jw_end_object(jw);
@@ -284,13 +283,18 @@ static void prom_sas(const struct audit *a, const char *metric, const char *type
 
 void audit_print_prometheus(const struct audit *a)
 {
-	head("tenc_flows", "gauge", "Flows in tenc's flow table, by verdict.");
-	for (int v = V_NONE + 1; v < V__COUNT; v++)
-		printf("tenc_flows{verdict=\"%s\"} %zu\n", verdict_str(v), a->counts[v]);
-	head("tenc_flow_bytes", "gauge", "Bytes of the flows in tenc's flow table, by verdict.");
-	for (int v = V_NONE + 1; v < V__COUNT; v++)
-		printf("tenc_flow_bytes{verdict=\"%s\"} %llu\n", verdict_str(v),
-		       (unsigned long long)a->bytes[v]);
+	static const char *const fam[2] = { "ipv4", "ipv6" };
+
+	head("tenc_flows", "gauge", "Flows in tenc's flow tables, by family and verdict.");
+	for (int f = 0; f < 2; f++)
+		for (int v = V_NONE + 1; v < V__COUNT; v++)
+			printf("tenc_flows{family=\"%s\",verdict=\"%s\"} %zu\n", fam[f], verdict_str(v),
+			       a->fcounts[f][v]);
+	head("tenc_flow_bytes", "gauge", "Bytes of the flows in tenc's flow tables, by family and verdict.");
+	for (int f = 0; f < 2; f++)
+		for (int v = V_NONE + 1; v < V__COUNT; v++)
+			printf("tenc_flow_bytes{family=\"%s\",verdict=\"%s\"} %llu\n", fam[f],
+			       verdict_str(v), (unsigned long long)a->fbytes[f][v]);
 	head("tenc_violations", "gauge", "Flows seen in plaintext while in scope.");
 	printf("tenc_violations %zu\n", a->counts[V_VIOLATION]);
 	prom_sas(a, "tenc_sa_bytes", "counter", "Bytes through a tenc SA (XFRM lifetime counter).", 0);

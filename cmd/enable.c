@@ -9,6 +9,7 @@
 #include <string.h>
 #include "addr.h"
 #include "cli.h"
+#include "model.h"
 #include "names.h"
 #include "tenc.h"
 #include "uc_enable.h"
@@ -17,8 +18,9 @@ enum { O_ENCRYPT = OPT_LONG_BASE, O_NODE_IP, O_POD_CIDR, O_DEV, O_UNDERLAY, O_MO
 
 static const struct opt enable_opts[] = {
 	{ "encrypt", O_ENCRYPT, no_argument, NULL, "encrypt (without it: observe only, no marks)", NULL },
-	{ "node-ip", O_NODE_IP, required_argument, "IP", "this node's underlay address", NULL },
-	{ "pod-cidr", O_POD_CIDR, required_argument, "CIDR", "a local pod cidr (repeatable)", NULL },
+	{ "node-ip", O_NODE_IP, required_argument, "IP",
+	  "this node's underlay address (one per family: IPv4 required, IPv6 optional)", NULL },
+	{ "pod-cidr", O_POD_CIDR, required_argument, "CIDR", "a local pod cidr, IPv4 or IPv6 (repeatable)", NULL },
 	{ "dev", O_DEV, required_argument, "IFACE", "device pods send through (repeatable)", "iface" },
 	{ "underlay-dev", O_UNDERLAY, required_argument, "IFACE",
 	  "underlay device (default: the one holding --node-ip)", "iface" },
@@ -46,16 +48,13 @@ static int enable_opt(int key, char *arg, void *ctx)
 		c->encrypt = true;
 		return 0;
 	case O_NODE_IP:
-		if (parse_ipv4(arg, &c->node_ip, err, sizeof(err)))
+		if (node_ip_take(arg, &c->node_ip, c->node_ip6, &a->have_ip, err, sizeof(err)))
 			return tenc_err(TENC_USAGE, "--node-ip", "%s", err);
-		a->have_ip = true;
 		return 0;
 	case O_POD_CIDR:
-		if (c->n_pod_cidrs == MAX_POD_CIDRS)
-			return tenc_err(TENC_USAGE, "--pod-cidr", "at most %d", MAX_POD_CIDRS);
-		if (parse_cidr(arg, &c->pod_cidrs[c->n_pod_cidrs], err, sizeof(err)))
+		if (cidr_take(arg, c->pod_cidrs, &c->n_pod_cidrs, c->pod_cidrs6, &c->n_pod_cidrs6, MAX_POD_CIDRS, err,
+			      sizeof(err)))
 			return tenc_err(TENC_USAGE, "--pod-cidr", "%s", err);
-		c->n_pod_cidrs++;
 		return 0;
 	case O_DEV:
 		if (c->n_devs == MAX_DEVS)
@@ -91,6 +90,7 @@ static void enable_print(const struct tenc_config *c, size_t changes)
 		jw_start_object(jw);
 		jw_bool_field(jw, "encrypt", c->encrypt);
 		jw_string_field(jw, "node_ip", ip);
+		jw_ipv6_field(jw, "node_ip6", c->node_ip6);
 		jw_string_field(jw, "mode", mode_str(c->mode));
 		jw_uint_field(jw, "changes", changes);
 		jw_end_object(jw);
@@ -118,7 +118,7 @@ const struct cmd cmd_enable = {
 	.name = "enable",
 	.fn = do_enable,
 	.opts = enable_opts,
-	.synopsis = "[--encrypt] --node-ip IP --pod-cidr CIDR [--pod-cidr CIDR]... [--dev IFACE]... "
+	.synopsis = "[--encrypt] --node-ip IP [--node-ip IP6] --pod-cidr CIDR [--pod-cidr CIDR]... [--dev IFACE]... "
 		    "[--underlay-dev IFACE] [--mode endpoint|subnet] [--name NAME]",
 	.summary = "attach the datapath and install the node's objects",
 };

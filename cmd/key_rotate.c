@@ -4,7 +4,7 @@
  *   prepare  FILE|-      the new key pending at the next SPI, installed
  *   --commit [--all]     OUT switches to it per peer as peers advertise it
  *   --finish [--force]   the retiring key removed once nothing uses it
- *   --auto FILE          all three
+ *   --auto FILE          all three; again with the same line: resumes
  * Owns: the options, one use case per run, the result as JSON or text,
  * --auto's progress lines, and SIGINT/SIGTERM during --auto (caught for
  * that run only, the previous handlers put back: the shell runs many
@@ -24,8 +24,9 @@ static const struct opt rotate_opts[] = {
 	{ "finish", O_FINISH, no_argument, NULL, "remove the retiring key", NULL },
 	{ "force", O_FORCE, no_argument, NULL, "with --finish: even if peers still use it", NULL },
 	{ "quiet-for", O_QUIET, required_argument, "S",
-	  "with --finish: the old key's counters must be still for S seconds (10)", NULL },
-	{ "auto", O_AUTO, no_argument, NULL, "prepare, commit per peer as they advertise, finish", NULL },
+	  "with --finish or --auto: the old key's counters must be still for S seconds (10)", NULL },
+	{ "auto", O_AUTO, no_argument, NULL,
+	  "prepare, commit per peer as they advertise, finish; again with its line: resume", NULL },
 	{ "grace", O_GRACE, required_argument, "S", "with --auto: wait S seconds between phases (10)", NULL },
 	{ "spi", O_SPI, required_argument, "N", "the new key's SPI (default: the next free one)", "spi" },
 	{ 0 },
@@ -73,7 +74,8 @@ static int rot_phase(const struct cmd *self, const struct rot_args *a)
 
 	if (a->commit + a->finish + a->automatic > 1)
 		return cmd_usage_error(self, "--commit, --finish and --auto exclude each other"), -1;
-	if ((r->all && !a->commit) || ((r->force || a->have_quiet) && !a->finish) ||
+	if ((r->all && !a->commit) || (r->force && !a->finish) ||
+	    (a->have_quiet && !a->finish && !a->automatic) ||
 	    (a->have_grace && !a->automatic) || (r->spi && (a->commit || a->finish)))
 		return cmd_usage_error(self, "an option does not go with this phase"), -1;
 	return a->commit ? PH_COMMIT : a->finish ? PH_FINISH : a->automatic ? PH_AUTO : PH_PREPARE;
@@ -123,13 +125,26 @@ static void print_result(enum phase ph, const struct rotate_result *r)
 	fflush(stdout);
 }
 
+/* --auto run again with the line of the rotation under way, on stderr. */
+static void auto_resumed(const struct rotate_result *r)
+{
+	if (r->pending)
+		tenc_info(0, "rotate: resuming: spi %d pending, OUT on spi %d", r->pending, r->current);
+	else if (r->retiring)
+		tenc_info(0, "rotate: resuming: spi %d current, spi %d retiring", r->current, r->retiring);
+	else
+		tenc_info(0, "rotate: spi %d is current and nothing retires: nothing to do", r->current);
+}
+
 /* --auto's steps: prepare's result as prepare prints it; then, on stderr,
  * the commits' progress. */
 static void auto_progress(enum rotate_step step, const struct rotate_result *r, void *ctx)
 {
 	const struct rotate_args *a = ctx;
 
-	if (step == ROTATE_PREPARED)
+	if (step == ROTATE_RESUMED)
+		auto_resumed(r);
+	else if (step == ROTATE_PREPARED)
 		print_result(PH_PREPARE, r);
 	else if (step == ROTATE_WAITING)
 		tenc_info(0, "rotate: committed; %zu peer%s not advertising the new key yet", r->waiting,
@@ -205,7 +220,7 @@ const struct cmd key_rotate = {
 	.fn = do_rotate,
 	.opts = rotate_opts,
 	.synopsis = "FILE|- [--spi N] | --commit [--all] | --finish [--force] [--quiet-for S] | "
-		    "--auto FILE [--grace S]",
+		    "--auto FILE [--spi N] [--grace S] [--quiet-for S]",
 	.summary = "rotate keys without losing or leaking a packet (prepare, commit, finish)",
 	.args_values = "file",
 };

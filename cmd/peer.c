@@ -5,6 +5,7 @@
  * make-before-break), and format its result; list reads peers.json. sync
  * is peer_sync.c's. */
 #include <stdio.h>
+#include <string.h>
 #include "cli.h"
 #include "names.h"
 #include "nodelist.h"
@@ -16,8 +17,9 @@
 enum { O_NODE_IP = OPT_LONG_BASE, O_CIDR, O_SPI, O_EPOCH };
 
 static const struct opt add_opts[] = {
-	{ "node-ip", O_NODE_IP, required_argument, "IP", "the peer's node (underlay) ip", NULL },
-	{ "cidr", O_CIDR, required_argument, "CIDR", "a pod cidr of the peer (repeatable)", NULL },
+	{ "node-ip", O_NODE_IP, required_argument, "IP",
+	  "the peer's node (underlay) ip (one per family: IPv4 required, IPv6 optional)", NULL },
+	{ "cidr", O_CIDR, required_argument, "CIDR", "a pod cidr of the peer, IPv4 or IPv6 (repeatable)", NULL },
 	{ "spi", O_SPI, required_argument, "N", "the SPI the peer advertises (1..15)", "spi" },
 	{ "epoch", O_EPOCH, required_argument, "E", "the epoch the peer advertises (tenc advertise)", NULL },
 	{ 0 },
@@ -25,7 +27,7 @@ static const struct opt add_opts[] = {
 
 struct add_args {
 	struct peer p;
-	bool have_ip;
+	unsigned have_ip;	/* bit 1: IPv4, bit 2: IPv6 */
 };
 
 static int add_opt(int key, char *arg, void *ctx)
@@ -35,16 +37,13 @@ static int add_opt(int key, char *arg, void *ctx)
 
 	switch (key) {
 	case O_NODE_IP:
-		if (parse_ipv4(arg, &a->p.node_ip, err, sizeof(err)))
+		if (node_ip_take(arg, &a->p.node_ip, a->p.node_ip6, &a->have_ip, err, sizeof(err)))
 			return tenc_err(TENC_USAGE, "--node-ip", "%s", err);
-		a->have_ip = true;
 		return 0;
 	case O_CIDR:
-		if (a->p.n_cidrs == MAX_PEER_CIDRS)
-			return tenc_err(TENC_USAGE, "--cidr", "at most %d", MAX_PEER_CIDRS);
-		if (parse_cidr(arg, &a->p.cidrs[a->p.n_cidrs], err, sizeof(err)))
+		if (cidr_take(arg, a->p.cidrs, &a->p.n_cidrs, a->p.cidrs6, &a->p.n_cidrs6, MAX_PEER_CIDRS, err,
+			      sizeof(err)))
 			return tenc_err(TENC_USAGE, "--cidr", "%s", err);
-		a->p.n_cidrs++;
 		return 0;
 	case O_SPI:
 		if (parse_spi(arg, &a->p.adv_spi))
@@ -81,10 +80,12 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	if (!peer_name_ok(argv[i]))
 		return tenc_err(TENC_USAGE, "name", "must be " PEER_NAME_RULE);
 	snprintf(a.p.name, sizeof(a.p.name), "%s", argv[i]);
-	if (!a.have_ip)
-		return tenc_err(TENC_USAGE, "--node-ip", "required");
+	if (!(a.have_ip & 1))
+		return tenc_err(TENC_USAGE, "--node-ip", "%s", a.have_ip ? IPV4_REQUIRED : "required");
 	if (a.p.n_cidrs == 0)
-		return tenc_err(TENC_USAGE, "--cidr", "at least one is required");
+		return tenc_err(TENC_USAGE, "--cidr", "%s",
+				a.p.n_cidrs6 ? "an IPv4 cidr is required (IPv6-only nodes are not supported yet)"
+					     : "at least one is required");
 	if (!(ret = uc_peer_add(&a.p, &res)))
 		print_add(&res);
 	return ret;
@@ -129,6 +130,8 @@ void peer_json(const struct peer *x, const char *result)
 	for (int k = 0; k < x->n_cidrs; k++)
 		jw_string(jw, fmt_cidr(&x->cidrs[k], buf, sizeof(buf)));
 	jw_end_array(jw);
+	jw_ipv6_field(jw, "node_ip6", x->node_ip6);
+	jw_cidrs6_field(jw, "cidrs6", x->cidrs6, x->n_cidrs6);
 	if (x->adv_spi)
 		jw_uint_field(jw, "spi", (uint64_t)x->adv_spi);
 	if (x->epoch) {
@@ -139,10 +142,36 @@ void peer_json(const struct peer *x, const char *result)
 	jw_end_object(jw);
 }
 
+/* One peer a line; a peer's IPv6 node ip after its IPv4 one, its IPv6
+ * cidrs after its IPv4 ones. */
+static void list_plain(const struct peers *ps)
+{
+	char buf[64], ip[96];
+
+	if (ps->n)
+		printf("%-20s %5s %-15s %4s %s\n", "NAME", "ID", "NODE-IP", "SPI", "CIDRS");
+	for (size_t k = 0; k < ps->n; k++) {
+		const struct peer *x = &ps->v[k];
+
+		fmt_ipv4(x->node_ip, ip, sizeof(ip));
+		if (!ipv6_is_zero(x->node_ip6))
+			snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), ",%s", fmt_ipv6(x->node_ip6, buf, sizeof(buf)));
+		printf("%-20s %5u %-15s ", x->name, x->id, ip);
+		if (x->adv_spi)
+			printf("%4d", x->adv_spi);
+		else
+			printf("%4s", "-");
+		for (int c = 0; c < x->n_cidrs; c++)
+			printf("%s%s", c ? "," : " ", fmt_cidr(&x->cidrs[c], buf, sizeof(buf)));
+		for (int c = 0; c < x->n_cidrs6; c++)
+			printf(",%s", fmt_cidr6(&x->cidrs6[c], buf, sizeof(buf)));
+		printf("\n");
+	}
+}
+
 static int do_list(const struct cmd *self, int argc, char **argv)
 {
 	struct peers ps;
-	char buf[32];
 	int i, ret;
 
 	i = cmd_parse(self, argc, argv, NULL, NULL, 0, 0);
@@ -159,20 +188,7 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 		jw_end_array(jw);
 		jw_end_object(jw);
 	} else {
-		if (ps.n)
-			printf("%-20s %5s %-15s %4s %s\n", "NAME", "ID", "NODE-IP", "SPI", "CIDRS");
-		for (size_t k = 0; k < ps.n; k++) {
-			const struct peer *x = &ps.v[k];
-
-			printf("%-20s %5u %-15s ", x->name, x->id, fmt_ipv4(x->node_ip, buf, sizeof(buf)));
-			if (x->adv_spi)
-				printf("%4d", x->adv_spi);
-			else
-				printf("%4s", "-");
-			for (int c = 0; c < x->n_cidrs; c++)
-				printf("%s%s", c ? "," : " ", fmt_cidr(&x->cidrs[c], buf, sizeof(buf)));
-			printf("\n");
-		}
+		list_plain(&ps);
 	}
 	peers_free(&ps);
 	return TENC_OK;
@@ -180,7 +196,7 @@ static int do_list(const struct cmd *self, int argc, char **argv)
 
 static const struct cmd peer_add = {
 	.name = "add", .fn = do_add, .opts = add_opts,
-	.synopsis = "NAME --node-ip IP --cidr CIDR [--cidr CIDR]... [--spi N] [--epoch E]",
+	.synopsis = "NAME --node-ip IP [--node-ip IP6] --cidr CIDR [--cidr CIDR]... [--spi N] [--epoch E]",
 	.summary = "add a peer node, or change one (make-before-break)", .args_values = "",
 };
 static const struct cmd peer_del = {

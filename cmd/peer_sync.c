@@ -114,6 +114,9 @@ static void print_batch(const struct watch_batch_res *r, void *ctx)
 	(void)ctx;
 	for (size_t i = 0; i < r->errors->n; i++)
 		fprintf(stderr, "tenc: %s: ERROR event: %s\n", g.cmd_path, r->errors->v[i].reason);
+	if (r->applied && r->ret && r->retry_ms)
+		fprintf(stderr, "tenc: %s: batch of %zu events not applied (nothing changed); trying again in %.1f s\n",
+			g.cmd_path, r->events, r->retry_ms / 1e3);
 	if (!r->applied || r->ret)
 		return;
 	print_rejected(&r->sync.rejected);

@@ -6,6 +6,8 @@
  * Once it listens it says so on stderr, in both modes ("trace: ready; ^C
  * stops"): every event from then on is shown or counted lost, so scripts
  * and tests wait for that line; stdout stays JSON Lines with -j.
+ * Events of both families: the ring buffer's records are told apart by
+ * their size (struct flow_event, struct flow_event6).
  * The ring buffer has one reader: the programs emit events only while a
  * trace has its pid in the `tracing` map, and a second trace is refused. */
 #include <arpa/inet.h>
@@ -20,7 +22,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "addr.h"
+#include "audit.h"
 #include "cli.h"
 #include "flows.h"
 #include "store.h"
@@ -43,6 +45,8 @@ struct trace {
 	int peer_id;		/* -1: any */
 	int verdict;		/* -1: any */
 	struct peers peers;
+	struct tenc_config cfg;	/* the IPv6 half, for IPv6 verdicts */
+	struct scope6 scope6;	/* over cfg and peers (audit_decide6) */
 	const char **names;	/* by peer id */
 	unsigned long printed;
 	uint64_t start_ns;
@@ -81,39 +85,71 @@ static int trace_opt(int key, char *arg, void *ctx)
 
 static const char *const hooks[] = { "from_pod", "from_wire", "to_wire" };
 
-static void endpoint(char *b, size_t n, uint32_t a, uint16_t port, const struct flow_key *k)
-{
-	char ip[16];
+/* One event of either family: its flow (the key) and the record's fields. */
+struct ev {
+	struct flow f;
+	uint64_t ts_ns;
+	uint16_t peer_id;
+	uint8_t spi, verdict, old_verdict, hook;
+};
 
-	fmt_ipv4(a, ip, sizeof(ip));
-	if ((k->proto == 6 || k->proto == 17) && port)
-		snprintf(b, n, "%s:%u", ip, ntohs(port));
-	else
-		snprintf(b, n, "%s", ip);
+#define EV_FIELDS(ev, e)						\
+	do {								\
+		(ev)->ts_ns = (e)->ts_ns;				\
+		(ev)->peer_id = (e)->peer_id;				\
+		(ev)->spi = (e)->spi;					\
+		(ev)->verdict = (e)->verdict;				\
+		(ev)->old_verdict = (e)->old_verdict;			\
+		(ev)->hook = (e)->hook;					\
+	} while (0)
+
+/* false: a record of no known size. */
+static bool ev_read(struct ev *ev, const void *data, size_t size)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (size == sizeof(struct flow_event6)) {
+		const struct flow_event6 *e = data;
+
+		flow_set_key6(&ev->f, &e->key);
+		EV_FIELDS(ev, e);
+		return true;
+	}
+	if (size == sizeof(struct flow_event)) {
+		const struct flow_event *e = data;
+
+		ev->f.k = e->key;
+		EV_FIELDS(ev, e);
+		return true;
+	}
+	return false;
 }
 
-static void print_event(struct trace *t, const struct flow_event *e)
+static void print_event(struct trace *t, const struct ev *e)
 {
-	char ts[40], pb[8], src[24], dst[24];
-	const char *proto = proto_str(e->key.proto, pb, sizeof(pb));
+	char ts[40], pb[8], src[56], dst[56];
+	const struct flow_key *k = &e->f.k;
+	const char *proto = proto_str(k->proto, pb, sizeof(pb));
 	const char *peer = e->peer_id ? t->names[e->peer_id] : NULL;
 	const char *hook = e->hook < ARRAY_SIZE(hooks) ? hooks[e->hook] : "?";
 	const char *v = verdict_str(e->verdict) ?: "?";
-	uint32_t spi = e->key.proto == 50 ? flow_esp_spi(&e->key) : e->spi;
+	uint32_t spi = k->proto == 50 ? flow_esp_spi(k) : e->spi;
 
 	mono_str(e->ts_ns, ts, sizeof(ts));
 	if (jw) {
 		jw_start_object(jw);
 		jw_string_field(jw, "time", ts);
 		jw_string_field(jw, "event", e->old_verdict == V_NONE ? "new" : "verdict");
-		jw_string_field(jw, "dir", dir_str(e->key.dir));
+		jw_string_field(jw, "family", flow_family_str(&e->f));
+		jw_string_field(jw, "dir", dir_str(k->dir));
 		jw_string_field(jw, "proto", proto);
-		jw_string_field(jw, "src", fmt_ipv4(e->key.saddr, src, sizeof(src)));
-		jw_string_field(jw, "dst", fmt_ipv4(e->key.daddr, dst, sizeof(dst)));
-		if (e->key.proto == 6 || e->key.proto == 17) {
-			jw_uint_field(jw, "sport", ntohs(e->key.sport));
-			jw_uint_field(jw, "dport", ntohs(e->key.dport));
+		jw_string_field(jw, "src", flow_addr_str(&e->f, false, src, sizeof(src)));
+		jw_string_field(jw, "dst", flow_addr_str(&e->f, true, dst, sizeof(dst)));
+		if (k->proto == 6 || k->proto == 17) {
+			jw_uint_field(jw, "sport", ntohs(k->sport));
+			jw_uint_field(jw, "dport", ntohs(k->dport));
 		}
+		if (e->f.v6 && k->proto == 58)
+			jw_uint_field(jw, "icmp_type", ntohs(k->sport));
 		jw_string_field(jw, "verdict", v);
 		if (e->old_verdict != V_NONE)
 			jw_string_field(jw, "old_verdict", verdict_str(e->old_verdict) ?: "?");
@@ -127,10 +163,9 @@ static void print_event(struct trace *t, const struct flow_event *e)
 		jw_flush_line(jw);
 		return;
 	}
-	endpoint(src, sizeof(src), e->key.saddr, e->key.sport, &e->key);
-	endpoint(dst, sizeof(dst), e->key.daddr, e->key.dport, &e->key);
 	printf("%s %-7s %-3s %-4s %s -> %s  ", ts, e->old_verdict == V_NONE ? "new" : "verdict",
-	       dir_str(e->key.dir), proto, src, dst);
+	       dir_str(k->dir), proto, flow_endpoint_str(src, sizeof(src), &e->f, false),
+	       flow_endpoint_str(dst, sizeof(dst), &e->f, true));
 	if (e->old_verdict != V_NONE)
 		printf("%s -> ", verdict_str(e->old_verdict) ?: "?");
 	printf("%s", v);
@@ -148,12 +183,17 @@ static bool peers_changed(const struct trace *t);
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct trace *t = ctx;
-	const struct flow_event *e = data;
+	struct ev ev, *e = &ev;
 
-	if (size < sizeof(*e) || stop)
+	if (stop || !ev_read(e, data, size))
 		return 0;
 	if (e->ts_ns < t->start_ns)
 		return 0;	/* left in the ring before this trace began */
+	if (e->f.v6) { /* the audit's verdict, not the empty ipcache6's */
+		uint8_t reason;
+
+		audit_decide6(&t->cfg, &t->scope6, &e->f, &e->verdict, &reason);
+	}
 	if (t->verdict >= 0 && e->verdict != t->verdict)
 		return 0;
 	if (t->peer_id >= 0 && e->peer_id != t->peer_id)
@@ -195,9 +235,12 @@ static int load_names(struct trace *t)
 	int r;
 
 	peers_stat(&t->names_of);
+	scope6_free(&t->scope6);
 	peers_free(&t->peers);
 	if ((r = peers_load(&t->peers)))
 		return r;
+	if (scope6_build(&t->scope6, &t->cfg, &t->peers))
+		return tenc_errno(TENC_FAIL, ENOMEM, "trace", "IPv6 prefixes");
 	if (!t->names)
 		t->names = calloc(TENC_PEER_ID_MAX + 1, sizeof(*t->names));
 	if (!t->names)
@@ -252,7 +295,9 @@ static int do_trace(const struct cmd *self, int argc, char **argv)
 	i = cmd_parse(self, argc, argv, trace_opt, &t, 0, 0);
 	if (i <= 0)
 		return -i;
-	if ((ret = load_names(&t)))
+	if ((ret = config_load(&t.cfg)) == -ENOENT)
+		ret = 0; /* not enabled: the open below says so */
+	if (ret || (ret = load_names(&t)))
 		goto out;
 	fd = flows_map_open("events");
 	if (fd < 0 || flows_stats(&st0)) {
@@ -297,6 +342,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(t.names);
+	scope6_free(&t.scope6);
 	peers_free(&t.peers);
 	return ret;
 }

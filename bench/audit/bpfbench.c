@@ -7,10 +7,11 @@
  *     encryption on in tenc_cfg, fills the ipcache with ENTRIES (100000)
  *     entries as tenc writes them (lib/model/plan.c: per peer its node ip /32
  *     NODE and its pod cidr /24, both with the peer id and SPI 1; one local
- *     pod cidr LOCAL), puts 100000 other flows in the flow table, and loads
- *     the baselines (baseline.bpf.c) on the same ipcache map
- *     (bpf_map__reuse_fd). Then, ROUNDS (7) times, each program runs REPEAT
- *     (1000000) times on its packet; the kernel's mean ns per run
+ *     pod cidr LOCAL), and ipcache6 with as many of the same peers (node ip
+ *     /128 NODE, pod cidr /64), puts 100000 other flows in the flow table
+ *     and 32768 in flows6, and loads the baselines (baseline.bpf.c) on the
+ *     same maps (bpf_map__reuse_fd). Then, ROUNDS (7) times, each program
+ *     runs REPEAT (1000000) times on its packet; the kernel's mean ns per run
  *     (bpf_test_run_opts.duration) is recorded. Measured:
  *       from_pod  tenc_from_pod, TCP from a local pod to a peer's pod, its
  *                 flow already in the table (steady state): marked;
@@ -21,10 +22,18 @@
  *       step1..4  bench_step1..4 on the TCP packet: tenc_from_pod rebuilt
  *                 one step at a time (baseline.bpf.c), to show where the
  *                 difference to one lookup goes;
- *       ktime_clock   bench_ktime: step 4 with bpf_ktime_get_ns per packet.
- *     The baselines use tenc's own ipcache, tenc_cfg and flows maps.
- *     Checks that every run did what it should (the mark, the flow's
- *     verdict, packet counters moved by exactly REPEAT); prints JSON.
+ *       ktime_clock   bench_ktime: step 4 with bpf_ktime_get_ns per packet;
+ *       from_pod6 tenc_from_pod, IPv6 UDP after a hop-by-hop header from a
+ *                 local pod to a peer pod's address, its flow in flows6:
+ *                 marked;
+ *       to_wire6  tenc_to_wire, IPv6 ESP from this node to a peer's IPv6
+ *                 node ip;
+ *       lookup_pod6, lookup_esp6   bench_lookup6 (one ipcache6 lookup of
+ *                 the destination) on those two packets.
+ *     The baselines use tenc's own ipcache, ipcache6, tenc_cfg and flows
+ *     maps. The code is in pktbench.c. Checks that every run did what it
+ *     should (the mark, the flow's verdict, packet counters moved by
+ *     exactly REPEAT); prints JSON.
  *
  *   bpfbench ipc-fill BPFFS TOTAL
  *     Add /24 pod cidrs to the pinned ipcache until it holds TOTAL entries,
@@ -57,6 +66,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <bpf/bpf.h>
@@ -64,9 +74,7 @@
 #include "addr.h"
 #include "bpfdp.h"
 #include "tenc.h"
-#include "baseline.skel.h"
-
-#define die(...) do { fprintf(stderr, "bpfbench: " __VA_ARGS__); fputc('\n', stderr); exit(1); } while (0)
+#include "bpfbench.h"
 
 static unsigned long arg_num(const char *s, unsigned long min, unsigned long max)
 {
@@ -82,7 +90,7 @@ static unsigned long arg_num(const char *s, unsigned long min, unsigned long max
 	return v;
 }
 
-static int pin(const char *bpffs, const char *name)
+int pin(const char *bpffs, const char *name)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -93,21 +101,6 @@ static int pin(const char *bpffs, const char *name)
 		die("%s: %s", path, strerror(errno));
 	return fd;
 }
-
-/* Peers as the ipcache holds them. */
-struct bpeer {
-	uint16_t id;
-	uint8_t spi, flags;	/* of its node ip entry */
-	uint32_t node_ip;	/* network order */
-	uint32_t cidr;		/* one of its pod cidrs (network order), 0: none */
-};
-
-struct peers {
-	struct bpeer *v;
-	size_t n;
-	uint32_t local;		/* a local pod cidr, 0: none */
-	size_t entries;
-};
 
 static int collect_cb(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data)
 {
@@ -182,7 +175,7 @@ static void ipc_fill(const char *bpffs, size_t total)
  * 16-17 out tcp local pod -> local pod, local
  * 18    in  tcp peer pod -> local pod, encrypted, DECRYPTED
  * 19    ESP between the node ips, spi 1, out and in (per peer: at most two) */
-static void fill_flows(int fd, const struct peers *ps, uint32_t node_ip, size_t n)
+void fill_flows(int fd, const struct peers *ps, uint32_t node_ip, size_t n)
 {
 	enum { B = 4096 };
 	struct flow_key *k = calloc(B, sizeof(*k));
@@ -285,7 +278,7 @@ static void fill_flows(int fd, const struct peers *ps, uint32_t node_ip, size_t 
 	free(v);
 }
 
-static size_t count_flows(int fd)
+size_t count_flows(int fd)
 {
 	struct flow_key a, b;
 	size_t n = 0;
@@ -385,259 +378,6 @@ static void read_maps(const char *bpffs, bool walk)
 	printf("}\n");
 	close(flows);
 	close(ipc);
-}
-
-/* pkt */
-
-/* A 98-byte Ethernet + IPv4 frame, with a TCP or an ESP header. */
-struct frame {
-	unsigned char pad[2];	/* so that the IPv4 header is 4-byte aligned */
-	unsigned char b[98];
-} __attribute__((aligned(4)));
-
-static void mkframe(struct frame *f, uint32_t src, uint32_t dst, uint8_t proto)
-{
-	struct ethhdr *eth = (void *)f->b;
-	struct iphdr *ip = (void *)(f->b + ETH_HLEN);
-	unsigned char *l4 = (unsigned char *)(ip + 1);
-
-	memset(f, 0, sizeof(*f));
-	memcpy(eth->h_dest, "\x02\0\0\0\0\x02", ETH_ALEN);
-	memcpy(eth->h_source, "\x02\0\0\0\0\x01", ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(sizeof(f->b) - ETH_HLEN);
-	ip->ttl = 64;
-	ip->protocol = proto;
-	ip->saddr = src;
-	ip->daddr = dst;
-	ip->check = ip_csum(ip, sizeof(*ip));
-	if (proto == IPPROTO_TCP) {
-		struct tcphdr *t = (void *)l4;
-
-		t->source = htons(40000);
-		t->dest = htons(5201);
-		t->doff = 5;
-		t->ack = 1;
-	} else {	/* ESP: spi 1, seq 7 */
-		uint32_t esp[2] = { htonl(1), htonl(7) };
-
-		memcpy(l4, esp, sizeof(esp));
-	}
-}
-
-struct run {
-	const char *name;
-	int fd;
-	struct frame *f;
-	int counts;		/* 1: counts the TCP flow's packets, 2: the ESP flow's */
-	__u32 ns[64];
-};
-
-#define NRUNS 10
-
-/* Run fd on f repeat times; mean ns per run; *mark the mark after. */
-static __u32 testrun(int fd, struct frame *f, unsigned long repeat, __u32 *mark)
-{
-	struct __sk_buff ctx = { 0 };
-	int r;
-
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = sizeof(f->b),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .ctx_out = &ctx,
-		    .ctx_size_out = sizeof(ctx), .repeat = (int)repeat);
-	r = bpf_prog_test_run_opts(fd, &o);
-	if (r)
-		die("BPF_PROG_TEST_RUN: %s", strerror(-r));
-	if (o.retval != TC_ACT_OK)
-		die("a program returned %u, not TC_ACT_OK", o.retval);
-	if (mark)
-		*mark = ctx.mark;
-	return o.duration;
-}
-
-static void flow_get(int fd, const struct frame *f, uint8_t dir, struct flow_val *v)
-{
-	const struct iphdr *ip = (const void *)(f->b + ETH_HLEN);
-	const uint16_t *l4 = (const void *)(ip + 1);
-	struct flow_key k = {
-		.saddr = ip->saddr, .daddr = ip->daddr, .sport = l4[0], .dport = l4[1],
-		.proto = ip->protocol, .dir = dir,
-	};
-
-	if (bpf_map_lookup_elem(fd, &k, v))
-		die("the measured flow is not in the flow table: %s", strerror(errno));
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const __u32 *v, int n)
-{
-	__u32 s[64];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_u32);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
-}
-
-static void print_run(const struct run *r, int rounds, bool last)
-{
-	printf("    \"%s\": {\"median_ns\": %.1f, \"rounds_ns\": [", r->name, median(r->ns, rounds));
-	for (int i = 0; i < rounds; i++)
-		printf("%s%u", i ? ", " : "", r->ns[i]);
-	printf("]}%s\n", last ? "" : ",");
-}
-
-static void pkt(const char *bpffs, size_t entries, unsigned long repeat, int rounds)
-{
-	const uint32_t node_ip = htonl(0xac1fff01);	/* 172.31.255.1: this node */
-	const uint32_t local = htonl(0x0aff0100);	/* 10.255.1.0/24: its pods */
-	struct tenc_cfg cfg = { .node_ip = node_ip, .flags = CFG_F_ENCRYPT };
-	struct frame tcp, esp;
-	struct baseline *bl;
-	struct run runs[NRUNS];
-	uint64_t counted[2] = { 0, 0 };
-	struct flow_val before[2], after[2];
-	struct peers ps = { 0 };
-	size_t n = 0, npeers, target;
-	int ipc, flows, from_pod, to_wire, cfgfd;
-	__u32 mark;
-
-	if (bpfdp_load(bpffs))
-		die("loading tenc's programs into %s", bpffs);
-	if (cfg_write(bpffs, &cfg))
-		exit(1);
-	ipc = ipcache_open(bpffs);
-	if (ipc < 0)
-		exit(1);
-	flows = pin(bpffs, "flows");
-	from_pod = pin(bpffs, "prog_from_pod");
-	to_wire = pin(bpffs, "prog_to_wire");
-	cfgfd = pin(bpffs, "tenc_cfg");
-
-	/* The ipcache: the local pod cidr, then per peer i (1..) its node ip
-	 * 172.16.0.0+i /32 and its pod cidr 10.0.0.0+i*256 /24, until full. */
-	{
-		struct ipcache_val v = { .flags = IPC_F_LOCAL };
-
-		if (ipcache_update(ipc, local, 24, &v))
-			exit(1);
-		n++;
-	}
-	npeers = (entries - 1 + 1) / 2;
-	if (npeers > TENC_PEER_ID_MAX || npeers < 2)
-		die("%zu entries: 2 per peer, peer ids 1..%d", entries, TENC_PEER_ID_MAX);
-	ps.v = calloc(npeers, sizeof(*ps.v));
-	if (!ps.v)
-		die("out of memory");
-	for (uint32_t i = 1; n < entries; i++) {
-		struct ipcache_val v = { .peer_id = (uint16_t)i, .spi = 1, .flags = IPC_F_NODE };
-		struct bpeer *p = &ps.v[ps.n++];
-
-		p->id = (uint16_t)i;
-		p->spi = 1;
-		p->flags = IPC_F_NODE;
-		p->node_ip = htonl(0xac100000u + i);
-		if (ipcache_update(ipc, p->node_ip, 32, &v))
-			exit(1);
-		if (++n == entries)
-			break;
-		v.flags = 0;
-		p->cidr = htonl(0x0a000000u + i * 256);
-		if (ipcache_update(ipc, p->cidr, 24, &v))
-			exit(1);
-		n++;
-	}
-	ps.local = local;
-	/* Other flows in the table, as at the audit's scale. */
-	fill_flows(flows, &ps, node_ip, 100000);
-
-	/* The measured packets: to peer `target` (in the middle). */
-	target = ps.n / 2;
-	mkframe(&tcp, htonl(ntohl(local) + 2), htonl(ntohl(ps.v[target].cidr) + 7), IPPROTO_TCP);
-	mkframe(&esp, node_ip, ps.v[target].node_ip, IPPROTO_ESP);
-
-	bl = baseline__open();
-	if (!bl)
-		die("open the baseline object: %s", strerror(errno));
-	if (bpf_map__reuse_fd(bl->maps.ipcache, ipc) || bpf_map__reuse_fd(bl->maps.flows, flows) ||
-	    bpf_map__reuse_fd(bl->maps.tenc_cfg, cfgfd))
-		die("reuse tenc's maps for the baseline: %s", strerror(errno));
-	if (baseline__load(bl))
-		die("load the baseline programs: %s", strerror(errno));
-
-	/* Steady state: the flows exist, and the programs do what they should. */
-	testrun(from_pod, &tcp, 1, &mark);
-	if (mark != TENC_MARK_OUT(1, ps.v[target].id))
-		die("tenc_from_pod marked 0x%08x, not 0x%08x", mark, TENC_MARK_OUT(1, ps.v[target].id));
-	testrun(to_wire, &esp, 1, NULL);
-	flow_get(flows, &tcp, FLOW_OUT, &before[0]);
-	flow_get(flows, &esp, FLOW_OUT, &before[1]);
-	if (before[0].verdict != V_ENCRYPTED || before[1].verdict != V_ENCRYPTED ||
-	    before[0].peer_id != ps.v[target].id || before[1].peer_id != ps.v[target].id)
-		die("the measured flows' verdicts are %u and %u, not encrypted", before[0].verdict,
-		    before[1].verdict);
-
-	runs[0] = (struct run){ "empty", bpf_program__fd(bl->progs.bench_empty), &tcp, 0, { 0 } };
-	runs[1] = (struct run){ "lookup_pod", bpf_program__fd(bl->progs.bench_lookup), &tcp, 0, { 0 } };
-	runs[2] = (struct run){ "step1_no_accounting", bpf_program__fd(bl->progs.bench_step1), &tcp, 0, { 0 } };
-	runs[3] = (struct run){ "step2_flow_lookup", bpf_program__fd(bl->progs.bench_step2), &tcp, 0, { 0 } };
-	runs[4] = (struct run){ "step3_clock", bpf_program__fd(bl->progs.bench_step3), &tcp, 0, { 0 } };
-	runs[5] = (struct run){ "step4_atomics", bpf_program__fd(bl->progs.bench_step4), &tcp, 1, { 0 } };
-	runs[6] = (struct run){ "from_pod", from_pod, &tcp, 1, { 0 } };
-	runs[7] = (struct run){ "lookup_esp", bpf_program__fd(bl->progs.bench_lookup), &esp, 0, { 0 } };
-	runs[8] = (struct run){ "to_wire", to_wire, &esp, 2, { 0 } };
-	runs[9] = (struct run){ "ktime_clock", bpf_program__fd(bl->progs.bench_ktime), &tcp, 1, { 0 } };
-	/* Warm up, then the rounds; the order turns each round, so that no
-	 * program always runs first (or after the same one). */
-	for (int j = 0; j < NRUNS; j++)
-		testrun(runs[j].fd, runs[j].f, repeat / 10 ? repeat / 10 : 1, &mark);
-	flow_get(flows, &tcp, FLOW_OUT, &before[0]);
-	flow_get(flows, &esp, FLOW_OUT, &before[1]);
-	for (int r = 0; r < rounds; r++) {
-		for (int j = 0; j < NRUNS; j++) {
-			struct run *x = &runs[(r + j) % NRUNS];
-
-			x->ns[r] = testrun(x->fd, x->f, repeat, &mark);
-			if (x->fd != runs[0].fd && x->fd != runs[1].fd && x->f == &tcp &&
-			    mark != TENC_MARK_OUT(1, ps.v[target].id))
-				die("%s marked 0x%08x, not 0x%08x", x->name, mark, TENC_MARK_OUT(1, ps.v[target].id));
-			if (x->counts)
-				counted[x->counts - 1] += repeat;
-		}
-		fprintf(stderr, "bpfbench: round %d/%d:", r + 1, rounds);
-		for (int j = 0; j < NRUNS; j++)
-			fprintf(stderr, " %s %u", runs[j].name, runs[j].ns[r]);
-		fprintf(stderr, " ns\n");
-	}
-	flow_get(flows, &tcp, FLOW_OUT, &after[0]);
-	flow_get(flows, &esp, FLOW_OUT, &after[1]);
-	if (after[0].packets - before[0].packets != counted[0] ||
-	    after[1].packets - before[1].packets != counted[1])
-		die("the flows counted %llu and %llu packets, not %llu and %llu",
-		    (unsigned long long)(after[0].packets - before[0].packets),
-		    (unsigned long long)(after[1].packets - before[1].packets),
-		    (unsigned long long)counted[0], (unsigned long long)counted[1]);
-
-	printf("{\n  \"ipcache_entries\": %zu,\n  \"peers\": %zu,\n  \"flows_in_table\": %zu,\n"
-	       "  \"repeat\": %lu,\n  \"rounds\": %d,\n  \"measured_peer\": %u,\n  \"runs\": {\n",
-	       n, ps.n, count_flows(flows), repeat, rounds, ps.v[target].id);
-	for (int j = 0; j < NRUNS; j++)
-		print_run(&runs[j], rounds, j == NRUNS - 1);
-	printf("  }\n}\n");
-
-	baseline__destroy(bl);
-	close(from_pod);
-	close(to_wire);
-	close(flows);
-	close(cfgfd);
-	close(ipc);
-	free(ps.v);
 }
 
 int main(int argc, char **argv)

@@ -6,11 +6,15 @@
 #    runs per measurement, the kernel's mean ns per run, PKT_ROUNDS rounds):
 #    tenc_from_pod (TCP from a local pod to a peer's pod, marked, its flow
 #    already in the table) and tenc_to_wire (ESP to a peer's node ip), in
-#    encrypt mode, at ENTRIES ipcache entries, loaded as `tenc enable` loads
-#    them (bpfdp_load) into a bpffs mounted here; against an empty tc
-#    program and a program doing only the ipcache lookup of the
-#    destination (bench/audit/baseline.bpf.c, on the same map). Target:
-#    flow accounting adds at most 50 ns per packet (from_pod - lookup-only).
+#    encrypt mode, at ENTRIES ipcache entries, and the same for IPv6 at
+#    ENTRIES ipcache6 entries (tenc_from_pod on UDP after a hop-by-hop
+#    header to a peer's pod, marked, its flow in flows6; tenc_to_wire on
+#    ESP to a peer's IPv6 node ip), loaded as `tenc enable` loads them
+#    (bpfdp_load) into a bpffs mounted here; against an empty tc program
+#    and a program doing only the ipcache (ipcache6) lookup of the
+#    destination (bench/audit/baseline.bpf.c, on the same maps). Target:
+#    flow accounting adds at most 50 ns per packet (from_pod - lookup-only),
+#    for both families.
 # 2. `tenc audit` at scale: a namespace node (veth devices), `tenc enable`
 #    WITHOUT --encrypt (observe only: this kernel may lack ESP, and SAs
 #    cannot be installed without it; the audit then has no SAs to read),
@@ -84,7 +88,8 @@ log "BPF_PROG_TEST_RUN: $ENTRIES ipcache entries, repeat $REPEAT, $PKT_ROUNDS ro
 "$B/bpfbench" pkt "$pktfs" "$ENTRIES" "$REPEAT" "$PKT_ROUNDS" >"$work/pkt.json" ||
 	fail "bpfbench pkt failed"
 umount "$pktfs"
-jq -e '.runs.from_pod.median_ns > 0' "$work/pkt.json" >/dev/null || fail "no per-packet result"
+jq -e '.runs.from_pod.median_ns > 0 and .runs.from_pod6.median_ns > 0' "$work/pkt.json" >/dev/null ||
+	fail "no per-packet result"
 
 # === 2. tenc audit at scale =================================================
 # tn ARGS...: tenc as the namespace node.
@@ -195,6 +200,9 @@ jq -n --slurpfile pkt "$work/pkt.json" --slurpfile t "$work/audit-times.json" \
 			to_wire_minus_lookup_ns: diff($r.to_wire; $r.lookup_esp),
 			from_pod_minus_empty_ns: diff($r.from_pod; $r.empty),
 			to_wire_minus_empty_ns: diff($r.to_wire; $r.empty),
+			from_pod6_minus_lookup_ns: diff($r.from_pod6; $r.lookup_pod6),
+			to_wire6_minus_lookup_ns: diff($r.to_wire6; $r.lookup_esp6),
+			from_pod6_minus_empty_ns: diff($r.from_pod6; $r.empty),
 			steps_ns: {
 				parse_cfg_mark: diff($r.step1_no_accounting; $r.lookup_pod),
 				flow_lookup: diff($r.step2_flow_lookup; $r.step1_no_accounting),
@@ -227,6 +235,11 @@ jq -r '
 	"| `tenc_from_pod` against an empty program | \($r.from_pod.median_ns | ns) | \($r.empty.median_ns | ns) (empty) | \($r.from_pod.median_ns / $r.empty.median_ns | r) | | |",
 	"| `tenc_to_wire`, ESP to a peer node ip (per packet) | \($r.to_wire.median_ns | ns) | \($r.lookup_esp.median_ns | ns) (lookup only) | \($r.to_wire.median_ns / $r.lookup_esp.median_ns | r) | | |",
 	"| `tenc_to_wire` − lookup only | \($p.to_wire_minus_lookup_ns | ns) | | | (≤ 50 ns, same bound) | \(met($p.to_wire_minus_lookup_ns <= 50)) |",
+	"| `tenc_from_pod`, IPv6 UDP after a hop-by-hop header to a peer pod, marked, flow known (per packet) | \($r.from_pod6.median_ns | ns) | \($r.lookup_pod6.median_ns | ns) (ipcache6 lookup only) | \($r.from_pod6.median_ns / $r.lookup_pod6.median_ns | r) | | |",
+	"| `tenc_from_pod` IPv6 − lookup only (flow accounting, parsing past the extension header, mark) | \($p.from_pod6_minus_lookup_ns | ns) | | | ≤ 50 ns | \(met($p.from_pod6_minus_lookup_ns <= 50)) |",
+	"| `tenc_from_pod` IPv6 against an empty program | \($r.from_pod6.median_ns | ns) | \($r.empty.median_ns | ns) (empty) | \($r.from_pod6.median_ns / $r.empty.median_ns | r) | | |",
+	"| `tenc_to_wire`, IPv6 ESP to a peer node ip (per packet) | \($r.to_wire6.median_ns | ns) | \($r.lookup_esp6.median_ns | ns) (lookup only) | \($r.to_wire6.median_ns / $r.lookup_esp6.median_ns | r) | | |",
+	"| `tenc_to_wire` IPv6 − lookup only | \($p.to_wire6_minus_lookup_ns | ns) | | | (≤ 50 ns, same bound) | \(met($p.to_wire6_minus_lookup_ns <= 50)) |",
 	"| `tenc -j audit` (wall) | \($t.audit_json.s | s) | \($t.read.s | s) (raw read) | \($t.audit_json.s / $t.read.s | r) | ≤ 1 s | \(met($t.audit_json.s <= 1)) |",
 	"| `tenc audit` (table) | \($t.audit_table.s | s) | \($t.read.s | s) (raw read) | \($t.audit_table.s / $t.read.s | r) | ≤ 1 s | \(met($t.audit_table.s <= 1)) |",
 	"| `tenc audit --format prometheus` | \($t.audit_prom.s | s) | \($t.read.s | s) (raw read) | \($t.audit_prom.s / $t.read.s | r) | ≤ 1 s | \(met($t.audit_prom.s <= 1)) |",
@@ -234,7 +247,7 @@ jq -r '
 	"| `tenc audit` (table) max RSS | \($t.audit_table.rss_kb | mb) | \($t.read.rss_kb | mb) (raw read) | \($t.audit_table.rss_kb / $t.read.rss_kb | r) | ≤ 150 MB | \(met($t.audit_table.rss_kb <= 150 * 1024)) |",
 	"| `tenc audit --format prometheus` max RSS | \($t.audit_prom.rss_kb | mb) | \($t.read.rss_kb | mb) (raw read) | \($t.audit_prom.rss_kb / $t.read.rss_kb | r) | ≤ 150 MB | \(met($t.audit_prom.rss_kb <= 150 * 1024)) |",
 	"",
-	"Per packet: BPF_PROG_TEST_RUN, the kernel'\''s mean ns per run over \($p.repeat) runs, median of \($p.rounds) rounds (differences: median of the per-round differences); \($p.ipcache_entries) ipcache entries as tenc writes them (\($p.peers) peers: node ip /32 NODE and pod cidr /24, SPI 1; one local pod cidr), \($p.flows_in_table) flows in the table, encrypt mode; tenc'\''s programs loaded as `tenc enable` loads them. Baselines (bench/audit/baseline.bpf.c) on the same maps: an empty tc program, and one doing only the ipcache lookup of the destination.",
+	"Per packet: BPF_PROG_TEST_RUN, the kernel'\''s mean ns per run over \($p.repeat) runs, median of \($p.rounds) rounds (differences: median of the per-round differences); \($p.ipcache_entries) ipcache entries as tenc writes them (\($p.peers) peers: node ip /32 NODE and pod cidr /24, SPI 1; one local pod cidr) and \($p.ipcache6_entries) ipcache6 entries of the same peers (node ip /128, pod cidr /64), \($p.flows_in_table) flows in the table and \($p.flows6_in_table) in flows6, encrypt mode; tenc'\''s programs loaded as `tenc enable` loads them. Baselines (bench/audit/baseline.bpf.c) on the same maps: an empty tc program, and one doing only the ipcache (ipcache6) lookup of the destination.",
 	"",
 	"Where `tenc_from_pod` − lookup only goes (bench_step1..4, tenc_from_pod rebuilt step by step): parsing + config + mark \($p.steps_ns.parse_cfg_mark | ns), flow table lookup \($p.steps_ns.flow_lookup | ns), `bpf_jiffies64` + stamp \($p.steps_ns.clock | ns), two atomic adds + updates \($p.steps_ns.atomics_updates | ns), rest \($p.steps_ns.rest | ns); the flow accounting alone (`tenc_from_pod` − step 1) \($p.steps_ns.accounting | ns). What-if (not tenc'\''s code): step 4 with `bpf_ktime_get_ns` per packet (bench_ktime) costs \($p.steps_ns.ktime_costs | ns) more than with jiffies, \($p.steps_ns.ktime_minus_lookup | ns) over the lookup only.",
 	"",

@@ -32,6 +32,8 @@ static const char *const reasons[R__COUNT] = {
 	[R_LEAK_IN] = "arrived in plaintext from a peer's address",
 	[R_UNMARKED_OBSERVE] = "in scope, not marked (observe-only mode): leaves in plaintext",
 	[R_UNMARKED_NOKEY] = "in scope, not marked (no key for it): leaves in plaintext",
+	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (tenc encrypts IPv4 only): out of scope",
+	[R_V6_NOT_PLANNED] = "in scope (a peer's IPv6 prefix), but this tenc does not encrypt IPv6 yet: plaintext",
 };
 
 const char *audit_reason_str(int r)
@@ -185,7 +187,7 @@ static void count_esp(struct audit *a)
 		struct audit_peer *ap = a->by_id[f->v.peer_id];
 		uint32_t spi = flow_esp_spi(&f->k);
 
-		if (f->k.proto != 50 || !ap || spi < TENC_SPI_MIN || spi > TENC_SPI_MAX)
+		if (f->v6 || f->k.proto != 50 || !ap || spi < TENC_SPI_MIN || spi > TENC_SPI_MAX)
 			continue;
 		if (f->k.dir == FLOW_OUT)
 			ap->esp_out[spi] += f->v.packets;
@@ -229,12 +231,34 @@ static void sa_health(struct audit *a)
 	rxbase_free(&rx);
 }
 
+void audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,
+		   uint8_t *verdict, uint8_t *reason)
+{
+	const struct scope6_entry *s;
+
+	*verdict = V_PLAINTEXT;
+	*reason = R_OUT_OF_SCOPE;
+	if (!c->n_pod_cidrs6 && ipv6_is_zero(c->node_ip6)) {
+		*reason = R_V6_NOT_CONFIGURED;
+		return;
+	}
+	s = scope6_find(sc, f->k.dir == FLOW_IN ? f->k6.saddr : f->k6.daddr);
+	if (s && !s->p)
+		*verdict = V_LOCAL, *reason = R_LOCAL;
+	else if (s)
+		*verdict = V_VIOLATION, *reason = R_V6_NOT_PLANNED;
+}
+
 static void decide(struct audit *a, const struct flow *f, uint8_t *verdict, uint8_t *reason)
 {
 	const struct flow_val *v = &f->v;
 	struct audit_peer *ap = a->by_id[v->peer_id];
 
 	*verdict = v->verdict;
+	if (f->v6) {
+		audit_decide6(&a->n.cfg, &a->scope6, f, verdict, reason);
+		return;
+	}
 	switch (v->verdict) {
 	case V_PLAINTEXT:
 		*reason = R_OUT_OF_SCOPE;
@@ -289,7 +313,9 @@ static int flow_cmp(const void *x, const void *y)
 		return ra < rb ? -1 : 1;
 	if (a->v.bytes != b->v.bytes)
 		return a->v.bytes > b->v.bytes ? -1 : 1;
-	return memcmp(&a->k, &b->k, sizeof(a->k));
+	if (a->v6 != b->v6)
+		return a->v6 ? 1 : -1;
+	return a->v6 ? memcmp(&a->k6, &b->k6, sizeof(a->k6)) : memcmp(&a->k, &b->k, sizeof(a->k));
 }
 
 static int stat_cb(const char *name, uint64_t value, void *data)
@@ -303,7 +329,7 @@ static int stat_cb(const char *name, uint64_t value, void *data)
 	return 0;
 }
 
-int audit_run(struct audit *a, int flows_fd)
+int audit_run(struct audit *a, const struct flow_maps *m)
 {
 	struct timespec now;
 	struct dp d;
@@ -321,12 +347,12 @@ int audit_run(struct audit *a, int flows_fd)
 		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	a->now_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	if ((ret = flows_stats(&a->st)) || (ret = flows_read(flows_fd, &a->flows)))
+	if ((ret = flows_stats(&a->st)) || (ret = flows_read(m, &a->flows)))
 		return ret;
 	flows_clock_init(&a->st);
 	if (xfrm_stat_read(stat_cb, a))
 		a->n_xstat = 0;	/* no /proc/net/xfrm_stat: no counters to show */
-	if (index_kernel(a))
+	if (index_kernel(a) || scope6_build(&a->scope6, &a->n.cfg, &a->n.peers))
 		return tenc_errno(TENC_FAIL, ENOMEM, "audit", "indexing");
 	count_esp(a);
 	sa_health(a);
@@ -349,7 +375,8 @@ int audit_run(struct audit *a, int flows_fd)
 		a->reason[i] = f->v.pad[1];
 		f->v.pad[0] = f->v.pad[1] = 0;
 		a->counts[a->verdict[i]]++;
-		a->bytes[a->verdict[i]] += f->v.bytes;
+		a->fcounts[f->v6][a->verdict[i]]++;
+		a->fbytes[f->v6][a->verdict[i]] += f->v.bytes;
 	}
 	return 0;
 }
@@ -362,6 +389,7 @@ void audit_free(struct audit *a)
 	free(a->peers);
 	free(a->by_id);
 	free(a->nokey);
+	scope6_free(&a->scope6);
 	plan_free(&a->have);
 	node_free(&a->n);
 }

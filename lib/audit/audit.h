@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "flows.h"
 #include "node.h"
+#include "scope6.h"
 
 enum audit_reason {
 	R_OUT_OF_SCOPE,		/* plaintext: destination outside the ipcache */
@@ -27,6 +28,10 @@ enum audit_reason {
 	R_LEAK_IN,		/* arrived in plaintext from a peer's address */
 	R_UNMARKED_OBSERVE,	/* in scope, not marked: observe-only mode */
 	R_UNMARKED_NOKEY,	/* in scope, not marked: no key for it */
+	R_V6_NOT_CONFIGURED,	/* plaintext: IPv6, and this node has no IPv6
+				 * half (out of scope) */
+	R_V6_NOT_PLANNED,	/* violation: IPv6 to or from a peer's IPv6
+				 * prefix, which this tenc does not encrypt */
 	R__COUNT
 };
 
@@ -60,12 +65,14 @@ struct audit {
 	struct flow_table flows;	/* sorted: violations first */
 	uint8_t *verdict;		/* per flow: final V_* */
 	uint8_t *reason;		/* per flow: R_* */
-	size_t counts[V__COUNT];
-	uint64_t bytes[V__COUNT];
+	size_t counts[V__COUNT];	/* both families */
+	size_t fcounts[2][V__COUNT];	/* [v6]: per family */
+	uint64_t fbytes[2][V__COUNT];
 	struct audit_peer *peers;	/* one per peer, in peers.json order */
 	struct audit_peer **by_id;	/* [TENC_PEER_ID_MAX + 1] */
 	struct audit_nokey *nokey;
 	size_t n_nokey;
+	struct scope6 scope6;		/* the model's IPv6 prefixes */
 	struct audit_stat xstat[64];
 	int n_xstat;
 	struct tenc_stats st;
@@ -73,11 +80,18 @@ struct audit {
 	uint64_t now_ns;		/* CLOCK_MONOTONIC at the read */
 };
 
-/* Load the node, read the kernel and the flow table (through flows_fd),
- * and correlate. 0 or TENC_FAIL (reported). */
-int audit_run(struct audit *a, int flows_fd);
+/* Load the node, read the kernel and the flow tables (through m), and
+ * correlate. 0 or TENC_FAIL (reported). */
+int audit_run(struct audit *a, const struct flow_maps *m);
 void audit_free(struct audit *a);
 const char *audit_reason_str(int r);
+/* An IPv6 flow's verdict and reason, from the model while tenc plans no
+ * IPv6 object: on a node without an IPv6 half, plaintext "ipv6 not
+ * configured"; with one, the far end (destination out, source in): a
+ * local pod cidr local, a peer's prefix a violation (in scope, plaintext),
+ * else plaintext out of scope. trace judges its IPv6 events so too. */
+void audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,
+		   uint8_t *verdict, uint8_t *reason);
 /* Peer name of a flow or NULL. */
 const char *audit_peer_name(const struct audit *a, uint16_t id);
 

@@ -24,24 +24,34 @@ int parse_ipv4(const char *s, uint32_t *out, char *err, size_t n)
 	return 0;
 }
 
-int parse_cidr(const char *s, struct cidr *out, char *err, size_t n)
+/* Split "ADDR/LEN" (or a bare ADDR: LEN max) into buf (64 bytes) and
+ * *len, LEN 0..max in num_parse form. 0, or -1 with err (what names the
+ * form: "a CIDR", "an IPv6 CIDR"). */
+static int split_prefix(const char *s, const char *what, unsigned long max, char *buf,
+			unsigned long *len, char *err, size_t n)
 {
-	char buf[64], *slash;
-	unsigned long len = 32;
+	char *slash;
 
-	if (!s || strlen(s) >= sizeof(buf)) {
-		snprintf(err, n, "'%.40s' is not a CIDR", s ? s : "");
-		return -1;
-	}
+	if (!s || strlen(s) >= 64)
+		return snprintf(err, n, "'%.40s' is not %s", s ? s : "", what), -1;
 	strcpy(buf, s);
+	*len = max;
 	slash = strchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
-		if (num_parse(slash + 1, 0, 32, &len)) {
-			snprintf(err, n, "'%s': prefix length must be 0..32", s);
-			return -1;
-		}
+		if (num_parse(slash + 1, 0, max, len))
+			return snprintf(err, n, "'%s': prefix length must be 0..%lu", s, max), -1;
 	}
+	return 0;
+}
+
+int parse_cidr(const char *s, struct cidr *out, char *err, size_t n)
+{
+	char buf[64];
+	unsigned long len;
+
+	if (split_prefix(s, "a CIDR", 32, buf, &len, err, n))
+		return -1;
 	if (parse_ipv4(buf, &out->addr, err, n)) {
 		snprintf(err, n, "'%s' is not a CIDR", s);
 		return -1;
@@ -117,4 +127,96 @@ uint16_t ip_csum(const void *p, size_t n)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
+}
+
+/* Does a have no bit set past the first len? */
+static bool ipv6_host_zero(const uint8_t a[16], unsigned len)
+{
+	for (unsigned i = len; i < 128; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* Do a and b agree on their first len bits? */
+static bool ipv6_prefix_eq(const uint8_t a[16], const uint8_t b[16], unsigned len)
+{
+	unsigned whole = len / 8, rest = len % 8;
+	uint8_t m = (uint8_t)(0xff << (8 - rest));
+
+	return !memcmp(a, b, whole) && (!rest || !((a[whole] ^ b[whole]) & m));
+}
+
+static const uint8_t v4mapped[16] = { [10] = 0xff, [11] = 0xff };
+
+bool ipv6_is_zero(const uint8_t a[16])
+{
+	return ipv6_host_zero(a, 0);
+}
+
+int parse_cidr6(const char *s, struct cidr6 *out, char *err, size_t n)
+{
+	char buf[64];
+	unsigned long len;
+
+	if (split_prefix(s, "an IPv6 CIDR", 128, buf, &len, err, n))
+		return -1;
+	if (inet_pton(AF_INET6, buf, out->addr) != 1)
+		return snprintf(err, n, "'%s' is not an IPv6 CIDR", s), -1;
+	out->len = (uint8_t)len;
+	if (!ipv6_host_zero(out->addr, out->len))
+		return snprintf(err, n, "'%s': host bits set", s), -1;
+	if (out->len >= 96 && ipv6_prefix_eq(out->addr, v4mapped, 96))
+		return snprintf(err, n, "'%s': an IPv4-mapped prefix (::ffff:0:0/96); give the IPv4 form", s),
+		       -1;
+	return 0;
+}
+
+int parse_ipv6_node(const char *s, uint8_t out[16], char *err, size_t n)
+{
+	static const uint8_t loop[16] = { [15] = 1 };
+
+	if (!s || inet_pton(AF_INET6, s, out) != 1)
+		return snprintf(err, n, "'%s' is not an IPv6 address", s ? s : ""), -1;
+	if (ipv6_is_zero(out))
+		return snprintf(err, n, "'%s' is the unspecified address", s), -1;
+	if (!memcmp(out, loop, 16))
+		return snprintf(err, n, "'%s' is the loopback address", s), -1;
+	if (ipv6_prefix_eq(out, v4mapped, 96))
+		return snprintf(err, n, "'%s' is IPv4-mapped; give the IPv4 address", s), -1;
+	if (out[0] == 0xfe && (out[1] & 0xc0) == 0x80)
+		return snprintf(err, n, "'%s' is link-local (fe80::/10), never routed between nodes", s), -1;
+	if (out[0] == 0xff)
+		return snprintf(err, n, "'%s' is a multicast address", s), -1;
+	return 0;
+}
+
+const char *fmt_ipv6(const uint8_t a[16], char *buf, size_t n)
+{
+	return inet_ntop(AF_INET6, a, buf, (socklen_t)n) ? buf : "?";
+}
+
+const char *fmt_cidr6(const struct cidr6 *c, char *buf, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(buf, n, "%s/%u", fmt_ipv6(c->addr, a, sizeof(a)), c->len);
+	return buf;
+}
+
+bool cidr6_contains(const struct cidr6 *c, const uint8_t a[16])
+{
+	return ipv6_prefix_eq(c->addr, a, c->len);
+}
+
+bool cidr6_overlap(const struct cidr6 *a, const struct cidr6 *b)
+{
+	return ipv6_prefix_eq(a->addr, b->addr, a->len < b->len ? a->len : b->len);
+}
+
+int cidr6_cmp(const struct cidr6 *a, const struct cidr6 *b)
+{
+	int c = memcmp(a->addr, b->addr, 16);
+
+	return c ? c : (int)a->len - (int)b->len;
 }

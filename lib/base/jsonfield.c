@@ -72,8 +72,34 @@ int sf_ipv4(json_t *o, const char *key, uint32_t *out, char *err, size_t n)
 	return 0;
 }
 
-int sf_cidrs(json_t *o, const char *key, int min, int max, struct cidr *out, int *count, char *err,
-	     size_t n)
+int sf_ipv6_node(json_t *o, const char *key, uint8_t out[16], char *err, size_t n)
+{
+	const char *s = NULL;
+	char why[128];
+
+	if (sf_str(o, key, false, &s, err, n) || !s)
+		return s ? -1 : 0;
+	if (parse_ipv6_node(s, out, why, sizeof(why)))
+		return snprintf(err, n, "%s: %s", key, why), -1;
+	return 0;
+}
+
+typedef int (*cidr_parse_fn)(const char *s, void *out, char *err, size_t n);
+
+static int parse4(const char *s, void *out, char *err, size_t n)
+{
+	return parse_cidr(s, out, err, n);
+}
+
+static int parse6(const char *s, void *out, char *err, size_t n)
+{
+	return parse_cidr6(s, out, err, n);
+}
+
+/* An array of min..max CIDR strings, each parsed by fn into out's
+ * elements of size sz. */
+static int cidr_array(json_t *o, const char *key, int min, int max, cidr_parse_fn fn, void *out, size_t sz,
+		      int *count, char *err, size_t n)
 {
 	json_t *a, *v;
 	char why[128];
@@ -91,9 +117,20 @@ int sf_cidrs(json_t *o, const char *key, int min, int max, struct cidr *out, int
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v))
 			return snprintf(err, n, "%s[%zu]: not a string", key, i), -1;
-		if (parse_cidr(json_string_value(v), &out[i], why, sizeof(why)))
+		if (fn(json_string_value(v), (char *)out + i * sz, why, sizeof(why)))
 			return snprintf(err, n, "%s[%zu]: %s", key, i, why), -1;
 	}
 	*count = (int)i;
 	return 0;
+}
+
+int sf_cidrs(json_t *o, const char *key, int min, int max, struct cidr *out, int *count, char *err,
+	     size_t n)
+{
+	return cidr_array(o, key, min, max, parse4, out, sizeof(*out), count, err, n);
+}
+
+int sf_cidrs6(json_t *o, const char *key, int max, struct cidr6 *out, int *count, char *err, size_t n)
+{
+	return cidr_array(o, key, 0, max, parse6, out, sizeof(*out), count, err, n);
 }

@@ -21,5 +21,10 @@ int sf_ipv4(json_t *o, const char *key, uint32_t *out, char *err, size_t n);
 /* An array of min..max CIDR strings (required when min > 0). */
 int sf_cidrs(json_t *o, const char *key, int min, int max, struct cidr *out, int *count, char *err,
 	     size_t n);
+/* An optional IPv6 node ip (parse_ipv6_node); missing leaves out as it
+ * is. */
+int sf_ipv6_node(json_t *o, const char *key, uint8_t out[16], char *err, size_t n);
+/* An optional array of at most max IPv6 CIDR strings (parse_cidr6). */
+int sf_cidrs6(json_t *o, const char *key, int max, struct cidr6 *out, int *count, char *err, size_t n);
 
 #endif

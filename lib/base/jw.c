@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "addr.h"
 #include "jw.h"
 
 #define JW_SHORT 128			/* strings up to this take the fast path */
@@ -431,3 +432,24 @@ void jw_string_field(jw_t *w, const char *n, const char *s) { jw_name(w, n); jw_
 void jw_uint_field(jw_t *w, const char *n, uint64_t v) { jw_name(w, n); jw_uint(w, v); }
 void jw_int_field(jw_t *w, const char *n, int64_t v) { jw_name(w, n); jw_int(w, v); }
 void jw_bool_field(jw_t *w, const char *n, bool v) { jw_name(w, n); jw_bool(w, v); }
+
+void jw_ipv6_field(jw_t *w, const char *name, const uint8_t a[16])
+{
+	char buf[64];
+
+	if (!ipv6_is_zero(a))
+		jw_string_field(w, name, fmt_ipv6(a, buf, sizeof(buf)));
+}
+
+void jw_cidrs6_field(jw_t *w, const char *name, const struct cidr6 *c, int n)
+{
+	char buf[64];
+
+	if (!n)
+		return;
+	jw_name(w, name);
+	jw_start_array(w);
+	for (int i = 0; i < n; i++)
+		jw_string(w, fmt_cidr6(&c[i], buf, sizeof(buf)));
+	jw_end_array(w);
+}

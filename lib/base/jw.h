@@ -89,4 +89,12 @@ void jw_uint_field(jw_t *w, const char *name, uint64_t v);
 void jw_int_field(jw_t *w, const char *name, int64_t v);
 void jw_bool_field(jw_t *w, const char *name, bool v);
 
+/* The IPv6 half of a node or peer, as every writer of it writes it: an
+ * address field, and an array of prefixes, each left out when there is
+ * none (an all-zero address, no prefix), so IPv4-only documents stay as
+ * they were. */
+struct cidr6;
+void jw_ipv6_field(jw_t *w, const char *name, const uint8_t a[16]);
+void jw_cidrs6_field(jw_t *w, const char *name, const struct cidr6 *c, int n);
+
 #endif

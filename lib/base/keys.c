@@ -21,6 +21,10 @@
  *          re-provisioning never has the key (and nonce space) of before;
  *   info = "tenc esp " (9 bytes) || label || 0x00 || src (4 bytes) ||
  *          dst (4 bytes) || spi (1 byte), label = "aead", "auth" or "enc";
+ *   IPv6 outer family (SAs between IPv6 node ips): the same with 16-byte
+ *          addresses in salt and info, and the label's family named:
+ *          "aead6", "auth6" or "enc6", so no key or nonce space is shared
+ *          between a pair's IPv4 and IPv6 SAs;
  *   L    = the component's key length (AEAD: incl. the 4-byte salt).
  *
  * The derived key has the same SPI, algorithms, lengths and ICV. So A->B
@@ -37,6 +41,9 @@
  *   with epochs: 10.0.0.1's 0102030405060708, 10.0.0.2's 1112131415161718:
  *   salt  74656e632d7632 0a000001 0a000002 0102030405060708 1112131415161718
  *   out   (A->B) V2_AB, (B->A) V2_BA: see tests/unit/test_keys.c
+ *   IPv6: src fd00::1, dst fd00::2, no epochs (tests/unit/test_keys.c V6_AB):
+ *   salt  74656e632d7631 fd00..01 fd00..02  (16 bytes each)
+ *   info  74656e632065737020 6165616436 00 fd00..01 fd00..02 03
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -416,28 +423,49 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* The pair's addresses as bytes (network order) and their length: 4 for
+ * IPv4, 16 for the IPv6 outer family. */
+static size_t pair_addrs(const struct key_pair *pr, const uint8_t **src, const uint8_t **dst)
+{
+	if (pr->family == AF_INET6) {
+		*src = pr->src6;
+		*dst = pr->dst6;
+		return 16;
+	}
+	*src = (const uint8_t *)&pr->src;
+	*dst = (const uint8_t *)&pr->dst;
+	return 4;
+}
+
 static int derive_one(const char *label, const uint8_t *ikm, size_t len, const struct key_pair *pr,
 		      uint8_t *out)
 {
-	bool src_lo = ntohl(pr->src) < ntohl(pr->dst);
-	uint32_t lo = src_lo ? pr->src : pr->dst, hi = src_lo ? pr->dst : pr->src;
+	const uint8_t *src, *dst;
+	size_t al = pair_addrs(pr, &src, &dst);
+	bool src_lo = memcmp(src, dst, al) < 0; /* big-endian value order */
 	uint64_t elo = src_lo ? pr->src_epoch : pr->dst_epoch, ehi = src_lo ? pr->dst_epoch : pr->src_epoch;
 	bool v2 = pr->src_epoch || pr->dst_epoch;
-	uint8_t salt[7 + 8 + 16], info[9 + 5 + 9];
-	size_t ll = strlen(label), n = 9;
+	uint8_t salt[7 + 32 + 16], info[9 + 6 + 33];
+	size_t ll = strlen(label), n = 9, sl = 7 + 2 * al;
 
 	memcpy(salt, v2 ? "tenc-v2" : "tenc-v1", 7);
-	memcpy(salt + 7, &lo, 4);
-	memcpy(salt + 11, &hi, 4);
-	put_be64(salt + 15, elo);
-	put_be64(salt + 23, ehi);
+	memcpy(salt + 7, src_lo ? src : dst, al);
+	memcpy(salt + 7 + al, src_lo ? dst : src, al);
+	if (v2) {
+		put_be64(salt + sl, elo);
+		put_be64(salt + sl + 8, ehi);
+		sl += 16;
+	}
 	memcpy(info, "tenc esp ", 9);
-	memcpy(info + n, label, ll + 1); /* with its 0x00 */
-	n += ll + 1;
-	memcpy(info + n, &pr->src, 4);
-	memcpy(info + n + 4, &pr->dst, 4);
-	info[n + 8] = (uint8_t)pr->spi;
-	return hkdf(ikm, len, salt, v2 ? sizeof(salt) : 15, info, n + 9, out, len);
+	memcpy(info + n, label, ll);
+	n += ll;
+	if (al == 16)
+		info[n++] = '6'; /* the outer family, labelled */
+	info[n++] = 0;
+	memcpy(info + n, src, al);
+	memcpy(info + n + al, dst, al);
+	info[n + 2 * al] = (uint8_t)pr->spi;
+	return hkdf(ikm, len, salt, sl, info, n + 2 * al + 1, out, len);
 }
 
 int key_derive(const struct tenc_key *k, const struct key_pair *pr, struct tenc_key *out)
@@ -493,15 +521,19 @@ int key_generate(int spi, struct tenc_key *k)
 	return 0;
 }
 
-/* Worst-case ESP tunnel overhead: outer IPv4 20 + ESP header 8 + IV +
- * padding and trailer + ICV, rounded up. GCM: 20+8+8+(3+2)+16 = 57 -> 60.
- * CBC: 20+8+16+(15+2)+ICV: 16-byte or shorter ICV -> 77 -> 80; hmac(sha512)
- * (the kernel's default truncation is 256 bits) -> 93 -> 96. */
-int key_overhead(const struct tenc_key *k)
+/* Worst-case ESP tunnel overhead: outer header (IPv4 20, IPv6 40) + ESP
+ * header 8 + IV + padding and trailer + ICV, rounded up to 4 bytes.
+ * IPv4: GCM 20+8+8+(3+2)+16 = 57 -> 60. CBC: 20+8+16+(15+2)+ICV: 16-byte
+ * or shorter ICV -> 77 -> 80; hmac(sha512) (the kernel's default
+ * truncation is 256 bits) -> 93 -> 96. IPv6: each 20 more, exactly (77 ->
+ * 80, 97 -> 100, 113 -> 116: 20 is a multiple of 4). */
+int key_overhead(const struct tenc_key *k, int family)
 {
+	int outer = family == AF_INET6 ? 20 : 0;
+
 	if (k->aead)
-		return 60;
-	return strcmp(k->auth_algo, "hmac(sha512)") ? 80 : 96;
+		return 60 + outer;
+	return (strcmp(k->auth_algo, "hmac(sha512)") ? 80 : 96) + outer;
 }
 
 bool key_same_shape(const struct tenc_key *a, const struct tenc_key *b)

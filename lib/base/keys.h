@@ -42,13 +42,16 @@ int key_format_line(const struct tenc_key *k, char *buf, size_t n);
 /* 16 hex chars: SHA-256 over a label, spi, algorithms and key bytes, first
  * 8 bytes (layout in keys.c). "" if libcrypto failed. */
 void key_fingerprint(const struct tenc_key *k, char out[17]);
-/* The direction a key is derived for: addresses (IPv4, network order)
- * and both nodes' epochs (0: not known; the derivation uses epochs only
- * when one is non-zero). spi is taken from the key. */
+/* The direction a key is derived for: the SA's outer addresses (network
+ * order; src/dst for IPv4, src6/dst6 when family is AF_INET6; 0 means
+ * AF_INET) and both nodes' epochs (0: not known; the derivation uses
+ * epochs only when one is non-zero). spi is taken from the key. */
 struct key_pair {
 	uint32_t src, dst;
 	uint64_t src_epoch, dst_epoch;
 	int spi;
+	int family;
+	uint8_t src6[16], dst6[16];
 };
 /* Key for traffic src -> dst under k: same algorithms and lengths,
  * derived bytes (HKDF-SHA256; the exact derivation and test vectors are
@@ -60,9 +63,11 @@ void key_fp8(const struct tenc_key *k, uint8_t out[8]);
 /* New random key: rfc4106(gcm(aes)), 16-byte key + 4-byte salt, ICV 128,
  * spi_plus. -1 if spi is not 1..15 or RAND_bytes failed. */
 int key_generate(int spi, struct tenc_key *k);
-/* ESP tunnel overhead for MTU: 60 for AEAD, 80 otherwise (96 for
- * hmac(sha512), whose kernel default ICV is 256 bits). */
-int key_overhead(const struct tenc_key *k);
+/* ESP tunnel overhead for MTU with an outer header of family (AF_INET6;
+ * anything else, 0 too, is AF_INET): IPv4 60 for AEAD, 80 otherwise (96
+ * for hmac(sha512), whose kernel default ICV is 256 bits); IPv6 20 more
+ * (its header is 40 bytes, not 20). */
+int key_overhead(const struct tenc_key *k, int family);
 /* Same algorithms and lengths (rotation requires it while one retires). */
 bool key_same_shape(const struct tenc_key *a, const struct tenc_key *b);
 void key_wipe(struct tenc_key *k);

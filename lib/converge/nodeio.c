@@ -39,7 +39,9 @@ int node_reconcile(const struct node *n, size_t *changes)
 	struct dp d;
 	int ret;
 
-	if (!n->enabled || !n->cfg.encrypt)
+	/* Observing too: its ipcache entries carry the key's SPI, which a
+	 * key change moves (status would show drift otherwise). */
+	if (!n->enabled)
 		return 0;
 	if ((ret = node_plan(n, &p)) == 0 && (ret = dp_open(&d)) == 0) {
 		ret = dp_reconcile(&d, &p, changes ? changes : &dummy);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bpfdp.c: the BPF datapath from user space (see bpfdp.h).
  * Owns: loading the embedded tenc skeleton, the pins under the state dir's
- * bpffs (ipcache, tenc_cfg, flows, events, stats, tracing, prog_*), tenc's tc
- * filters (clsact, handle and priority TENC_TC_*), and reading/writing the
- * ipcache and config maps through their pins (lib/kernel/flows.c reads the rest).
+ * bpffs (ipcache, ipcache6, tenc_cfg, flows, flows6, events, stats,
+ * tracing, prog_*, epoch), tenc's tc filters (clsact, handle and priority
+ * TENC_TC_*), and reading/writing the ipcaches (both families, one
+ * implementation) and the config map through their pins
+ * (lib/kernel/flows.c reads the rest).
  * Failures are reported here (tenc_err) and returned as -errno; -ENOENT from
- * ipcache_lookup/ipcache_delete/bpfdp_query and -ENODEV from bpfdp_query
- * are answers, not failures, and are not reported. Addresses are in network
- * byte order. libbpf speaks only at -vv (its debug log at -vvv). */
+ * ipcache[6]_lookup/ipcache[6]_delete/bpfdp_query and -ENODEV from
+ * bpfdp_query are answers, not failures, and are not reported. Addresses
+ * are in network byte order. libbpf speaks only at -vv (its debug log at -vvv). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -49,7 +51,8 @@ static const char *const prog_pins[HOOK__COUNT] = {
 	[HOOK_TO_WIRE] = "prog_to_wire",
 };
 
-static const char *const map_pins[] = { "ipcache", "tenc_cfg", "flows", "events", "stats", "tracing" };
+static const char *const map_pins[] = { "ipcache", "ipcache6", "tenc_cfg", "flows", "flows6", "events",
+					 "stats", "tracing" };
 
 const char *bpfdp_prog_pin(enum bpfdp_hook hook)
 {
@@ -81,7 +84,8 @@ static int pin_path(char *out, size_t n, const char *bpffs, const char *name)
 }
 
 /* Is the map pinned at path of another shape than map (a tenc of another
- * layout left it)? 1 yes, 0 no or no pin, -errno. */
+ * layout left it)? 1 yes, 0 no, 2 no pin (a tenc without this map left
+ * the bpffs, or nothing did), -errno. */
 static int pinned_other_shape(struct bpf_map *map, const char *path)
 {
 	struct bpf_map_info info = {};
@@ -90,7 +94,7 @@ static int pinned_other_shape(struct bpf_map *map, const char *path)
 
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : FAIL(errno, "bpf", "%s", path);
+		return errno == ENOENT ? 2 : FAIL(errno, "bpf", "%s", path);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		r = FAIL(errno, "bpf", "%s", path);
 	else if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
@@ -128,7 +132,8 @@ int bpfdp_load(const char *bpffs)
 {
 	struct bpf_program *progs[HOOK__COUNT];
 	char path[PATH_MAX];
-	bool moved = false; /* a map was moved aside: the programs must use the new one */
+	bool moved = false; /* a map is new (moved aside, or not pinned before): the
+			     * programs must use it, pinned ones cannot */
 	struct tenc *skel;
 	unsigned int i;
 	int r;
@@ -144,7 +149,10 @@ int bpfdp_load(const char *bpffs)
 		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_pins[i]);
 
 		r = map ? pin_path(path, sizeof(path), bpffs, map_pins[i]) : -ENOENT;
-		if (!r && (r = pinned_other_shape(map, path)) == 1) {
+		if (!r && (r = pinned_other_shape(map, path)) == 2) {
+			r = 0;
+			moved = true;
+		} else if (r == 1) {
 			r = bpfmig_aside(path); /* see bpfmigrate.h */
 			moved = true;
 		}
@@ -412,61 +420,120 @@ int bpfdp_unpin(const char *bpffs)
 	return r ?: bpfmig_finish(bpffs);
 }
 
-/* ipcache */
+/* ipcache and ipcache6: one implementation over the family's key. A
+ * struct ipcache_key6 holds either family's (prefixlen, then the address
+ * bytes: an ipcache key is its first 8 bytes). */
+
+struct ipc_fam {
+	const char *pin;	/* the map's pin, and what messages name */
+	int af;			/* AF_INET, AF_INET6 */
+	unsigned int bits;	/* of an address */
+	size_t ksz;		/* the map's key size */
+	size_t max;		/* its max entries */
+};
+
+static const struct ipc_fam ipc4 = { "ipcache", AF_INET, 32, sizeof(struct ipcache_key), TENC_IPCACHE_MAX };
+static const struct ipc_fam ipc6 = { "ipcache6", AF_INET6, 128, sizeof(struct ipcache_key6), TENC_IPCACHE6_MAX };
+
+typedef int (*ipc_cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data);
+/* What the walks below hand on, for either family: the address bytes. */
+typedef int (*ipc6_cb)(const uint8_t a[16], uint8_t plen, const struct ipcache_val *v, void *data);
+
+static int ipc_open(const struct ipc_fam *f, const char *bpffs)
+{
+	char path[PATH_MAX];
+	int r = pin_path(path, sizeof(path), bpffs, f->pin);
+
+	if (r)
+		return r;
+	if (access(path, F_OK) && errno == ENOENT)
+		return -ENOENT; /* not loaded: the caller's answer, not an error */
+	return open_pin(bpffs, f->pin);
+}
 
 int ipcache_open(const char *bpffs)
 {
-	return open_pin(bpffs, "ipcache");
+	return ipc_open(&ipc4, bpffs);
 }
 
-/* The key of addr/plen with the host bits cleared, so that dumps show the
- * prefix and lookups compare equal. */
-static int ipc_key(struct ipcache_key *k, uint32_t addr, uint8_t plen)
+int ipcache6_open(const char *bpffs)
 {
-	if (plen > 32)
+	return ipc_open(&ipc6, bpffs);
+}
+
+/* The key of a/plen (a: the address bytes, network order) with the host
+ * bits cleared, so that dumps show the prefix and lookups compare equal. */
+static int ipc_key(const struct ipc_fam *f, struct ipcache_key6 *k, const void *a, unsigned int plen)
+{
+	if (plen > f->bits)
 		return -EINVAL;
+	memset(k, 0, sizeof(*k));
 	k->prefixlen = plen;
-	k->addr = plen ? addr & htonl(~0u << (32 - plen)) : 0;
+	memcpy(k->addr, a, f->bits / 8);
+	for (unsigned int i = 0; i < f->bits / 8; i++) {
+		unsigned int keep = plen > i * 8 ? plen - i * 8 : 0;	/* bits of byte i */
+
+		if (keep < 8)
+			k->addr[i] &= (uint8_t)(0xff00 >> keep);
+	}
 	return 0;
 }
 
-static const char *cidr(char *buf, size_t n, uint32_t addr, uint8_t plen)
+static const char *cidr(const struct ipc_fam *f, char *buf, size_t n, const void *a, unsigned int plen)
 {
-	char a[INET_ADDRSTRLEN];
+	char s[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(buf, n, "%s/%u", a, plen);
+	inet_ntop(f->af, a, s, sizeof(s));
+	snprintf(buf, n, "%s/%u", s, plen);
 	return buf;
+}
+
+static int ipc_update(const struct ipc_fam *f, int fd, const void *a, uint8_t plen, const struct ipcache_val *v)
+{
+	struct ipcache_key6 k;
+	char c[64];
+
+	if (ipc_key(f, &k, a, plen) || v->spi > TENC_SPI_MAX)
+		return tenc_err(TENC_FAIL, f->pin, "%s: bad entry (spi %u)",
+				cidr(f, c, sizeof(c), a, plen), v->spi), -EINVAL;
+	if (bpf_map_update_elem(fd, &k, v, BPF_ANY))
+		return FAIL(errno, f->pin, "set %s", cidr(f, c, sizeof(c), a, plen));
+	return 0;
 }
 
 int ipcache_update(int fd, uint32_t addr, uint8_t plen, const struct ipcache_val *v)
 {
-	struct ipcache_key k;
-	char c[24];
-
-	if (ipc_key(&k, addr, plen) || v->spi > TENC_SPI_MAX)
-		return tenc_err(TENC_FAIL, "ipcache", "%s: bad entry (spi %u)",
-				cidr(c, sizeof(c), addr, plen), v->spi), -EINVAL;
-	if (bpf_map_update_elem(fd, &k, v, BPF_ANY))
-		return FAIL(errno, "ipcache", "set %s", cidr(c, sizeof(c), addr, plen));
-	return 0;
+	return ipc_update(&ipc4, fd, &addr, plen, v);
 }
 
-int ipcache_delete(int fd, uint32_t addr, uint8_t plen)
+int ipcache6_update(int fd, const uint8_t a[16], uint8_t plen, const struct ipcache_val *v)
 {
-	struct ipcache_key k;
-	char c[24];
+	return ipc_update(&ipc6, fd, a, plen, v);
+}
 
-	if (ipc_key(&k, addr, plen))
+static int ipc_delete(const struct ipc_fam *f, int fd, const void *a, uint8_t plen)
+{
+	struct ipcache_key6 k;
+	char c[64];
+
+	if (ipc_key(f, &k, a, plen))
 		return -EINVAL;
 	if (!bpf_map_delete_elem(fd, &k))
 		return 0;
 	if (errno == ENOENT)
 		return -ENOENT;
-	return FAIL(errno, "ipcache", "delete %s", cidr(c, sizeof(c), addr, plen));
+	return FAIL(errno, f->pin, "delete %s", cidr(f, c, sizeof(c), a, plen));
 }
 
-typedef int (*ipc_cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data);
+int ipcache_delete(int fd, uint32_t addr, uint8_t plen)
+{
+	return ipc_delete(&ipc4, fd, &addr, plen);
+}
+
+int ipcache6_delete(int fd, const uint8_t a[16], uint8_t plen)
+{
+	return ipc_delete(&ipc6, fd, a, plen);
+}
 
 int map_read_batches(int fd, size_t ksz, size_t vsz, uint32_t n, size_t max,
 		     int (*cb)(const void *keys, const void *vals, uint32_t count, void *data), void *data)
@@ -510,105 +577,149 @@ out:
 }
 
 struct ipc_batch {
-	ipc_cb cb;
+	const struct ipc_fam *f;
+	ipc6_cb cb;
 	void *data;
 	int ret;	/* what cb returned to stop the walk */
 };
 
 static int ipc_batch_cb(const void *keys, const void *vals, uint32_t count, void *data)
 {
-	const struct ipcache_key *k = keys;
 	const struct ipcache_val *v = vals;
 	struct ipc_batch *b = data;
 
-	for (uint32_t i = 0; i < count && !b->ret; i++)
-		b->ret = b->cb(k[i].addr, k[i].prefixlen, &v[i], b->data);
+	for (uint32_t i = 0; i < count && !b->ret; i++) {
+		struct ipcache_key6 k = { 0 };
+
+		memcpy(&k, (const char *)keys + i * b->f->ksz, b->f->ksz);
+		b->ret = b->cb(k.addr, k.prefixlen, &v[i], b->data);
+	}
 	return b->ret ? 1 : 0;
 }
 
 /* In batches of 1024; -EOPNOTSUPP before delivering anything when the
  * kernel has no batch ops for the trie. */
-static int ipcache_dump_batch(int fd, ipc_cb cb, void *data)
+static int ipc_dump_batch(const struct ipc_fam *f, int fd, ipc6_cb cb, void *data)
 {
-	struct ipc_batch b = { cb, data, 0 };
-	int r = map_read_batches(fd, sizeof(struct ipcache_key), sizeof(struct ipcache_val), 1024,
-				 TENC_IPCACHE_MAX, ipc_batch_cb, &b);
+	struct ipc_batch b = { f, cb, data, 0 };
+	int r = map_read_batches(fd, f->ksz, sizeof(struct ipcache_val), 1024, f->max, ipc_batch_cb, &b);
 
 	if (r > 0)
 		return b.ret;
 	if (r == -EAGAIN)
-		return tenc_err(TENC_FAIL, "ipcache", "dump: the map changes under us"), -EAGAIN;
+		return tenc_err(TENC_FAIL, f->pin, "dump: the map changes under us"), -EAGAIN;
 	if (r < 0 && r != -EOPNOTSUPP)
-		return FAIL(-r, "ipcache", "dump");
+		return FAIL(-r, f->pin, "dump");
 	return r;
 }
 
-int ipcache_dump(int fd, ipc_cb cb, void *data)
+static int ipc_dump(const struct ipc_fam *f, int fd, ipc6_cb cb, void *data)
 {
-	struct ipcache_key k, next;
+	struct ipcache_key6 k = { 0 }, next = { 0 };
 	struct ipcache_val v;
 	unsigned long n = 0;
 	void *prev = NULL;
-	int r = ipcache_dump_batch(fd, cb, data);
+	int r = ipc_dump_batch(f, fd, cb, data);
 
 	if (r != -EOPNOTSUPP)
 		return r;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		/* A key deleted under us restarts the walk: do not go round forever. */
-		if (++n > TENC_IPCACHE_MAX)
-			return tenc_err(TENC_FAIL, "ipcache", "dump: the map changes under us"), -EAGAIN;
+		if (++n > f->max)
+			return tenc_err(TENC_FAIL, f->pin, "dump: the map changes under us"), -EAGAIN;
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(fd, &k, &v)) {
 			if (errno == ENOENT)
 				continue;
-			return FAIL(errno, "ipcache", "dump");
+			return FAIL(errno, f->pin, "dump");
 		}
 		r = cb(k.addr, k.prefixlen, &v, data);
 		if (r)
 			return r;
 	}
-	return errno == ENOENT ? 0 : FAIL(errno, "ipcache", "dump");
+	return errno == ENOENT ? 0 : FAIL(errno, f->pin, "dump");
 }
 
-static int find_cb(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data)
+/* An IPv4 caller's callback, and its data. */
+struct ipc_user4 {
+	ipc_cb cb;
+	void *data;
+};
+
+static int user4_cb(const uint8_t a[16], uint8_t plen, const struct ipcache_val *v, void *data)
 {
-	const struct ipcache_key *k = data;
-	struct ipcache_key m;
+	const struct ipc_user4 *u = data;
+	uint32_t addr;
+
+	memcpy(&addr, a, sizeof(addr));
+	return u->cb(addr, plen, v, u->data);
+}
+
+int ipcache_dump(int fd, ipc_cb cb, void *data)
+{
+	return ipc_dump(&ipc4, fd, user4_cb, &(struct ipc_user4){ cb, data });
+}
+
+int ipcache6_dump(int fd, ipc6_cb cb, void *data)
+{
+	return ipc_dump(&ipc6, fd, cb, data);
+}
+
+/* Is the dumped key the one sought (host bits cleared)? */
+struct ipc_find {
+	const struct ipc_fam *f;
+	const struct ipcache_key6 *k;
+};
+
+static int find_cb(const uint8_t a[16], uint8_t plen, const struct ipcache_val *v, void *data)
+{
+	const struct ipc_find *x = data;
+	struct ipcache_key6 m;
 
 	(void)v;
-	return !ipc_key(&m, addr, plen) && m.prefixlen == k->prefixlen && m.addr == k->addr;
+	return !ipc_key(x->f, &m, a, plen) && !memcmp(&m, x->k, sizeof(m));
 }
 
-int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v)
+static int ipc_lookup(const struct ipc_fam *f, int fd, const void *a, uint8_t plen, struct ipcache_val *v)
 {
-	struct ipcache_key k, up;
+	struct ipcache_key6 k, up;
 	struct ipcache_val uv;
-	char c[24];
+	char c[64];
 	int r;
 
-	if (ipc_key(&k, addr, plen))
+	if (ipc_key(f, &k, a, plen))
 		return -EINVAL;
 	if (bpf_map_lookup_elem(fd, &k, v))
 		goto fail;
-	/* That is the longest prefix <= plen holding addr: addr/plen itself
-	 * if no shorter prefix holds addr, or one does with another value.
-	 * Otherwise only a walk tells (get_next_key's exact search misjudged
+	/* That is the longest prefix <= plen holding a: a/plen itself if no
+	 * shorter prefix holds a, or one does with another value. Otherwise
+	 * only a walk tells (get_next_key's exact search misjudged
 	 * same-length siblings before Linux 6.13). */
 	if (!plen)
 		return 0;
 	up = k;
 	up.prefixlen--;
 	if (bpf_map_lookup_elem(fd, &up, &uv))
-		return errno == ENOENT ? 0 : FAIL(errno, "ipcache", "lookup");
+		return errno == ENOENT ? 0 : FAIL(errno, f->pin, "lookup");
 	if (memcmp(&uv, v, sizeof(uv)))
 		return 0;
-	r = ipcache_dump(fd, find_cb, &k);
+	r = ipc_dump(f, fd, find_cb, &(struct ipc_find){ f, &k });
 	return r == 1 ? 0 : r ? r : -ENOENT;
 fail:
 	if (errno == ENOENT)
 		return -ENOENT;
-	return FAIL(errno, "ipcache", "lookup %s", cidr(c, sizeof(c), addr, plen));
+	return FAIL(errno, f->pin, "lookup %s", cidr(f, c, sizeof(c), a, plen));
+}
+
+int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v)
+{
+	return ipc_lookup(&ipc4, fd, &addr, plen, v);
+}
+
+int ipcache6_lookup(int fd, const uint8_t a[16], uint8_t plen, struct ipcache_val *v)
+{
+	return ipc_lookup(&ipc6, fd, a, plen, v);
 }
 
 /* tenc_cfg */

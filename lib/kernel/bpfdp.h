@@ -2,9 +2,10 @@
 /* bpfdp: the BPF datapath from user space: loading the embedded skeleton,
  * pinning maps and programs in the state dir's bpffs, attaching them to tc
  * (clsact, handle/prio TENC_TC_*), detaching, querying what is attached,
- * and reading/writing the ipcache and the config map.
- * Pinned names under <bpffs>/: ipcache, tenc_cfg, flows, events, stats,
- * tracing, epoch, prog_from_pod, prog_from_wire, prog_to_wire. */
+ * and reading/writing the ipcaches (IPv4 and IPv6) and the config map.
+ * Pinned names under <bpffs>/: ipcache, ipcache6, tenc_cfg, flows, flows6,
+ * events, stats, tracing, epoch, prog_from_pod, prog_from_wire,
+ * prog_to_wire. */
 #ifndef TENC_BPFDP_H
 #define TENC_BPFDP_H
 #include <stdbool.h>
@@ -34,13 +35,22 @@ const char *bpfdp_hook_name(enum bpfdp_hook hook);
 /* The pin name of hook's program ("prog_from_pod", ...). */
 const char *bpfdp_prog_pin(enum bpfdp_hook hook);
 
-/* ipcache and config map, through their pins. Open returns an fd or -errno. */
+/* ipcache and ipcache6 (the same values, and the same conventions), and
+ * the config map, through their pins. Open returns an fd or -errno;
+ * -ENOENT (not loaded) is not reported, other errors are. Addresses in
+ * network byte order: IPv4 as a uint32_t, IPv6 as its 16 bytes. */
 int ipcache_open(const char *bpffs);
 int ipcache_update(int fd, uint32_t addr, uint8_t plen, const struct ipcache_val *v);
 int ipcache_delete(int fd, uint32_t addr, uint8_t plen);	/* -ENOENT if absent */
 int ipcache_lookup(int fd, uint32_t addr, uint8_t plen, struct ipcache_val *v); /* exact prefix */
 int ipcache_dump(int fd, int (*cb)(uint32_t addr, uint8_t plen, const struct ipcache_val *v, void *data),
 		 void *data);
+int ipcache6_open(const char *bpffs);
+int ipcache6_update(int fd, const uint8_t a[16], uint8_t plen, const struct ipcache_val *v);
+int ipcache6_delete(int fd, const uint8_t a[16], uint8_t plen);	/* -ENOENT if absent */
+int ipcache6_lookup(int fd, const uint8_t a[16], uint8_t plen, struct ipcache_val *v); /* exact prefix */
+int ipcache6_dump(int fd, int (*cb)(const uint8_t a[16], uint8_t plen, const struct ipcache_val *v, void *data),
+		  void *data);
 /* Read a whole map in batches of up to n entries (two syscalls a batch,
  * not one a key): cb sees each batch, keys and values packed (ksz, vsz
  * bytes each). Returns 0; cb's non-zero return; -EOPNOTSUPP before any

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* flows.c: the flow table, counters and clock of the BPF programs (see
- * flows.h). Owns reading and resetting the pinned flows map in batches. */
+/* flows.c: the flow tables, counters and clock of the BPF programs (see
+ * flows.h). Owns reading and resetting the pinned flows and flows6 maps
+ * in batches, and the text of a flow's addresses. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -33,6 +34,35 @@ int flows_map_open(const char *name)
 	return tenc_errno(TENC_FAIL, errno, "bpf", "%s", path), -errno;
 }
 
+int flows_maps_open(struct flow_maps *m)
+{
+	char bpffs[4096], path[4200];
+
+	m->fd6 = -1;
+	m->fd4 = flows_map_open("flows");
+	if (m->fd4 < 0)
+		return TENC_FAIL;
+	if (env_bpffs(bpffs, sizeof(bpffs), false))
+		return 0;	/* flows_map_open found it: not reached */
+	snprintf(path, sizeof(path), "%s/flows6", bpffs);
+	m->fd6 = bpf_obj_get(path);
+	if (m->fd6 < 0 && errno != ENOENT) {
+		tenc_errno(TENC_FAIL, errno, "bpf", "%s", path);
+		flows_maps_close(m);
+		return TENC_FAIL;
+	}
+	return 0;
+}
+
+void flows_maps_close(struct flow_maps *m)
+{
+	if (m->fd4 >= 0)
+		close(m->fd4);
+	if (m->fd6 >= 0)
+		close(m->fd6);
+	m->fd4 = m->fd6 = -1;
+}
+
 static int grow(struct flow_table *t, size_t *cap, size_t need)
 {
 	struct flow *nv;
@@ -53,11 +83,22 @@ static int grow(struct flow_table *t, size_t *cap, size_t need)
 struct read_ctx {
 	struct flow_table *t;
 	size_t cap;
+	bool v6;		/* the keys are struct flow_key6 */
 };
+
+void flow_set_key6(struct flow *f, const struct flow_key6 *k6)
+{
+	memset(&f->k, 0, sizeof(f->k));
+	f->k.sport = k6->sport;
+	f->k.dport = k6->dport;
+	f->k.proto = k6->proto;
+	f->k.dir = k6->dir;
+	f->k6 = *k6;
+	f->v6 = true;
+}
 
 static int read_cb(const void *keys, const void *vals, uint32_t count, void *data)
 {
-	const struct flow_key *k = keys;
 	const struct flow_val *v = vals;
 	struct read_ctx *c = data;
 	struct flow_table *t = c->t;
@@ -65,23 +106,32 @@ static int read_cb(const void *keys, const void *vals, uint32_t count, void *dat
 	if (grow(t, &c->cap, t->n + count))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < count; i++) {
-		t->v[t->n].k = k[i];
-		t->v[t->n].v = v[i];
-		t->n++;
+		struct flow *f = &t->v[t->n++];
+
+		memset(f, 0, sizeof(*f));
+		if (c->v6)
+			flow_set_key6(f, &((const struct flow_key6 *)keys)[i]);
+		else
+			f->k = ((const struct flow_key *)keys)[i];
+		f->v = v[i];
 	}
 	return 0;
 }
 
-int flows_read(int fd, struct flow_table *t)
+int flows_read(const struct flow_maps *m, struct flow_table *t)
 {
-	struct read_ctx c = { t, 0 };
+	struct read_ctx c = { t, 0, false };
 	int r;
 
 	t->v = NULL;
 	t->n = 0;
-	/* The LRU map holds TENC_FLOWS_MAX; twice that is a map that churns. */
-	r = map_read_batches(fd, sizeof(struct flow_key), sizeof(struct flow_val), BATCH,
+	/* An LRU map holds its max; twice that is a map that churns. */
+	r = map_read_batches(m->fd4, sizeof(struct flow_key), sizeof(struct flow_val), BATCH,
 			     2 * (size_t)TENC_FLOWS_MAX, read_cb, &c);
+	c.v6 = true;
+	if (!r && m->fd6 >= 0)
+		r = map_read_batches(m->fd6, sizeof(struct flow_key6), sizeof(struct flow_val), BATCH,
+				     2 * (size_t)TENC_FLOWS6_MAX, read_cb, &c);
 	if (r) {
 		flows_free(t);
 		return tenc_errno(TENC_FAIL, r == -EAGAIN ? EAGAIN : -r, "flows", "reading the flow table");
@@ -89,26 +139,62 @@ int flows_read(int fd, struct flow_table *t)
 	return 0;
 }
 
-int flows_reset(int fd, const struct flow_table *t)
+/* Delete t's flows of one family (v6) from fd, BATCH at a time. */
+static void reset_family(int fd, const struct flow_table *t, bool v6, void *keys)
 {
-	struct flow_key *keys = malloc(BATCH * sizeof(*keys));
-	size_t i = 0;
+	size_t ksz = v6 ? sizeof(struct flow_key6) : sizeof(struct flow_key), i = 0;
 
-	if (!keys)
-		return tenc_errno(TENC_FAIL, ENOMEM, "flows", "reset");
 	while (i < t->n) {
 		__u32 count = 0;
 
-		while (count < BATCH && i < t->n)
-			keys[count++] = t->v[i++].k;
+		for (; count < BATCH && i < t->n; i++)
+			if (t->v[i].v6 == v6)
+				memcpy((char *)keys + ksz * count++, v6 ? (const void *)&t->v[i].k6
+							       : (const void *)&t->v[i].k, ksz);
 		/* A flow the LRU evicted meanwhile is fine: delete one by one. */
-		if (bpf_map_delete_batch(fd, keys, &count, NULL) && errno != ENOENT) {
+		if (count && bpf_map_delete_batch(fd, keys, &count, NULL) && errno != ENOENT) {
 			for (__u32 j = 0; j < count; j++)
-				bpf_map_delete_elem(fd, &keys[j]);
+				bpf_map_delete_elem(fd, (char *)keys + ksz * j);
 		}
 	}
+}
+
+int flows_reset(const struct flow_maps *m, const struct flow_table *t)
+{
+	void *keys = malloc(BATCH * sizeof(struct flow_key6));
+
+	if (!keys)
+		return tenc_errno(TENC_FAIL, ENOMEM, "flows", "reset");
+	reset_family(m->fd4, t, false, keys);
+	if (m->fd6 >= 0)
+		reset_family(m->fd6, t, true, keys);
 	free(keys);
 	return 0;
+}
+
+const char *flow_addr_str(const struct flow *f, bool dst, char *buf, size_t n)
+{
+	if (f->v6)
+		return inet_ntop(AF_INET6, dst ? f->k6.daddr : f->k6.saddr, buf, n) ?: "?";
+	return inet_ntop(AF_INET, dst ? &f->k.daddr : &f->k.saddr, buf, n) ?: "?";
+}
+
+const char *flow_endpoint_str(char *b, size_t n, const struct flow *f, bool dst)
+{
+	char ip[INET6_ADDRSTRLEN];
+	uint16_t port = dst ? f->k.dport : f->k.sport;
+
+	flow_addr_str(f, dst, ip, sizeof(ip));
+	if ((f->k.proto == 6 || f->k.proto == 17) && port)
+		snprintf(b, n, f->v6 ? "[%s]:%u" : "%s:%u", ip, ntohs(port));
+	else
+		snprintf(b, n, "%s", ip);
+	return b;
+}
+
+const char *flow_family_str(const struct flow *f)
+{
+	return f->v6 ? "ipv6" : "ipv4";
 }
 
 void flows_free(struct flow_table *t)
@@ -190,6 +276,7 @@ const char *proto_str(uint8_t p, char *buf, size_t n)
 	case 6: return "tcp";
 	case 17: return "udp";
 	case 1: return "icmp";
+	case 58: return "icmp6";
 	case 50: return "esp";
 	}
 	snprintf(buf, n, "%u", p);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rtnl.c: IPv4 routes and FIB rules as tenc installs them (see rtnl.h):
+/* rtnl.c: IPv4 and IPv6 routes and FIB rules as tenc installs them (see rtnl.h):
  * building RTM_NEWROUTE/DELROUTE and RTM_NEWRULE/DELRULE on an nlb queue,
  * parsing route and rule dumps, and a device's ifindex and MTU.
  * tenc's routes: table TENC_TABLE, scope link, no gateway, dev + mtu;
- * its rule: fwmark/mask lookup TENC_TABLE. Both tagged TENC_RTPROT. */
+ * its rule: fwmark/mask lookup TENC_TABLE. Both tagged TENC_RTPROT.
+ * IPv6 routes have no scope (universe, as iproute2 sends them, on delete
+ * too); IPv4's are scope link, and on delete scope nowhere (the wildcard). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,21 +24,27 @@ static uint8_t hdr_table(uint32_t table)
 	return table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 }
 
+static uint8_t route_scope(int family, bool del)
+{
+	if (family == AF_INET6)
+		return RT_SCOPE_UNIVERSE;
+	return del ? RT_SCOPE_NOWHERE : RT_SCOPE_LINK;
+}
+
 static void put_route(struct nlmsghdr *nlh, const struct rroute *r, bool del)
 {
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
 
-	rt->rtm_family = AF_INET;
+	rt->rtm_family = (uint8_t)kfam(r->family);
 	rt->rtm_dst_len = r->dst_len;
 	rt->rtm_table = hdr_table(r->table);
 	rt->rtm_protocol = r->protocol;
-	/* On delete, scope NOWHERE is the wildcard (as iproute2 does). */
-	rt->rtm_scope = del ? RT_SCOPE_NOWHERE : RT_SCOPE_LINK;
+	rt->rtm_scope = route_scope(rt->rtm_family, del);
 	rt->rtm_type = RTN_UNICAST;
 	if (r->table >= 256)
 		mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	if (r->dst_len)
-		mnl_attr_put(nlh, RTA_DST, sizeof(r->dst), &r->dst);
+		mnl_attr_put(nlh, RTA_DST, kaddr_len(r->family), r->dst6);
 	if (r->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
 	if (r->mtu && !del) {
@@ -63,7 +71,7 @@ static void put_rule(struct nlmsghdr *nlh, const struct rrule *r)
 {
 	struct fib_rule_hdr *h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
 
-	h->family = AF_INET;
+	h->family = (uint8_t)kfam(r->family);
 	h->table = hdr_table(r->table);
 	h->action = FR_ACT_TO_TBL;
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->pref);
@@ -109,13 +117,21 @@ static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
 	return mnl_attr_get_u32(a);
 }
 
+/* A dump's filter: the family asked for (AF_UNSPEC: any), and have's. */
+static bool family_ok(int want, int have)
+{
+	return (want == AF_UNSPEC && (have == AF_INET || have == AF_INET6)) || want == have;
+}
+
 struct route_walk {
+	int family;
 	uint32_t table;
 	int (*cb)(const struct rroute *r, void *data);
 	void *data;
 };
 
-/* One RTM_NEWROUTE into *r: 1 an IPv4 route of the table asked for, else 0. */
+/* One RTM_NEWROUTE into *r: 1 a route of the family and table asked for,
+ * else 0. */
 static int route_item(const struct nlmsghdr *nlh, void *item, void *data)
 {
 	const struct route_walk *w = data;
@@ -126,15 +142,16 @@ static int route_item(const struct nlmsghdr *nlh, void *item, void *data)
 	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rt))
 		return 0;
 	rt = mnl_nlmsg_get_payload(nlh);
-	if (rt->rtm_family != AF_INET || (rt->rtm_flags & RTM_F_CLONED))
+	if (!family_ok(w->family, rt->rtm_family) || (rt->rtm_flags & RTM_F_CLONED))
 		return 0;
 	mnl_attr_parse(nlh, sizeof(*rt), attr_tb, &tb);
 	r->table = get_u32(tb.a[RTA_TABLE], rt->rtm_table);
 	if (w->table && r->table != w->table)
 		return 0;
+	r->family = rt->rtm_family;
 	r->dst_len = rt->rtm_dst_len;
-	if (tb.a[RTA_DST] && mnl_attr_get_payload_len(tb.a[RTA_DST]) == 4)
-		memcpy(&r->dst, mnl_attr_get_payload(tb.a[RTA_DST]), 4);
+	if (tb.a[RTA_DST] && mnl_attr_get_payload_len(tb.a[RTA_DST]) == kaddr_len(r->family))
+		memcpy(r->dst6, mnl_attr_get_payload(tb.a[RTA_DST]), kaddr_len(r->family));
 	r->oif = (int)get_u32(tb.a[RTA_OIF], 0);
 	r->protocol = rt->rtm_protocol;
 	if (tb.a[RTA_METRICS]) {
@@ -151,11 +168,11 @@ static int route_each(const void *item, void *data)
 	return w->cb(item, w->data);
 }
 
-int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute *r, void *data),
-		    void *data)
+int rtnl_route_dump_af(struct nlb *b, int family, uint32_t table,
+		       int (*cb)(const struct rroute *r, void *data), void *data)
 {
-	struct rtmsg rt = { .rtm_family = AF_INET };
-	struct route_walk w = { table, cb, data };
+	struct rtmsg rt = { .rtm_family = (uint8_t)family };
+	struct route_walk w = { family, table, cb, data };
 	struct nlb_dump d = { .type = RTM_GETROUTE, .hdr = &rt, .hdrlen = sizeof(rt),
 			      .item_size = sizeof(struct rroute), .parse = route_item,
 			      .each = route_each, .data = &w };
@@ -163,25 +180,33 @@ int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute
 	return nlb_dump(b, &d, NULL);
 }
 
+int rtnl_route_dump(struct nlb *b, uint32_t table, int (*cb)(const struct rroute *r, void *data),
+		    void *data)
+{
+	return rtnl_route_dump_af(b, AF_INET, table, cb, data);
+}
+
 struct rule_walk {
+	int family;
 	int (*cb)(const struct rrule *r, void *data);
 	void *data;
 };
 
-/* One RTM_NEWRULE into *r: 1 an IPv4 rule, else 0. */
+/* One RTM_NEWRULE into *r: 1 a rule of the family asked for, else 0. */
 static int rule_item(const struct nlmsghdr *nlh, void *item, void *data)
 {
+	const struct rule_walk *w = data;
 	const struct fib_rule_hdr *h;
 	struct tb tb = { { NULL } };
 	struct rrule *r = item;
 
-	(void)data;
 	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*h))
 		return 0;
 	h = mnl_nlmsg_get_payload(nlh);
-	if (h->family != AF_INET)
+	if (!family_ok(w->family, h->family))
 		return 0;
 	mnl_attr_parse(nlh, sizeof(*h), attr_tb, &tb);
+	r->family = h->family;
 	r->pref = get_u32(tb.a[FRA_PRIORITY], 0);
 	r->fwmark = get_u32(tb.a[FRA_FWMARK], 0);
 	/* The kernel leaves the mask out when it is all ones. */
@@ -199,15 +224,21 @@ static int rule_each(const void *item, void *data)
 	return w->cb(item, w->data);
 }
 
-int rtnl_rule_dump(struct nlb *b, int (*cb)(const struct rrule *r, void *data), void *data)
+int rtnl_rule_dump_af(struct nlb *b, int family, int (*cb)(const struct rrule *r, void *data),
+		      void *data)
 {
-	struct fib_rule_hdr h = { .family = AF_INET };
-	struct rule_walk w = { cb, data };
+	struct fib_rule_hdr h = { .family = (uint8_t)family };
+	struct rule_walk w = { family, cb, data };
 	struct nlb_dump d = { .type = RTM_GETRULE, .hdr = &h, .hdrlen = sizeof(h),
 			      .item_size = sizeof(struct rrule), .parse = rule_item,
 			      .each = rule_each, .data = &w };
 
 	return nlb_dump(b, &d, NULL);
+}
+
+int rtnl_rule_dump(struct nlb *b, int (*cb)(const struct rrule *r, void *data), void *data)
+{
+	return rtnl_rule_dump_af(b, AF_INET, cb, data);
 }
 
 /* ioctls on a socket of this process's netns: right after setns() too,

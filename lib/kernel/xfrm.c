@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xfrm.c: XFRM states and policies as tenc installs them (see xfrm.h):
- * IPv4, ESP, tunnel mode, marks, ESN; message building, dump parsing,
+ * IPv4 and IPv6 (inner and outer families apart), ESP, tunnel mode, marks,
+ * ESN; message building, dump parsing, the policy hash thresholds,
  * /proc/net/xfrm_stat. Requests go on an nlb queue (nlbatch.c).
  *
  * Kernel rules this file follows (net/xfrm/xfrm_user.c, xfrm_replay.c):
@@ -11,8 +12,14 @@
  *   so an ESN SA asked for with window 0 (OUT) gets XFRM_ESN_MIN_WINDOW;
  * - a non-ESN window over 32 only works through the ESN struct too
  *   (bitmap mode); usersa_info.replay_window is clamped to 32;
+ * - the ESN bitmap is at most 128 words (XFRMA_REPLAY_ESN_MAX, 4096
+ *   packets: TENC_IN_REPLAY_WINDOW);
  * - templates need aalgos/ealgos/calgos = ~0, or the inbound template
- *   check rejects states whose algorithms are not in the masks (AEAD).
+ *   check rejects states whose algorithms are not in the masks (AEAD);
+ * - an SA's family (id, saddr: outer) and its selector's (inner) differ in
+ *   IPv6-in-IPv4 and IPv4-in-IPv6 tunnels; so do a policy's selector and
+ *   its template's family. An IPv4 address fills the first 4 bytes of an
+ *   xfrm_address_t, the rest stays zero (IPv4 messages as they always were).
  * Keys: SA dumps carry key material; it is wiped in the receive buffer as
  * soon as it has been seen and is never copied out (has_key says it was
  * there; algorithm names and lengths are kept). */
@@ -38,6 +45,18 @@ static void *attr_reserve(struct nlmsghdr *nlh, uint16_t type, size_t len)
 	memset((char *)a + MNL_ATTR_HDRLEN, 0, MNL_ALIGN(alen) - MNL_ATTR_HDRLEN);
 	nlh->nlmsg_len += MNL_ALIGN(alen);
 	return (char *)a + MNL_ATTR_HDRLEN;
+}
+
+/* An object's address (a KADDR view) into an xfrm_address_t, and back. */
+static void put_addr(xfrm_address_t *x, uint8_t family, const uint8_t *a)
+{
+	memset(x, 0, sizeof(*x));
+	memcpy(x, a, kaddr_len(family));
+}
+
+static void get_addr(uint8_t *a, uint8_t family, const xfrm_address_t *x)
+{
+	memcpy(a, x, kaddr_len(family));
 }
 
 static void put_mark(struct nlmsghdr *nlh, uint32_t mark, uint32_t mask)
@@ -114,14 +133,14 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	if (sa->esn && !w)
 		w = XFRM_ESN_MIN_WINDOW;
 	esn_struct = sa->esn || w > 32;
-	p.sel.family = AF_INET;
-	p.id.daddr.a4 = sa->dst;
+	p.sel.family = (uint16_t)kfam(sa->sel_family);
+	put_addr(&p.id.daddr, sa->family, sa->dst6);
 	p.id.spi = htonl(sa->spi);
 	p.id.proto = IPPROTO_ESP;
-	p.saddr.a4 = sa->src;
+	put_addr(&p.saddr, sa->family, sa->src6);
 	lft_inf(&p.lft);
 	p.reqid = sa->reqid;
-	p.family = AF_INET;
+	p.family = (uint16_t)kfam(sa->family);
 	p.mode = XFRM_MODE_TUNNEL;
 	p.flags = sa->esn ? XFRM_STATE_ESN : 0;
 	p.replay_window = esn_struct ? 0 : (uint8_t)w;
@@ -130,10 +149,10 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	if (!sa->key_base) {
 		put_algs(nlh, &sa->key);
 	} else {
+		struct key_pair pr = xsa_key_pair(sa);
 		struct tenc_key k;
 
-		if (key_derive(&sa->key, &(struct key_pair){ sa->src, sa->dst, sa->src_epoch, sa->dst_epoch, 0 },
-			       &k) == 0)
+		if (key_derive(&sa->key, &pr, &k) == 0)
 			put_algs(nlh, &k);
 		explicit_bzero(&k, sizeof(k));
 	}
@@ -148,28 +167,27 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	put_mark(nlh, sa->mark, sa->mark_mask);
 }
 
-static void put_sa_id(struct nlmsghdr *nlh, uint32_t dst, uint32_t spi, uint32_t mark,
-		      uint32_t mask)
+static void put_sa_id(struct nlmsghdr *nlh, const struct xsa *sa)
 {
 	struct xfrm_usersa_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
 
-	id->daddr.a4 = dst;
-	id->spi = htonl(spi);
-	id->family = AF_INET;
+	put_addr(&id->daddr, sa->family, sa->dst6);
+	id->spi = htonl(sa->spi);
+	id->family = (uint16_t)kfam(sa->family);
 	id->proto = IPPROTO_ESP;
-	put_mark(nlh, mark, mask);
+	put_mark(nlh, sa->mark, sa->mark_mask);
 }
 
-void xfrm_sa_del(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask)
+void xfrm_sa_del(struct nlb *b, const struct xsa *id)
 {
-	put_sa_id(nlb_msg(b, XFRM_MSG_DELSA, 0), dst, spi, mark, mark_mask);
+	put_sa_id(nlb_msg(b, XFRM_MSG_DELSA, 0), id);
 }
 
 static void fill_sel(struct xfrm_selector *s, const struct xpol *p)
 {
-	s->family = AF_INET;
-	s->saddr.a4 = p->sel_src;
-	s->daddr.a4 = p->sel_dst;
+	s->family = (uint16_t)kfam(p->sel_family);
+	put_addr(&s->saddr, p->sel_family, p->sel_src6);
+	put_addr(&s->daddr, p->sel_family, p->sel_dst6);
 	s->prefixlen_s = p->sel_src_len;
 	s->prefixlen_d = p->sel_dst_len;
 }
@@ -188,10 +206,10 @@ void xfrm_pol_add(struct nlb *b, const struct xpol *pol, bool update)
 	if (!pol->block && !pol->allow_plain) {
 		struct xfrm_user_tmpl *t = attr_reserve(nlh, XFRMA_TMPL, sizeof(*t));
 
-		t->family = AF_INET;
+		t->family = (uint16_t)kfam(pol->tmpl_family);
 		t->id.proto = IPPROTO_ESP;
-		t->id.daddr.a4 = pol->tmpl_dst;
-		t->saddr.a4 = pol->tmpl_src;
+		put_addr(&t->id.daddr, pol->tmpl_family, pol->tmpl_dst6);
+		put_addr(&t->saddr, pol->tmpl_family, pol->tmpl_src6);
 		t->mode = XFRM_MODE_TUNNEL;
 		t->reqid = pol->reqid;
 		t->optional = pol->optional;
@@ -257,8 +275,34 @@ static bool take_alg(const struct nlattr *a, size_t hdr, char *name, uint8_t *ke
 	return true;
 }
 
-/* One XFRM_MSG_NEWSA into item (a struct xsa). 1: an IPv4 ESP SA; 0: not
- * one of those. data: unused (the nlb_dump parse signature). */
+/* A dump's filter: the family asked for (AF_UNSPEC: any), and have's. */
+static bool family_ok(int want, int have)
+{
+	return want == AF_UNSPEC || want == have;
+}
+
+/* What a dump walks with: the family it keeps, the caller's callback. The
+ * family comes first: parse_sa and parse_pol read it (data may be NULL:
+ * any family). */
+struct sa_walk {
+	int family;
+	int (*cb)(const struct xsa *sa, void *data);
+	void *data;
+};
+
+struct pol_walk {
+	int family;
+	int (*cb)(const struct xpol *p, void *data);
+	void *data;
+};
+
+static int walk_family(const void *walk)
+{
+	return walk ? *(const int *)walk : AF_UNSPEC;
+}
+
+/* One XFRM_MSG_NEWSA into item (a struct xsa). 1: an ESP SA of the outer
+ * family data (a struct sa_walk, or NULL: any) asks for; 0: not one. */
 static int parse_sa(const struct nlmsghdr *nlh, void *item, void *data)
 {
 	struct xsa *sa = item;
@@ -269,7 +313,6 @@ static int parse_sa(const struct nlmsghdr *nlh, void *item, void *data)
 	const struct xfrm_algo_aead *aead;
 	struct tenc_key *k = &sa->key;
 
-	(void)data;
 	memset(sa, 0, sizeof(*sa));
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
 		return 0;
@@ -296,10 +339,13 @@ static int parse_sa(const struct nlmsghdr *nlh, void *item, void *data)
 	}
 	explicit_bzero(k->key, sizeof(k->key));
 	explicit_bzero(k->auth_key, sizeof(k->auth_key));
-	if (p.family != AF_INET || p.id.proto != IPPROTO_ESP)
+	if ((p.family != AF_INET && p.family != AF_INET6) || !family_ok(walk_family(data), p.family) ||
+	    p.id.proto != IPPROTO_ESP)
 		return 0;
-	sa->src = p.saddr.a4;
-	sa->dst = p.id.daddr.a4;
+	sa->family = (uint8_t)p.family;
+	sa->sel_family = (uint8_t)p.sel.family;
+	get_addr(sa->src6, sa->family, &p.saddr);
+	get_addr(sa->dst6, sa->family, &p.id.daddr);
 	sa->spi = ntohl(p.id.spi);
 	sa->reqid = p.reqid;
 	sa->esn = p.flags & XFRM_STATE_ESN;
@@ -326,11 +372,6 @@ static int parse_sa(const struct nlmsghdr *nlh, void *item, void *data)
 	return 1;
 }
 
-struct sa_walk {
-	int (*cb)(const struct xsa *sa, void *data);
-	void *data;
-};
-
 static int sa_each(const void *item, void *data)
 {
 	const struct sa_walk *w = data;
@@ -338,13 +379,19 @@ static int sa_each(const void *item, void *data)
 	return w->cb(item, w->data);
 }
 
-int xfrm_sa_dump(struct nlb *b, int (*cb)(const struct xsa *sa, void *data), void *data)
+int xfrm_sa_dump_af(struct nlb *b, int family, int (*cb)(const struct xsa *sa, void *data),
+		    void *data)
 {
-	struct sa_walk w = { cb, data };
+	struct sa_walk w = { family, cb, data };
 	struct nlb_dump d = { .type = XFRM_MSG_GETSA, .item_size = sizeof(struct xsa),
 			      .parse = parse_sa, .each = sa_each, .data = &w };
 
 	return nlb_dump(b, &d, NULL);
+}
+
+int xfrm_sa_dump(struct nlb *b, int (*cb)(const struct xsa *sa, void *data), void *data)
+{
+	return xfrm_sa_dump_af(b, AF_INET, cb, data);
 }
 
 struct sa_get {
@@ -361,8 +408,7 @@ static int sa_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32_t mark_mask,
-		struct xsa *out)
+int xfrm_sa_get(struct nlb *b, const struct xsa *id, struct xsa *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -370,7 +416,7 @@ int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32
 	int r;
 
 	nlh->nlmsg_type = XFRM_MSG_GETSA;
-	put_sa_id(nlh, dst, spi, mark, mark_mask);
+	put_sa_id(nlh, id);	/* before out is cleared: id may be out */
 	memset(out, 0, sizeof(*out));
 	r = nlb_call(b, nlh, sa_get_cb, &g, NULL);
 	if (r == -ESRCH || (!r && !g.found))
@@ -380,8 +426,21 @@ int xfrm_sa_get(struct nlb *b, uint32_t dst, uint32_t spi, uint32_t mark, uint32
 	return r;
 }
 
+/* The SPDINFO attribute of a family's thresholds: 0 for other families. */
+static uint16_t hthresh_attr(int family)
+{
+	return family == AF_INET ? XFRMA_SPD_IPV4_HTHRESH :
+	       family == AF_INET6 ? XFRMA_SPD_IPV6_HTHRESH : 0;
+}
+
+struct spd_get {
+	uint16_t type;			/* the attribute wanted */
+	struct xfrm_hthresh *out;
+};
+
 static int spd_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct spd_get *g = data;
 	const struct nlattr *a;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSPDINFO)
@@ -389,45 +448,67 @@ static int spd_cb(const struct nlmsghdr *nlh, void *data)
 	mnl_attr_for_each(a, nlh, sizeof(uint32_t)) {
 		const struct xfrmu_spdhthresh *t;
 
-		if (mnl_attr_get_type(a) != XFRMA_SPD_IPV4_HTHRESH)
+		if (mnl_attr_get_type(a) != g->type)
 			continue;
 		if (!(t = attr_data(a, sizeof(*t))))
 			return MNL_CB_ERROR;
-		*(struct xfrm_hthresh *)data = (struct xfrm_hthresh){ t->lbits, t->rbits, };
+		*g->out = (struct xfrm_hthresh){ t->lbits, t->rbits, };
 		return MNL_CB_OK;
 	}
 	return MNL_CB_OK;
 }
 
-int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out)
+/* An SPDINFO request in buf: its header and flags word. */
+static struct nlmsghdr *spd_msg(char *buf, uint16_t type)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	uint32_t *flags;
 
-	nlh->nlmsg_type = XFRM_MSG_GETSPDINFO;
+	nlh->nlmsg_type = type;
 	flags = mnl_nlmsg_put_extra_header(nlh, sizeof(*flags));
 	*flags = 0xffffffff; /* as iproute2 asks */
-	*out = XFRM_HTHRESH_DEFAULT; /* should the reply lack them */
-	return nlb_call(b, nlh, spd_cb, out, NULL);
+	return nlh;
+}
+
+int xfrm_hthresh_get_af(struct nlb *b, int family, struct xfrm_hthresh *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
+	struct spd_get g = { hthresh_attr(family), out };
+
+	if (!g.type)
+		return -EAFNOSUPPORT;
+	/* should the reply lack them */
+	*out = family == AF_INET6 ? XFRM_HTHRESH6_DEFAULT : XFRM_HTHRESH_DEFAULT;
+	return nlb_call(b, spd_msg(buf, XFRM_MSG_GETSPDINFO), spd_cb, &g, NULL);
+}
+
+int xfrm_hthresh_set_af(struct nlb *b, int family, struct xfrm_hthresh t)
+{
+	/* Zeroed: the 2-byte attribute's padding goes out as it is (libmnl
+	 * leaves it), and test_nlbatch saw stack bytes there. */
+	char buf[256] __attribute__((aligned(8))) = { 0 };
+	struct nlmsghdr *nlh = spd_msg(buf, XFRM_MSG_NEWSPDINFO);
+	struct xfrmu_spdhthresh h = { .lbits = t.lbits, .rbits = t.rbits };
+
+	if (!hthresh_attr(family))
+		return -EAFNOSUPPORT;
+	mnl_attr_put(nlh, hthresh_attr(family), sizeof(h), &h);
+	return nlb_call(b, nlh, NULL, NULL, NULL);
+}
+
+int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out)
+{
+	return xfrm_hthresh_get_af(b, AF_INET, out);
 }
 
 int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t)
 {
-	char buf[256] __attribute__((aligned(8)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct xfrmu_spdhthresh h = { .lbits = t.lbits, .rbits = t.rbits };
-	uint32_t *flags;
-
-	nlh->nlmsg_type = XFRM_MSG_NEWSPDINFO;
-	flags = mnl_nlmsg_put_extra_header(nlh, sizeof(*flags));
-	*flags = 0xffffffff;
-	mnl_attr_put(nlh, XFRMA_SPD_IPV4_HTHRESH, sizeof(h), &h);
-	return nlb_call(b, nlh, NULL, NULL, NULL);
+	return xfrm_hthresh_set_af(b, AF_INET, t);
 }
 
-/* One XFRM_MSG_NEWPOLICY into item (a struct xpol). 1: an IPv4 main
- * policy; 0: not one of those. */
+/* One XFRM_MSG_NEWPOLICY into item (a struct xpol). 1: a main policy
+ * whose selector has the family data (a struct pol_walk) asks for; 0: not
+ * one of those. */
 static int parse_pol(const struct nlmsghdr *nlh, void *item, void *data)
 {
 	struct xpol *x = item;
@@ -436,20 +517,21 @@ static int parse_pol(const struct nlmsghdr *nlh, void *item, void *data)
 	const struct xfrm_userpolicy_type *ut;
 	const struct xfrm_user_tmpl *t;
 
-	(void)data;
 	memset(x, 0, sizeof(*x));
 	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY || mnl_nlmsg_get_payload_len(nlh) < sizeof(p))
 		return 0;
 	memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));	/* 4-byte aligned, has u64s */
-	if (p.sel.family != AF_INET || p.dir > XFRM_POLICY_FWD)
+	if ((p.sel.family != AF_INET && p.sel.family != AF_INET6) ||
+	    !family_ok(walk_family(data), p.sel.family) || p.dir > XFRM_POLICY_FWD)
 		return 0;
 	mnl_attr_parse(nlh, sizeof(p), attr_tb, tb);
 	ut = attr_data(tb[XFRMA_POLICY_TYPE], sizeof(*ut));
 	if (ut && ut->type != XFRM_POLICY_TYPE_MAIN)
 		return 0;
 	x->dir = p.dir;
-	x->sel_src = p.sel.saddr.a4;
-	x->sel_dst = p.sel.daddr.a4;
+	x->sel_family = (uint8_t)p.sel.family;
+	get_addr(x->sel_src6, x->sel_family, &p.sel.saddr);
+	get_addr(x->sel_dst6, x->sel_family, &p.sel.daddr);
 	x->sel_src_len = p.sel.prefixlen_s;
 	x->sel_dst_len = p.sel.prefixlen_d;
 	x->priority = p.priority;
@@ -458,8 +540,9 @@ static int parse_pol(const struct nlmsghdr *nlh, void *item, void *data)
 	get_mark(tb[XFRMA_MARK], &x->mark, &x->mark_mask);
 	t = attr_data(tb[XFRMA_TMPL], sizeof(*t));
 	if (t) {
-		x->tmpl_src = t->saddr.a4;
-		x->tmpl_dst = t->id.daddr.a4;
+		x->tmpl_family = t->family == AF_INET6 ? AF_INET6 : AF_INET;
+		get_addr(x->tmpl_src6, x->tmpl_family, &t->saddr);
+		get_addr(x->tmpl_dst6, x->tmpl_family, &t->id.daddr);
 		x->reqid = t->reqid;
 		x->optional = t->optional;
 	} else {
@@ -468,11 +551,6 @@ static int parse_pol(const struct nlmsghdr *nlh, void *item, void *data)
 	return 1;
 }
 
-struct pol_walk {
-	int (*cb)(const struct xpol *p, void *data);
-	void *data;
-};
-
 static int pol_each(const void *item, void *data)
 {
 	const struct pol_walk *w = data;
@@ -480,13 +558,19 @@ static int pol_each(const void *item, void *data)
 	return w->cb(item, w->data);
 }
 
-int xfrm_pol_dump(struct nlb *b, int (*cb)(const struct xpol *p, void *data), void *data)
+int xfrm_pol_dump_af(struct nlb *b, int family, int (*cb)(const struct xpol *p, void *data),
+		     void *data)
 {
-	struct pol_walk w = { cb, data };
+	struct pol_walk w = { family, cb, data };
 	struct nlb_dump d = { .type = XFRM_MSG_GETPOLICY, .item_size = sizeof(struct xpol),
 			      .parse = parse_pol, .each = pol_each, .data = &w };
 
 	return nlb_dump(b, &d, NULL);
+}
+
+int xfrm_pol_dump(struct nlb *b, int (*cb)(const struct xpol *p, void *data), void *data)
+{
+	return xfrm_pol_dump_af(b, AF_INET, cb, data);
 }
 
 int xfrm_stat_read(int (*cb)(const char *name, uint64_t value, void *data), void *data)

@@ -11,9 +11,13 @@
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
 /* A kernel identity: what an update replaces in place, or what blocks a
- * new SA. Sorted with the object's index, for lookups. */
+ * new SA. Sorted with the object's index, for lookups. Words: families
+ * (0 and AF_INET are one: kfam), numbers, and each address as 4 words
+ * that hold its family's bytes only (an IPv4 one: 1 word, 3 zero), so
+ * the undefined bytes of an IPv4 address never count. */
+#define RKEY_WORDS 13
 struct rkey {
-	uint32_t k[6];
+	uint32_t k[RKEY_WORDS];
 	size_t i;
 };
 
@@ -21,40 +25,64 @@ static int cmp_rkey(const void *a, const void *b)
 {
 	const struct rkey *x = a, *y = b;
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < RKEY_WORDS; i++)
 		CMP(x->k[i], y->k[i]);
 	return 0;
 }
 
 typedef struct rkey (*key_fn)(const void *obj);
 
+/* Address a of family f into w[0..3]; returns w + 4. */
+static uint32_t *key_addr(uint32_t *w, uint8_t f, const uint8_t *a)
+{
+	memcpy(w, a, kaddr_len(f));
+	return w + 4;
+}
+
+/* Direction, selector (family, dst, lengths, src), mark. */
 static struct rkey pol_key(const void *o)
 {
 	const struct xpol *p = o;
+	struct rkey k = { { p->dir, (uint32_t)kfam(p->sel_family) }, 0 };
+	uint32_t *w = key_addr(&k.k[2], p->sel_family, p->sel_dst6);
 
-	return (struct rkey){ { p->dir, p->sel_dst, (uint32_t)p->sel_dst_len << 8 | p->sel_src_len,
-				p->sel_src, p->mark, p->mark_mask }, 0 };
+	*w++ = (uint32_t)p->sel_dst_len << 8 | p->sel_src_len;
+	w = key_addr(w, p->sel_family, p->sel_src6);
+	*w++ = p->mark;
+	*w = p->mark_mask;
+	return k;
 }
 
 static struct rkey route_key(const void *o)
 {
 	const struct rroute *r = o;
+	struct rkey k = { { r->table, (uint32_t)kfam(r->family) }, 0 };
 
-	return (struct rkey){ { r->table, r->dst, r->dst_len }, 0 };
+	*key_addr(&k.k[2], r->family, r->dst6) = r->dst_len;
+	return k;
 }
 
 static struct rkey ipc_key(const void *o)
 {
 	const struct ipc_entry *e = o;
+	struct rkey k = { { (uint32_t)kfam(e->family) }, 0 };
+	bool v6 = kfam(e->family) == AF_INET6;
 
-	return (struct rkey){ { e->prefix.addr, e->prefix.len }, 0 };
+	*key_addr(&k.k[1], e->family, v6 ? e->prefix6.addr : (const uint8_t *)&e->prefix.addr) =
+		v6 ? e->prefix6.len : e->prefix.len;
+	return k;
 }
 
+/* The kernel's SA id: outer family, dst, spi (and tenc's mark). */
 static struct rkey sa_key(const void *o)
 {
 	const struct xsa *s = o;
+	struct rkey k = { { (uint32_t)kfam(s->family) }, 0 };
+	uint32_t *w = key_addr(&k.k[1], s->family, s->dst6);
 
-	return (struct rkey){ { s->dst, s->spi, s->mark }, 0 };
+	*w++ = s->spi;
+	*w = s->mark;
+	return k;
 }
 
 static void *push_pol(struct plan *p) { return plan_push_pol(p); }

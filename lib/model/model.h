@@ -3,7 +3,11 @@
  * peers (the set, its index, the checks every peer and every set must
  * pass) and its keyring (what each key is for). Pure: no file, no kernel;
  * store.h reads and writes these from the state files, plan.h turns them
- * into kernel objects. */
+ * into kernel objects. Dual-stack: the node and each peer have an IPv4
+ * node ip (required) and IPv4 pod cidrs (at least one), and optionally an
+ * IPv6 node ip and IPv6 pod cidrs (the "6" fields, all zero when absent).
+ * The planner does not use the IPv6 half yet: it is carried, checked,
+ * stored and shown, never installed. */
 #ifndef TENC_MODEL_H
 #define TENC_MODEL_H
 #include <net/if.h>
@@ -29,6 +33,9 @@ struct tenc_config {
 	uint32_t node_ip;
 	struct cidr pod_cidrs[MAX_POD_CIDRS];
 	int n_pod_cidrs;
+	uint8_t node_ip6[16];		/* all zero: none */
+	struct cidr6 pod_cidrs6[MAX_POD_CIDRS];
+	int n_pod_cidrs6;
 	char devs[MAX_DEVS][IF_NAMESIZE];
 	bool dev_qdisc_created[MAX_DEVS];	/* tenc created its clsact */
 	int n_devs;
@@ -45,6 +52,9 @@ struct peer {
 	uint32_t node_ip;
 	struct cidr cidrs[MAX_PEER_CIDRS];
 	int n_cidrs;
+	uint8_t node_ip6[16];		/* all zero: none */
+	struct cidr6 cidrs6[MAX_PEER_CIDRS];
+	int n_cidrs6;
 	int adv_spi;			/* SPI the peer advertises, 0 unknown */
 	uint64_t epoch;			/* the epoch it advertises, 0 unknown */
 	int out_spi;			/* SPI OUT uses towards it, 0 none */
@@ -69,12 +79,23 @@ const char *key_state_str(enum key_state s);
 const char *mode_str(enum tenc_mode m);
 
 /* What every stored peer is on its own: a valid name, an id, 1..16
- * cidrs, SPIs 0..15. 0, or -1 with err naming the field. */
+ * IPv4 cidrs, 0..16 IPv6 ones, SPIs 0..15. 0, or -1 with err naming the
+ * field. */
 int peer_check_fields(const struct peer *x, char *err, size_t n);
 /* Names and ids unique in the set: 0, or -1 with err and *bad the
  * position of the second holder. */
 int peers_check_set(const struct peers *p, size_t *bad, char *err, size_t n);
 void peers_free(struct peers *p);
+/* The message for a node or peer with an IPv6 node ip and no IPv4 one. */
+#define IPV4_REQUIRED "an IPv4 node ip is required (IPv6-only nodes are not supported yet)"
+/* A node ip of either family, parsed by its family (parse_ipv4,
+ * parse_ipv6_node) into *v4 or v6, refusing a second one of a family
+ * already held (*have: bit 1 IPv4, bit 2 IPv6, updated). 0, or -1 with
+ * err (without the field name). */
+int node_ip_take(const char *s, uint32_t *v4, uint8_t v6[16], unsigned *have, char *err, size_t n);
+/* A cidr of either family appended to v4[*n4] or v6[*n6] (at most max
+ * of each). 0, or -1 with err (without the field name). */
+int cidr_take(const char *s, struct cidr *v4, int *n4, struct cidr6 *v6, int *n6, int max, char *err, size_t n);
 struct peer *peers_find(const struct peers *p, const char *name);
 struct peer *peers_add(struct peers *p);	/* zeroed slot; NULL on ENOMEM */
 void peers_remove(struct peers *p, struct peer *x);

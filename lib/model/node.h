@@ -2,7 +2,8 @@
 /* node: this node instance as the commands see it: what its state files
  * say, together (nodeio.h loads them), the underlay's ifindex and MTU, and
  * the checks a new peer must pass against what exists (names, node ips,
- * overlapping cidrs). Pure. */
+ * overlapping cidrs, each family on its own: an IPv6 prefix never clashes
+ * with an IPv4 one). Pure. */
 #ifndef TENC_NODE_H
 #define TENC_NODE_H
 #include <stdbool.h>
@@ -35,11 +36,12 @@ int node_check_peer(const struct node *n, const struct peer *x, const struct pee
  * gives exactly the loop's answer. */
 int node_check_all(const struct node *n, size_t *bad, char *err, size_t errlen);
 /* Mark in clash[] (ps->n of them, set false) every peer that shares its
- * name or node ip with another, or has a cidr overlapping another
- * peer's: sorting, n log n in peers and cidrs. (A peer's own cidrs are
- * checked apart.) 0 or -ENOMEM. */
+ * name or a node ip (IPv4, or a non-zero IPv6 one) with another, or has
+ * a cidr of either family overlapping another peer's: sorting, n log n
+ * in peers and cidrs. (A peer's own cidrs are checked apart.) 0 or
+ * -ENOMEM. */
 int node_mark_clashes(const struct peers *ps, bool *clash);
-/* Sort a peer's cidrs, so equal sets compare equal. */
+/* Sort a peer's cidrs of both families, so equal sets compare equal. */
 void node_sort_cidrs(struct peer *x);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "jsonfield.h"
 #include "names.h"
 #include "node.h"
@@ -21,12 +22,22 @@ int parse_spi(const char *s, int *out)
 	return 0;
 }
 
-/* The node's first IPv4 InternalIP, by parsing each address (an IPv6 one,
- * IPv4-mapped included, is skipped). 0 with *ip, or -1 with err. */
-static int kube_ip(json_t *it, const char **ip, char *err, size_t n)
+/* Is a, IPv6 text, an IPv4-mapped address (::ffff:a.b.c.d)? */
+static bool v4_mapped(const char *a)
+{
+	struct in6_addr x;
+
+	return inet_pton(AF_INET6, a, &x) == 1 && IN6_IS_ADDR_V4MAPPED(&x);
+}
+
+/* The node's first InternalIP of each family, by parsing each address.
+ * An IPv4-mapped one is IPv6 text but no node's IPv6 address: passed
+ * over (another IPv6 address a node ip cannot be, link-local, is taken,
+ * and refused later). 0 with *ip and *ip6 (NULL: none of that family),
+ * or -1 with err. */
+static int kube_ip(json_t *it, const char **ip, const char **ip6, char *err, size_t n)
 {
 	json_t *addrs = json_object_get(json_object_get(it, "status"), "addresses"), *v;
-	bool v6 = false;
 	size_t i;
 
 	json_array_foreach(addrs, i, v) {
@@ -37,22 +48,25 @@ static int kube_ip(json_t *it, const char **ip, char *err, size_t n)
 			continue;
 		switch (addr_family(a)) {
 		case ADDR_IPV4:
-			*ip = a;
-			return 0;
+			*ip = *ip ? *ip : a;
+			break;
 		case ADDR_IPV6:
-			v6 = true;
-			continue; /* not tenc's yet */
+			*ip6 = *ip6 || v4_mapped(a) ? *ip6 : a;
+			break;
 		default:
 			return snprintf(err, n, "status.addresses[%zu]: not an IP address", i), -1;
 		}
 	}
-	if (v6)
-		return snprintf(err, n, "status.addresses: IPv6 InternalIP only (not tenc's yet)"), -1;
-	return snprintf(err, n, "status.addresses: no InternalIP"), -1;
+	if (!*ip && *ip6)
+		return snprintf(err, n, "status.addresses: " IPV4_REQUIRED), -1;
+	if (!*ip)
+		return snprintf(err, n, "status.addresses: no InternalIP"), -1;
+	return 0;
 }
 
 /* Node x from a kubectl Node object: 0 or -1 with err. */
-static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs, char *err, size_t n)
+static int kube_node(json_t *it, struct peer *x, const char **ip, const char **ip6, json_t **cidrs, char *err,
+		     size_t n)
 {
 	json_t *meta = json_object_get(it, "metadata"), *spec = json_object_get(it, "spec");
 	const char *name = json_string_value(json_object_get(meta, "name"));
@@ -63,7 +77,7 @@ static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 	if (!name || !peer_name_ok(name))
 		return snprintf(err, n, "metadata.name: missing or not " PEER_NAME_RULE), -1;
 	snprintf(x->name, sizeof(x->name), "%s", name);
-	if (kube_ip(it, ip, err, n))
+	if (kube_ip(it, ip, ip6, err, n))
 		return -1;
 	if (spi && parse_spi(spi, &x->adv_spi))
 		return snprintf(err, n, "annotation tenc.io/spi: must be a number 1..15"), -1;
@@ -80,7 +94,8 @@ static int kube_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 }
 
 /* Node x from a `tenc -j peer list` entry: 0 or -1 with err. */
-static int tenc_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs, char *err, size_t n)
+static int tenc_node(json_t *it, struct peer *x, const char **ip, const char **ip6, json_t **cidrs, char *err,
+		     size_t n)
 {
 	const char *name = NULL, *epoch = NULL;
 	long long spi = 0;
@@ -92,6 +107,11 @@ static int tenc_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 	if (!peer_name_ok(name))
 		return snprintf(err, n, "name: not " PEER_NAME_RULE), -1;
 	snprintf(x->name, sizeof(x->name), "%s", name);
+	if (sf_str(it, "node_ip6", false, ip6, err, n) || sf_cidrs6(it, "cidrs6", MAX_PEER_CIDRS, x->cidrs6,
+									  &x->n_cidrs6, err, n))
+		return -1;
+	if (!json_object_get(it, "node_ip") && *ip6)
+		return snprintf(err, n, "node_ip: " IPV4_REQUIRED), -1;
 	if (sf_str(it, "node_ip", true, ip, err, n) || sf_int(it, "spi", false, 0, 15, &spi, err, n) ||
 	    sf_str(it, "epoch", false, &epoch, err, n))
 		return -1;
@@ -102,7 +122,8 @@ static int tenc_node(json_t *it, struct peer *x, const char **ip, json_t **cidrs
 	return 0;
 }
 
-/* The cidrs (IPv6 ones skipped in kubectl's form), sorted. */
+/* The cidrs of either family, after those of "cidrs6" (the tenc form's),
+ * sorted. */
 static int node_cidrs(json_t *cidrs, bool kube, struct peer *x, char *err, size_t n)
 {
 	char why[128];
@@ -116,14 +137,14 @@ static int node_cidrs(json_t *cidrs, bool kube, struct peer *x, char *err, size_
 
 		if (!s)
 			return snprintf(err, n, "cidrs[%zu]: not a string", i), -1;
-		if (kube && cidr_family(s) == ADDR_IPV6)
-			continue; /* not tenc's yet */
-		if (x->n_cidrs == MAX_PEER_CIDRS)
+		if (cidr_family(s) != ADDR_IPV6 && x->n_cidrs == MAX_PEER_CIDRS)
 			return snprintf(err, n, "cidrs: more than %d", MAX_PEER_CIDRS), -1;
-		if (parse_cidr(s, &x->cidrs[x->n_cidrs], why, sizeof(why)))
+		if (cidr_take(s, x->cidrs, &x->n_cidrs, x->cidrs6, &x->n_cidrs6, MAX_PEER_CIDRS, why, sizeof(why)))
 			return snprintf(err, n, "cidrs[%zu]: %s", i, why), -1;
-		x->n_cidrs++;
 	}
+	if (x->n_cidrs == 0 && x->n_cidrs6)
+		return snprintf(err, n, "cidrs: an IPv4 pod cidr is required (IPv6-only nodes are not supported yet)"),
+		       -1;
 	if (x->n_cidrs == 0)
 		return snprintf(err, n, "cidrs: none"), -1;
 	node_sort_cidrs(x);
@@ -135,14 +156,16 @@ static int node_cidrs(json_t *cidrs, bool kube, struct peer *x, char *err, size_
 static int parse_item(json_t *it, bool kube, uint32_t local, struct peer *x, char *why, size_t n)
 {
 	json_t *cidrs = NULL;
-	const char *ip = NULL;
+	const char *ip = NULL, *ip6 = NULL;
 	char ipe[128];
 	int r;
 
 	memset(x, 0, sizeof(*x));
-	r = kube ? kube_node(it, x, &ip, &cidrs, why, n) : tenc_node(it, x, &ip, &cidrs, why, n);
+	r = kube ? kube_node(it, x, &ip, &ip6, &cidrs, why, n) : tenc_node(it, x, &ip, &ip6, &cidrs, why, n);
 	if (!r && parse_ipv4(ip, &x->node_ip, ipe, sizeof(ipe)))
 		r = (snprintf(why, n, "node_ip: %s", ipe), -1);
+	if (!r && ip6 && parse_ipv6_node(ip6, x->node_ip6, ipe, sizeof(ipe)))
+		r = (snprintf(why, n, "node_ip6: %s", ipe), -1);
 	if (!r && local && x->node_ip == local)
 		r = 1; /* the local node */
 	if (!r)

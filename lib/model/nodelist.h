@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* nodelist: the documents peer sync reads, as a peer set: `kubectl get
- * nodes -o json` (metadata.name, the first IPv4 InternalIP, spec.podCIDRs
- * or podCIDR, annotation tenc.io/spi; IPv6 addresses and cidrs are
- * skipped, by parsing) or `tenc -j peer list` (name, node_ip, cidrs,
- * spi); and the nodes of such a document that cannot be peered, each
- * with its reason (struct node_rejects). Pure: nothing is printed, no
- * state is read. */
+ * nodes -o json` (metadata.name, the first InternalIP of each family,
+ * every spec.podCIDRs entry of either family, or podCIDR, annotations
+ * tenc.io/spi and tenc.io/epoch) or `tenc -j peer list` and `tenc -j
+ * advertise` (name, node_ip, the optional node_ip6, cidrs of either
+ * family, the optional cidrs6, spi, epoch); and the nodes of such a
+ * document that cannot be peered, each with its reason (struct
+ * node_rejects: an IPv6-only node is one, IPV4_REQUIRED). Pure: nothing
+ * is printed, no state is read. */
 #ifndef TENC_NODELIST_H
 #define TENC_NODELIST_H
 #include <stddef.h>

@@ -26,6 +26,11 @@ bool peer_same_objects(const struct peer *a, const struct peer *b)
 	for (int i = 0; i < a->n_cidrs; i++)
 		if (a->cidrs[i].addr != b->cidrs[i].addr || a->cidrs[i].len != b->cidrs[i].len)
 			return false;
+	if (memcmp(a->node_ip6, b->node_ip6, 16) || a->n_cidrs6 != b->n_cidrs6)
+		return false;
+	for (int i = 0; i < a->n_cidrs6; i++)
+		if (cidr6_cmp(&a->cidrs6[i], &b->cidrs6[i]))
+			return false;
 	return true;
 }
 

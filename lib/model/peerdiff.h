@@ -19,7 +19,9 @@ enum peer_result { PEER_ADDED, PEER_CHANGED, PEER_UNCHANGED };
 /* "added", "changed", "unchanged". */
 const char *peer_result_str(enum peer_result r);
 /* Same kernel objects: node ip, cidrs (sorted: node_sort_cidrs) and
- * epoch. (The advertised SPI selects nothing until a rotation commits.) */
+ * epoch; and the same IPv6 half (node ip, cidrs), which plans no object
+ * yet but is a change all the same: stored, shown, planned later. (The
+ * advertised SPI selects nothing until a rotation commits.) */
 bool peer_same_objects(const struct peer *a, const struct peer *b);
 /* x is the new form of the existing peer old: x takes old's id and
  * out_spi, and old's epoch when x gives none (an input without epochs

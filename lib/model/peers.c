@@ -17,10 +17,47 @@ int peer_check_fields(const struct peer *x, char *err, size_t n)
 		return snprintf(err, n, "id: 0 is not a peer id (1..65535)"), -1;
 	if (x->n_cidrs < 1 || x->n_cidrs > MAX_PEER_CIDRS)
 		return snprintf(err, n, "cidrs: %d, expected 1..%d", x->n_cidrs, MAX_PEER_CIDRS), -1;
+	if (x->n_cidrs6 < 0 || x->n_cidrs6 > MAX_PEER_CIDRS)
+		return snprintf(err, n, "cidrs6: %d, expected 0..%d", x->n_cidrs6, MAX_PEER_CIDRS), -1;
 	if (x->adv_spi < 0 || x->adv_spi > 15)
 		return snprintf(err, n, "spi: out of range 0..15"), -1;
 	if (x->out_spi < 0 || x->out_spi > 15)
 		return snprintf(err, n, "out_spi: out of range 0..15"), -1;
+	return 0;
+}
+
+int node_ip_take(const char *s, uint32_t *v4, uint8_t v6[16], unsigned *have, char *err, size_t n)
+{
+	switch (addr_family(s)) {
+	case ADDR_IPV4:
+		if (*have & 1)
+			return snprintf(err, n, "'%s': a second IPv4 address (one per family)", s), -1;
+		if (parse_ipv4(s, v4, err, n))
+			return -1;
+		*have |= 1;
+		return 0;
+	case ADDR_IPV6:
+		if (*have & 2)
+			return snprintf(err, n, "'%s': a second IPv6 address (one per family)", s), -1;
+		if (parse_ipv6_node(s, v6, err, n))
+			return -1;
+		*have |= 2;
+		return 0;
+	default:
+		return snprintf(err, n, "'%s': not one IPv4 or IPv6 address", s), -1;
+	}
+}
+
+int cidr_take(const char *s, struct cidr *v4, int *n4, struct cidr6 *v6, int *n6, int max, char *err, size_t n)
+{
+	bool six = cidr_family(s) == ADDR_IPV6;
+	int *k = six ? n6 : n4;
+
+	if (*k == max)
+		return snprintf(err, n, six ? "at most %d IPv6 cidrs" : "at most %d", max), -1;
+	if (six ? parse_cidr6(s, &v6[*k], err, n) : parse_cidr(s, &v4[*k], err, n))
+		return -1;
+	(*k)++;
 	return 0;
 }
 

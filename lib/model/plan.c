@@ -151,7 +151,7 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	in->mark = TENC_MARK_IN(x->id);
 	in->mark_mask = TENC_MARK_IN_MASK;
 	in->esn = true;
-	in->replay_window = 128;
+	in->replay_window = TENC_IN_REPLAY_WINDOW;
 	in->key = *k; /* derived for peer->local when it is installed */
 	in->key_base = true;
 	for (int i = -1; i < x->n_cidrs; i++) {
@@ -218,7 +218,7 @@ int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct
 			rt->dst = x->cidrs[i].addr;
 			rt->dst_len = x->cidrs[i].len;
 			rt->oif = ifindex;
-			rt->mtu = out_key ? mtu - (uint32_t)key_overhead(out_key) : mtu - 80;
+			rt->mtu = out_key ? mtu - (uint32_t)key_overhead(out_key, AF_INET) : mtu - 80;
 			rt->protocol = TENC_RTPROT;
 		}
 		if (!out_key)
@@ -260,31 +260,9 @@ void plan_free(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-bool plan_sa_same(const struct xsa *a, const struct xsa *b)
+const char *plan_ipc_str(const struct ipc_entry *e, char *buf, size_t n)
 {
-	return a->src == b->src && a->dst == b->dst && a->spi == b->spi && a->reqid == b->reqid &&
-	       a->mark == b->mark && a->mark_mask == b->mark_mask;
-}
-
-bool plan_pol_same(const struct xpol *a, const struct xpol *b)
-{
-	return a->dir == b->dir && a->sel_src == b->sel_src && a->sel_src_len == b->sel_src_len &&
-	       a->sel_dst == b->sel_dst && a->sel_dst_len == b->sel_dst_len && a->mark == b->mark &&
-	       a->mark_mask == b->mark_mask && a->priority == b->priority && a->block == b->block &&
-	       a->allow_plain == b->allow_plain &&
-	       (a->block || a->allow_plain || (a->tmpl_dst == b->tmpl_dst && a->reqid == b->reqid));
-}
-
-bool plan_route_same(const struct rroute *a, const struct rroute *b)
-{
-	return a->table == b->table && a->dst == b->dst && a->dst_len == b->dst_len &&
-	       a->oif == b->oif && a->mtu == b->mtu;
-}
-
-bool plan_rule_same(const struct rrule *a, const struct rrule *b)
-{
-	return a->pref == b->pref && a->fwmark == b->fwmark && a->fwmask == b->fwmask &&
-	       a->table == b->table;
+	return kfam(e->family) == AF_INET6 ? fmt_cidr6(&e->prefix6, buf, n) : fmt_cidr(&e->prefix, buf, n);
 }
 
 bool plan_sa_is_tenc(const struct xsa *sa)

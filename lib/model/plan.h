@@ -11,10 +11,22 @@
 #include "model.h"
 #include "tenc_kern_user.h"
 
+/* An ipcache entry: a prefix of either family and what it maps to. family
+ * 0 is AF_INET, so a zeroed entry, or one that names only .prefix, is the
+ * IPv4 entry it was before IPv6 (for the ipcache map); an IPv6 one has
+ * prefix6 (for ipcache6). Read the view of the entry's family only: the
+ * rest of an IPv4 entry's union is not defined (as in kobj.h's KADDR). */
 struct ipc_entry {
-	struct cidr prefix;
+	uint8_t family;			/* of the prefix (0: AF_INET) */
+	union {
+		struct cidr prefix;	/* IPv4 */
+		struct cidr6 prefix6;	/* IPv6 */
+	};
 	struct ipcache_val val;
 };
+
+/* "ADDR/LEN" of e's prefix, of its family; buf of 64 bytes holds any. */
+const char *plan_ipc_str(const struct ipc_entry *e, char *buf, size_t n);
 
 struct plan {
 	struct xsa *sas;
@@ -36,6 +48,11 @@ struct plan {
  * cidrs) are found and inserted in constant time, not in the kernel's
  * inexact list (see docs/design.md). Without encrypt, the kernel default. */
 #define TENC_HTHRESH	((struct xfrm_hthresh){ .lbits = 0, .rbits = 24 })
+/* The IPv6 counterpart (hthresh6): destination prefixes of /64 or longer,
+ * from any source, are hashed; an IPv6 peer's prefixes are /64 pod cidrs
+ * and its /128 node ip. Not set yet: plan_node plans IPv4 only, and
+ * apply sets TENC_HTHRESH alone (the IPv6 planner slice sets both). */
+#define TENC_HTHRESH6	((struct xfrm_hthresh){ .lbits = 0, .rbits = 64 })
 
 #define PRIO_PEER	100	/* per peer and spi, selected by mark */
 #define PRIO_HOST	200	/* node-originated, selected by destination */
@@ -75,7 +92,8 @@ struct rroute *plan_push_route(struct plan *p);
 struct rrule *plan_push_rule(struct plan *p);
 struct ipc_entry *plan_push_ipc(struct plan *p);
 
-/* Identity comparisons used by status (drift) and removal. */
+/* The identities plan_diff compares objects by (plandiff.c): families
+ * (0 is AF_INET) and the addresses of each family, keys aside. */
 bool plan_sa_same(const struct xsa *a, const struct xsa *b);
 bool plan_pol_same(const struct xpol *a, const struct xpol *b);
 bool plan_route_same(const struct rroute *a, const struct rroute *b);

@@ -10,45 +10,76 @@
 #include "plan.h"
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
+/* Families: 0 and AF_INET are one (kobj.h, kfam). IPv4 sorts first, so
+ * plans of IPv4 objects keep the order they always had. */
+#define CMPF(a, b) CMP(kfam(a), kfam(b))
+/* Addresses of family f (KADDR views), after CMPF: its bytes only. */
+#define CMPA(f, a, b) do { int c_ = kaddr_cmp((f), (a), (b)); if (c_) return c_; } while (0)
 
+/* Outer family, dst, spi, mark, src, reqid; the selector's family last
+ * (an SA that may carry the other inner family is another SA). */
 static int cmp_sa(const struct xsa *a, const struct xsa *b)
 {
-	CMP(a->dst, b->dst); CMP(a->spi, b->spi); CMP(a->mark, b->mark); CMP(a->mark_mask, b->mark_mask);
-	CMP(a->src, b->src); CMP(a->reqid, b->reqid);
+	CMPF(a->family, b->family);
+	CMPA(a->family, a->dst6, b->dst6); CMP(a->spi, b->spi); CMP(a->mark, b->mark); CMP(a->mark_mask, b->mark_mask);
+	CMPA(a->family, a->src6, b->src6); CMP(a->reqid, b->reqid);
+	CMPF(a->sel_family, b->sel_family);
 	return 0;
 }
 
 static int cmp_pol(const struct xpol *a, const struct xpol *b)
 {
-	CMP(a->dir, b->dir); CMP(a->sel_dst, b->sel_dst); CMP(a->sel_dst_len, b->sel_dst_len);
-	CMP(a->sel_src, b->sel_src); CMP(a->sel_src_len, b->sel_src_len);
+	CMP(a->dir, b->dir); CMPF(a->sel_family, b->sel_family);
+	CMPA(a->sel_family, a->sel_dst6, b->sel_dst6); CMP(a->sel_dst_len, b->sel_dst_len);
+	CMPA(a->sel_family, a->sel_src6, b->sel_src6); CMP(a->sel_src_len, b->sel_src_len);
 	CMP(a->mark, b->mark); CMP(a->mark_mask, b->mark_mask);
 	CMP(a->priority, b->priority); CMP(a->block, b->block); CMP(a->allow_plain, b->allow_plain);
 	if (!a->block && !a->allow_plain) {
-		CMP(a->tmpl_src, b->tmpl_src); CMP(a->tmpl_dst, b->tmpl_dst); CMP(a->reqid, b->reqid);
+		CMPF(a->tmpl_family, b->tmpl_family);
+		CMPA(a->tmpl_family, a->tmpl_src6, b->tmpl_src6); CMPA(a->tmpl_family, a->tmpl_dst6, b->tmpl_dst6);
+		CMP(a->reqid, b->reqid);
 	}
 	return 0;
 }
 
 static int cmp_route(const struct rroute *a, const struct rroute *b)
 {
-	CMP(a->table, b->table); CMP(a->dst, b->dst); CMP(a->dst_len, b->dst_len);
+	CMP(a->table, b->table); CMPF(a->family, b->family);
+	CMPA(a->family, a->dst6, b->dst6); CMP(a->dst_len, b->dst_len);
 	CMP(a->oif, b->oif); CMP(a->mtu, b->mtu);
 	return 0;
 }
 
 static int cmp_rule(const struct rrule *a, const struct rrule *b)
 {
+	CMPF(a->family, b->family);
 	CMP(a->pref, b->pref); CMP(a->fwmark, b->fwmark); CMP(a->fwmask, b->fwmask); CMP(a->table, b->table);
+	return 0;
+}
+
+static int cmp_ipc_prefix(const struct ipc_entry *a, const struct ipc_entry *b)
+{
+	CMPF(a->family, b->family);
+	if (kfam(a->family) == AF_INET6)
+		return cidr6_cmp(&a->prefix6, &b->prefix6);
+	CMP(a->prefix.addr, b->prefix.addr); CMP(a->prefix.len, b->prefix.len);
 	return 0;
 }
 
 static int cmp_ipc(const struct ipc_entry *a, const struct ipc_entry *b)
 {
-	CMP(a->prefix.addr, b->prefix.addr); CMP(a->prefix.len, b->prefix.len);
+	int c = cmp_ipc_prefix(a, b);
+
+	if (c)
+		return c;
 	CMP(a->val.peer_id, b->val.peer_id); CMP(a->val.spi, b->val.spi); CMP(a->val.flags, b->val.flags);
 	return 0;
 }
+
+bool plan_sa_same(const struct xsa *a, const struct xsa *b) { return cmp_sa(a, b) == 0; }
+bool plan_pol_same(const struct xpol *a, const struct xpol *b) { return cmp_pol(a, b) == 0; }
+bool plan_route_same(const struct rroute *a, const struct rroute *b) { return cmp_route(a, b) == 0; }
+bool plan_rule_same(const struct rrule *a, const struct rrule *b) { return cmp_rule(a, b) == 0; }
 
 typedef int (*cmp_fn)(const void *, const void *);
 typedef bool (*same_fn)(const void *, const void *);
@@ -62,6 +93,7 @@ static cmp_fn cur_cmp;
 static bool sa_same_key(const void *a, const void *b)
 {
 	const struct xsa *x = a, *y = b, *plan, *kern;
+	struct key_pair pr;
 	struct tenc_key k;
 	uint8_t fp[8];
 	bool same;
@@ -72,8 +104,8 @@ static bool sa_same_key(const void *a, const void *b)
 	kern = plan == x ? y : x;
 	if (!plan || !kern->has_fp)
 		return true;
-	if (key_derive(&plan->key, &(struct key_pair){ plan->src, plan->dst, plan->src_epoch, plan->dst_epoch, 0 },
-		       &k))
+	pr = xsa_key_pair(plan);
+	if (key_derive(&plan->key, &pr, &k))
 		return false;
 	key_fp8(&k, fp);
 	key_wipe(&k);

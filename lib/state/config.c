@@ -63,6 +63,8 @@ static int parse_config(json_t *j, struct tenc_config *c, char *err, size_t n)
 		return snprintf(err, n, "not an object"), -1;
 	if (sf_bool(j, "encrypt", true, &c->encrypt, err, n) || sf_ipv4(j, "node_ip", &c->node_ip, err, n) ||
 	    sf_cidrs(j, "pod_cidrs", 1, MAX_POD_CIDRS, c->pod_cidrs, &c->n_pod_cidrs, err, n) ||
+	    sf_ipv6_node(j, "node_ip6", c->node_ip6, err, n) ||
+	    sf_cidrs6(j, "pod_cidrs6", MAX_POD_CIDRS, c->pod_cidrs6, &c->n_pod_cidrs6, err, n) ||
 	    sf_cidrs(j, "subnets", 0, MAX_SUBNETS, c->subnets, &c->n_subnets, err, n) ||
 	    sf_str(j, "mode", true, &mode, err, n) || parse_identity(j, c, err, n))
 		return -1;
@@ -167,7 +169,9 @@ static void config_w(jw_t *w, const struct tenc_config *c)
 	if (c->name[0])
 		jw_string_field(w, "name", c->name);
 	jw_string_field(w, "node_ip", fmt_ipv4(c->node_ip, ip, sizeof(ip)));
+	jw_ipv6_field(w, "node_ip6", c->node_ip6);
 	cidrs_w(w, "pod_cidrs", c->pod_cidrs, c->n_pod_cidrs);
+	jw_cidrs6_field(w, "pod_cidrs6", c->pod_cidrs6, c->n_pod_cidrs6);
 	cidrs_w(w, "subnets", c->subnets, c->n_subnets);
 	jw_name(w, "underlay");
 	dev_w(w, c->underlay, c->underlay_qdisc_created);

@@ -129,7 +129,48 @@ static bool fast_cidrs(struct scan *c, struct peer *x)
 	return eat(c, ']');
 }
 
-enum { F_NAME = 1, F_ID = 2, F_IP = 4, F_CIDRS = 8, F_SPI = 16, F_OUT = 32, F_EPOCH = 64 };
+/* An IPv6 string (as fmt_ipv6/fmt_cidr6 write it, or any text
+ * parse_cidr6 and parse_ipv6_node accept, as the jansson reader does) into
+ * a NUL-terminated copy at buf. */
+static bool str6(struct scan *c, char buf[64])
+{
+	const char *t;
+	size_t n;
+
+	if (!str(c, &t, &n) || n >= 64)
+		return false;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return true;
+}
+
+/* The cidrs6 array: IPv6 prefixes, at most 16. */
+static bool fast_cidrs6(struct scan *c, struct peer *x)
+{
+	char buf[64], err[96];
+
+	if (!eat(c, '['))
+		return false;
+	if (eat(c, ']'))
+		return true;
+	do {
+		if (x->n_cidrs6 == MAX_PEER_CIDRS || !str6(c, buf) ||
+		    parse_cidr6(buf, &x->cidrs6[x->n_cidrs6], err, sizeof(err)))
+			return false;
+		x->n_cidrs6++;
+	} while (eat(c, ','));
+	return eat(c, ']');
+}
+
+static bool fast_ip6(struct scan *c, struct peer *x)
+{
+	char buf[64], err[96];
+
+	return str6(c, buf) && !parse_ipv6_node(buf, x->node_ip6, err, sizeof(err));
+}
+
+enum { F_NAME = 1, F_ID = 2, F_IP = 4, F_CIDRS = 8, F_SPI = 16, F_OUT = 32, F_EPOCH = 64, F_IP6 = 128,
+       F_CIDRS6 = 256 };
 
 /* One peer object; false hands the file over to jansson. */
 static bool fast_peer(struct scan *c, struct peer *x)
@@ -148,7 +189,7 @@ static bool fast_peer(struct scan *c, struct peer *x)
 			return false;
 		bit = is(t, n, "name") ? F_NAME : is(t, n, "id") ? F_ID : is(t, n, "node_ip") ? F_IP :
 		      is(t, n, "cidrs") ? F_CIDRS : is(t, n, "spi") ? F_SPI : is(t, n, "out_spi") ? F_OUT :
-		      is(t, n, "epoch") ? F_EPOCH : 0;
+		      is(t, n, "epoch") ? F_EPOCH : is(t, n, "node_ip6") ? F_IP6 : is(t, n, "cidrs6") ? F_CIDRS6 : 0;
 		if (!bit || (seen & bit))
 			return false;
 		seen |= bit;
@@ -162,6 +203,9 @@ static bool fast_peer(struct scan *c, struct peer *x)
 				return false;
 		} else if (bit == F_CIDRS) {
 			if (!fast_cidrs(c, x))
+				return false;
+		} else if (bit == F_IP6 || bit == F_CIDRS6) {
+			if (!(bit == F_IP6 ? fast_ip6(c, x) : fast_cidrs6(c, x)))
 				return false;
 		} else if (bit == F_EPOCH) {
 			if (!str(c, &t, &n) || epoch_parse_n(t, n, &x->epoch))

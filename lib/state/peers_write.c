@@ -70,6 +70,7 @@ static void peer_w(jw_t *w, const struct peer *x)
 		jw_string_end(w, w_u8(q, x->cidrs[k].len));
 	}
 	jw_end_array(w);
+	jw_cidrs6_field(w, "cidrs6", x->cidrs6, x->n_cidrs6);
 	if (x->epoch) {
 		JW_NAME(w, "epoch");
 		q = jw_string_begin(w, EPOCH_TEXT_LEN);
@@ -82,6 +83,7 @@ static void peer_w(jw_t *w, const struct peer *x)
 	jw_string_plain(w, x->name, strlen(x->name));
 	JW_NAME(w, "node_ip");
 	jw_string_end(w, w_ipv4(jw_string_begin(w, 19), x->node_ip));
+	jw_ipv6_field(w, "node_ip6", x->node_ip6);
 	if (x->out_spi) {
 		JW_NAME(w, "out_spi");
 		jw_int(w, x->out_spi);
@@ -95,7 +97,9 @@ static void peer_w(jw_t *w, const struct peer *x)
 
 /* One peer per line, keys sorted as before:
  * {"peers": [
- * {"cidrs": [...], "epoch": "...", "id": N, "name": "...", "node_ip": "...", "out_spi": N, "spi": N},
+ * {"cidrs": [...], "cidrs6": [...], "epoch": "...", "id": N, "name": "...", "node_ip": "...",
+ *  "node_ip6": "...", "out_spi": N, "spi": N},
+ * (cidrs6 and node_ip6 only when the peer has them)
  * ...
  * ]} */
 int peers_save(const struct peers *p)

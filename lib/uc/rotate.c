@@ -12,11 +12,13 @@
  *   finish   remove the retiring key, unless a peer still sends with it
  *            (its IN SA counters moved within quiet_for seconds) or OUT
  *            still uses it
- *   auto     all three, committing per peer as peers advertise
+ *   auto     all three, committing per peer as peers advertise; run
+ *            again with the same key line, it resumes the rotation from
+ *            the phase the state files show (rotate_step_resume)
  * A peer advertises an SPI with `peer add --spi`, or `spi` in peer sync.
  * Owns: the pure steps on a loaded node (rotate_step_*, unit-tested), the
  * phases around them (uc_begin's lock and load, save, converge), the
- * finish's counter poll, --auto's loop. Keeps no state between calls:
+ * finish's counter poll, --auto's loop and where it resumes. Keeps no state between calls:
  * what a call learns is in its result. */
 #include <errno.h>
 #include <stdio.h>
@@ -365,16 +367,59 @@ int rotate_finish(const struct rotate_args *a, struct rotate_result *res)
 	return finish(a, NULL, res);
 }
 
-/* --auto refuses up front what its commit would refuse later. */
-static int auto_check(void)
+/* The message for a line that is not the new key of the rotation in
+ * progress (pend: its pending key, or -1: committed, ret retiring). */
+static int not_this_rotation(const struct keyring *r, int cur, int pend, int ret)
+{
+	int from = pend >= 0 ? r->v[cur].k.spi : r->v[ret].k.spi;
+	int to = pend >= 0 ? r->v[pend].k.spi : r->v[cur].k.spi;
+
+	return tenc_err(TENC_USAGE, "key",
+			"a rotation from spi %d to spi %d is in progress and this key line is not its new key: "
+			"finish it first (--commit, --finish), or run --auto with its line", from, to);
+}
+
+int rotate_step_resume(const struct node *n, const struct tenc_key *k, int spi, enum rotate_from *from,
+		       struct rotate_result *res)
+{
+	const struct keyring *r = &n->keys;
+	int cur = find(r, KEY_CURRENT), pend = find(r, KEY_PENDING), ret = find(r, KEY_RETIRING), m = -1;
+
+	*from = ROTATE_FROM_PREPARE;
+	for (int i = 0; i < r->n && m < 0; i++)
+		if (same_material(k, &r->v[i].k) && (!spi || r->v[i].k.spi == spi))
+			m = i;
+	if (cur < 0 || (pend < 0 && ret < 0 && (m < 0 || m != cur)))
+		return 0; /* a new rotation: prepare says what it refuses */
+	if (pend >= 0 && ret >= 0)
+		return tenc_err(TENC_USAGE, "key", "spi %d is still retiring: finish that rotation first",
+				r->v[ret].k.spi);
+	res->current = r->v[cur].k.spi;
+	if (pend >= 0 && m == pend) {
+		*from = ROTATE_FROM_PENDING;
+		res->pending = r->v[pend].k.spi;
+	} else if (ret >= 0 && m == cur) {
+		*from = ROTATE_FROM_COMMITTED;
+		res->retiring = r->v[ret].k.spi;
+	} else if (pend < 0 && ret < 0) {
+		*from = ROTATE_FROM_DONE;
+	} else {
+		return not_this_rotation(r, cur, pend, ret);
+	}
+	return 0;
+}
+
+/* Where --auto starts for k (spi: --spi, 0 any), read before the lock;
+ * the phases re-check under it. */
+static int auto_where(const struct tenc_key *k, int spi, enum rotate_from *from, struct rotate_result *res)
 {
 	struct node n;
-	int ret = node_load(&n), old;
+	int ret = node_load(&n);
 
+	memset(res, 0, sizeof(*res));
 	if (ret)
 		return ret;
-	if ((old = keys_spi(&n.keys, KEY_RETIRING)))
-		ret = tenc_err(TENC_USAGE, "key", "spi %d is still retiring: finish that rotation first", old);
+	ret = rotate_step_resume(&n, k, spi, from, res);
 	node_free(&n);
 	return ret;
 }
@@ -407,16 +452,13 @@ static int auto_commit(const struct rotate_args *a, const struct rotate_watch *w
 	}
 }
 
-int rotate_auto(const struct rotate_args *a, struct tenc_key *k, const struct rotate_watch *w,
-		struct rotate_result *res)
+/* From commit on: commit until every peer uses the new key, wait the
+ * grace, finish (retried once a second while refused). */
+static int auto_commit_finish(const struct rotate_args *a, const struct rotate_watch *w,
+			      struct rotate_result *res)
 {
 	int ret;
 
-	if ((ret = auto_check()) || (ret = rotate_prepare(a, k, res)))
-		return ret;
-	tell(w, ROTATE_PREPARED, res);
-	if (!nap(a->grace, w->stop))
-		return interrupted("--commit, then --finish");
 	if ((ret = auto_commit(a, w, res)))
 		return ret;
 	tell(w, ROTATE_COMMITTED, res);
@@ -427,4 +469,28 @@ int rotate_auto(const struct rotate_args *a, struct tenc_key *k, const struct ro
 	if (ret && stopped(w->stop))
 		return interrupted("--finish to continue");
 	return ret;
+}
+
+int rotate_auto(const struct rotate_args *a, struct tenc_key *k, const struct rotate_watch *w,
+		struct rotate_result *res)
+{
+	enum rotate_from from;
+	int ret;
+
+	if ((ret = auto_where(k, a->spi, &from, res)))
+		return ret;
+	if (from != ROTATE_FROM_PREPARE)
+		tell(w, ROTATE_RESUMED, res);
+	if (from == ROTATE_FROM_DONE) {
+		memset(res, 0, sizeof(*res));
+		return run_phase(P_FINISH, a, NULL, res); /* nothing retiring: converge only */
+	}
+	if (from == ROTATE_FROM_COMMITTED)
+		return auto_commit_finish(a, w, res);
+	if ((ret = rotate_prepare(a, k, res)))
+		return ret;
+	tell(w, ROTATE_PREPARED, res);
+	if (!nap(a->grace, w->stop))
+		return interrupted("--commit, then --finish");
+	return auto_commit_finish(a, w, res);
 }

@@ -4,7 +4,8 @@
  * SPI; commit it, switching OUT per peer as peers advertise it; finish,
  * removing the retiring key once nothing sends with it) as pure steps on a
  * loaded node and as whole phases (lock, load, step, save the state files,
- * converge the kernel), and --auto, which runs the three. Each phase is
+ * converge the kernel), and --auto, which runs the three, or resumes them
+ * when run again with the same key line. Each phase is
  * idempotent: a re-run after a crash converges. Nothing here prints on
  * stdout; refusals and failures go through tenc_err (report.c), --auto's
  * progress through a callback, and a phase's outcome is its result. */
@@ -46,6 +47,22 @@ int rotate_step_commit(struct node *n, bool all, struct rotate_result *res);
  * towards a peer, unless force. Counters are rotate_finish's to check. */
 int rotate_step_finish(struct node *n, bool force, struct rotate_result *res);
 
+/* Where --auto with key k (spi: its --spi, 0 any) starts on a loaded
+ * node. The same key line (its material, and its SPI when given) as the
+ * rotation in progress resumes it; any other line starts a new rotation
+ * when none is in progress (prepare refuses what it must). */
+enum rotate_from {
+	ROTATE_FROM_PREPARE,	/* no rotation of this line under way: a new one */
+	ROTATE_FROM_PENDING,	/* k pending: prepare converges, then commit, finish */
+	ROTATE_FROM_COMMITTED,	/* k current, the old key retiring: commit moves the peers, finish */
+	ROTATE_FROM_DONE,	/* k current, nothing pending or retiring: converge only */
+};
+/* Sets *from, and in res the SPIs of the rotation resumed (pending,
+ * current, retiring; current alone when done). TENC_USAGE (reported,
+ * naming the SPIs): a rotation is in progress and k is not its new key. */
+int rotate_step_resume(const struct node *n, const struct tenc_key *k, int spi, enum rotate_from *from,
+		       struct rotate_result *res);
+
 /* The phases, in the writer frame (uc_begin: lock, load): step, save,
  * converge the kernel to the whole plan. 0, or TENC_USAGE / TENC_FAIL
  * (reported; *res says what was refused). prepare sets k->spi; k stays the caller's to wipe. */
@@ -57,6 +74,7 @@ int rotate_finish(const struct rotate_args *a, struct rotate_result *res);
 
 /* --auto's steps, as it reaches them. */
 enum rotate_step {
+	ROTATE_RESUMED,		/* res: rotate_step_resume's (a rotation under way, or done) */
 	ROTATE_PREPARED,	/* res: prepare's result */
 	ROTATE_WAITING,		/* res: a commit's, when its waiting count changed */
 	ROTATE_COMMITTED,	/* every peer uses the new key; finish follows after the grace */
@@ -72,7 +90,10 @@ struct rotate_watch {
 
 /* prepare k, wait a->grace s, commit once a second until OUT uses the
  * new key towards every peer, wait a->grace s, finish (retried once a
- * second while refused). Refuses up front while a key is retiring.
+ * second while refused). With the line of the rotation in progress
+ * (rotate_step_resume), resumes it where the state files show: from the
+ * commit, or, done already, converges only (res->again). Refuses up
+ * front another line while a rotation is in progress (TENC_USAGE).
  * 0 with *res finish's result; TENC_FAIL "interrupted" when stopped. */
 int rotate_auto(const struct rotate_args *a, struct tenc_key *k, const struct rotate_watch *w,
 		struct rotate_result *res);

@@ -235,21 +235,30 @@ void status_free(struct status *s)
 
 static void sa_str(const struct xsa *s, char *b, size_t n)
 {
-	char a[16], c[16];
+	char a[KADDR_STRLEN], c[KADDR_STRLEN];
 
-	snprintf(b, n, "%s->%s spi %u reqid 0x%x mark 0x%x/0x%x", fmt_ipv4(s->src, a, 16),
-		 fmt_ipv4(s->dst, c, 16), s->spi, s->reqid, s->mark, s->mark_mask);
+	snprintf(b, n, "%s->%s spi %u reqid 0x%x mark 0x%x/0x%x", kaddr_str(s->family, s->src6, a, sizeof(a)),
+		 kaddr_str(s->family, s->dst6, c, sizeof(c)), s->spi, s->reqid, s->mark, s->mark_mask);
 }
 
 static void pol_str(const struct xpol *p, char *b, size_t n)
 {
-	char a[16], c[16];
+	char a[KADDR_STRLEN], c[KADDR_STRLEN];
 	static const char *const dirs[] = { "in", "out", "fwd" };
 
 	snprintf(b, n, "dir %s dst %s/%u mark 0x%x/0x%x prio %u %s %s reqid 0x%x",
-		 p->dir < 3 ? dirs[p->dir] : "?", fmt_ipv4(p->sel_dst, a, 16), p->sel_dst_len, p->mark,
-		 p->mark_mask, p->priority, p->block ? "block" : p->allow_plain ? "allow" : "tmpl",
-		 fmt_ipv4(p->tmpl_dst, c, 16), p->reqid);
+		 p->dir < 3 ? dirs[p->dir] : "?", kaddr_str(p->sel_family, p->sel_dst6, a, sizeof(a)),
+		 p->sel_dst_len, p->mark, p->mark_mask, p->priority,
+		 p->block ? "block" : p->allow_plain ? "allow" : "tmpl",
+		 kaddr_str(p->tmpl_family, p->tmpl_dst6, c, sizeof(c)), p->reqid);
+}
+
+static void route_str(const struct rroute *r, char *b, size_t n)
+{
+	char a[KADDR_STRLEN];
+
+	snprintf(b, n, "%s/%u table %u ifindex %d mtu %u", kaddr_str(r->family, r->dst6, a, sizeof(a)), r->dst_len,
+		 r->table, r->oif, r->mtu);
 }
 
 static void peer_str(const struct status_peer *sp, char *b, size_t n)
@@ -264,7 +273,7 @@ static void peer_str(const struct status_peer *sp, char *b, size_t n)
 const char *status_drift_object(const struct status *s, const struct status_drift *d, char *b, size_t n)
 {
 	const struct plan *p = d->problem == SP_UNEXPECTED ? &s->extra : &s->missing;
-	char a[32];
+	char a[64];
 
 	switch (d->kind) {
 	case SD_PROGRAM:
@@ -285,12 +294,10 @@ const char *status_drift_object(const struct status *s, const struct status_drif
 			 p->rules[d->i].fwmark, p->rules[d->i].fwmask, p->rules[d->i].table);
 		break;
 	case SD_ROUTE:
-		snprintf(b, n, "%s/%u table %u ifindex %d mtu %u", fmt_ipv4(p->routes[d->i].dst, a, 16),
-			 p->routes[d->i].dst_len, p->routes[d->i].table, p->routes[d->i].oif,
-			 p->routes[d->i].mtu);
+		route_str(&p->routes[d->i], b, n);
 		break;
 	case SD_IPCACHE:
-		snprintf(b, n, "%s peer %u spi %u flags 0x%x", fmt_cidr(&p->ipc[d->i].prefix, a, 32),
+		snprintf(b, n, "%s peer %u spi %u flags 0x%x", plan_ipc_str(&p->ipc[d->i], a, sizeof(a)),
 			 p->ipc[d->i].val.peer_id, p->ipc[d->i].val.spi, p->ipc[d->i].val.flags);
 		break;
 	case SD_PEER:

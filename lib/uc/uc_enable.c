@@ -45,17 +45,25 @@ static int dev_of_addr(uint32_t addr, char *name)
 static int validate(struct enable_req *a, const struct node *n)
 {
 	struct tenc_config *c = &a->c;
-	char err[160], x[32], y[32];
+	char err[160], x[32], y[32], x6[64], y6[64];
 
-	if (!a->have_ip)
-		return tenc_err(TENC_USAGE, "--node-ip", "required");
+	if (!(a->have_ip & 1))
+		return tenc_err(TENC_USAGE, "--node-ip", "%s", a->have_ip ? IPV4_REQUIRED : "required");
 	if (c->n_pod_cidrs == 0)
-		return tenc_err(TENC_USAGE, "--pod-cidr", "at least one is required");
+		return tenc_err(TENC_USAGE, "--pod-cidr", "%s",
+				c->n_pod_cidrs6 ? "an IPv4 pod cidr is required (IPv6-only nodes are not supported yet)"
+						: "at least one is required");
 	for (int i = 0; i < c->n_pod_cidrs; i++)
 		for (int j = 0; j < i; j++)
 			if (cidr_overlap(&c->pod_cidrs[i], &c->pod_cidrs[j]))
 				return tenc_err(TENC_USAGE, "--pod-cidr", "%s overlaps %s",
 						fmt_cidr(&c->pod_cidrs[i], x, 32), fmt_cidr(&c->pod_cidrs[j], y, 32));
+	for (int i = 0; i < c->n_pod_cidrs6; i++)
+		for (int j = 0; j < i; j++)
+			if (cidr6_overlap(&c->pod_cidrs6[i], &c->pod_cidrs6[j]))
+				return tenc_err(TENC_USAGE, "--pod-cidr", "%s overlaps %s",
+						fmt_cidr6(&c->pod_cidrs6[i], x6, 64),
+						fmt_cidr6(&c->pod_cidrs6[j], y6, 64));
 	if (!c->underlay[0] && dev_of_addr(c->node_ip, c->underlay))
 		return tenc_err(TENC_USAGE, "--node-ip", "no interface holds %s; give --underlay-dev",
 				fmt_ipv4(c->node_ip, x, 32));
@@ -234,7 +242,7 @@ int uc_enable(struct enable_req *a, struct enable_res *res)
 		goto out_lock;
 	if (a->reapply && n.enabled) { /* boot: re-apply what was saved */
 		a->c = n.cfg;
-		a->have_ip = true;
+		a->have_ip = 1;
 	}
 	if ((ret = validate(a, &n)))
 		goto out_node;

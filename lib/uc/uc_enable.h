@@ -15,7 +15,7 @@
 
 struct enable_req {
 	struct tenc_config c;	/* the configuration asked for */
-	bool have_ip;		/* c.node_ip was given */
+	unsigned have_ip;	/* given: bit 1 c.node_ip, bit 2 c.node_ip6 */
 	int n_opts;		/* options given (the parser counts them) */
 	bool reapply;		/* no options: re-apply the saved configuration */
 };

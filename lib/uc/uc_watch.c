@@ -121,9 +121,31 @@ static double now_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* Apply b (when it holds node events), hand the result on, empty it.
- * 0 or the batch's TENC_* code. */
-static int flush(const struct watch_req *req, struct watch_batch *b)
+/* The wait before a failed batch's next try. */
+static unsigned retry_ms(const struct watch_batch *b, unsigned settle)
+{
+	unsigned ms = WATCH_RETRY_MS;
+
+	for (unsigned i = 0; i < b->retries && ms < WATCH_RETRY_MAX_MS; i++)
+		ms *= 2;
+	ms = ms < WATCH_RETRY_MAX_MS ? ms : WATCH_RETRY_MAX_MS;
+	return ms > settle ? ms : settle;
+}
+
+/* After a failed apply (rolled back): keep the node events for the next
+ * try, drop what was reported once (ERROR events, nameless ones). */
+static void keep_ops(struct watch_batch *b)
+{
+	rejects_free(&b->nameless);
+	rejects_free(&b->errors);
+	b->events = b->ops.n;
+	b->retries++;
+}
+
+/* Apply b (when it holds node events), hand the result on, empty it; on
+ * a failure with node events, when retry is given, keep them and set
+ * *retry to the wait before the next try. 0 or the batch's TENC_* code. */
+static int flush(const struct watch_req *req, struct watch_batch *b, unsigned *retry)
 {
 	struct watch_batch_res r = { .errors = &b->errors, .events = b->events };
 	struct peer_batch_req breq;
@@ -145,9 +167,16 @@ static int flush(const struct watch_req *req, struct watch_batch *b)
 		peers_free(&del);
 		rejects_free(&bad);
 	}
+	if (retry && r.ret == TENC_FAIL && b->ops.n)
+		r.retry_ms = retry_ms(b, req->settle_ms);
 	req->on_batch(&r, req->ctx);
 	peer_sync_res_free(&r.sync);
-	watch_batch_free(b);
+	if (r.retry_ms)
+		keep_ops(b);
+	else
+		watch_batch_free(b);
+	if (retry)
+		*retry = r.retry_ms;
 	return r.ret;
 }
 
@@ -164,6 +193,23 @@ static int drain(struct watch_stream *s, struct watch_batch *b, uint32_t local, 
 	return 0;
 }
 
+double watch_backlog_ms(unsigned settle_ms)
+{
+	return settle_ms * 10.0 > WATCH_BACKLOG_MIN_MS ? settle_ms * 10.0 : WATCH_BACKLOG_MIN_MS;
+}
+
+/* Past the batch's deadline: input already waiting is still this batch's
+ * (a burst that came faster than it is parsed, like kubectl's initial
+ * listing, is one converge, not one per settle time), for at most
+ * watch_backlog_ms past the deadline (a stream that never pauses still
+ * gets applied). */
+static bool backlog(const struct watch_req *req, double late)
+{
+	struct pollfd p = { .fd = req->fd, .events = POLLIN };
+
+	return late < watch_backlog_ms(req->settle_ms) && poll(&p, 1, 0) == 1;
+}
+
 /* Wait for input: until the batch's deadline when one is open, else
  * until it comes. 1 readable, 0 deadline, -1 interrupted or failed. */
 static int wait_input(const struct watch_req *req, const struct watch_batch *b, double deadline)
@@ -176,7 +222,7 @@ static int wait_input(const struct watch_req *req, const struct watch_batch *b, 
 		return ppoll(&p, 1, NULL, req->waitmask) > 0 ? 1 : -1;
 	left = deadline - now_ms();
 	if (left <= 0)
-		return 0;
+		return backlog(req, -left) ? 1 : 0;
 	ts.tv_sec = (time_t)(left / 1e3);
 	ts.tv_nsec = (long)((left - ts.tv_sec * 1e3) * 1e6);
 	left = ppoll(&p, 1, &ts, req->waitmask);
@@ -215,10 +261,16 @@ static int read_chunk(const struct watch_req *req, struct loop *l)
 	return n > 0;
 }
 
-/* The batch applied; a failure remembered for the exit status. */
-static void apply_batch(const struct watch_req *req, struct loop *l)
+/* The batch applied. In the loop, a failed one is tried again later
+ * (its deadline moved on); the last one's failure is the exit status. */
+static void apply_batch(const struct watch_req *req, struct loop *l, bool last)
 {
-	if (flush(req, &l->b))
+	unsigned wait = 0;
+	int r = flush(req, &l->b, last ? NULL : &wait);
+
+	if (wait)
+		l->deadline = now_ms() + wait;
+	else if (r)
 		l->failed = TENC_FAIL;
 }
 
@@ -239,7 +291,7 @@ int uc_peer_watch(const struct watch_req *req)
 	while (r > 0 && !*req->stop) {
 		r = wait_input(req, &l.b, l.deadline);
 		if (r == 0) {
-			apply_batch(req, &l);
+			apply_batch(req, &l, false);
 			r = 1;
 		} else if (r > 0)
 			r = read_chunk(req, &l);
@@ -248,7 +300,7 @@ int uc_peer_watch(const struct watch_req *req)
 		else
 			r = poll_failed();
 	}
-	apply_batch(req, &l);
+	apply_batch(req, &l, true);
 	watch_batch_free(&l.b);
 	watch_free(&l.s);
 	return r < 0 ? TENC_FAIL : l.failed;

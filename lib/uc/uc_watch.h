@@ -2,7 +2,9 @@
 /* uc_watch: `peer sync --watch`'s loop as a use case: the event stream
  * (watch.h) read from a file descriptor as it arrives (poll, chunks into
  * the parser), the events that arrive within the settle time gathered
- * into one batch (the newest event of each node wins: an upsert, a
+ * into one batch (with what is already waiting at its end: a burst read
+ * slower than it came stays one batch, up to watch_backlog_ms more; the
+ * newest event of each node wins: an upsert, a
  * removal, or a node that cannot be peered, which then stays as it is),
  * each batch applied whole by uc_peer_sync_batch (one converge under one
  * state lock, free between batches), and what each batch did handed to a
@@ -17,6 +19,11 @@
 #include "watch.h"
 
 #define WATCH_SETTLE_MAX	60000	/* ms */
+#define WATCH_BACKLOG_MIN_MS	2000
+
+/* How long past its settle time a batch may go on taking input that is
+ * already waiting: 10 settle times, at least WATCH_BACKLOG_MIN_MS. */
+double watch_backlog_ms(unsigned settle_ms);
 
 /* The events of one batch, gathered (pure: no state, no kernel). */
 struct watch_batch {
@@ -28,6 +35,7 @@ struct watch_batch {
 	struct node_rejects nameless;	/* bad events without a node name */
 	struct node_rejects errors;	/* ERROR events' messages */
 	size_t events;		/* every event but BOOKMARK */
+	unsigned retries;	/* failed applies of the ops kept in it */
 };
 
 void watch_batch_init(struct watch_batch *b);
@@ -46,6 +54,9 @@ struct watch_batch_res {
 	const struct node_rejects *errors;	/* the ERROR events' messages */
 	size_t events;
 	double ms;			/* the converge's time */
+	/* ret TENC_FAIL (a refusal, rolled back): the batch's node events
+	 * are kept and applied again, with any newer ones, in retry_ms. */
+	unsigned retry_ms;
 };
 
 struct watch_req {
@@ -60,8 +71,12 @@ struct watch_req {
 	void *ctx;
 };
 
-/* Run the loop until EOF or a stop, the last batch applied. 0; TENC_FAIL
- * when reading failed or a batch failed (each reported). */
+/* Run the loop until EOF or a stop, the last batch applied. A batch that
+ * fails is retried (WATCH_RETRY_MS, doubling up to WATCH_RETRY_MAX_MS).
+ * 0; TENC_FAIL when reading failed or the last batch failed (each
+ * reported; its events then are lost). */
+#define WATCH_RETRY_MS 1000
+#define WATCH_RETRY_MAX_MS 30000
 int uc_peer_watch(const struct watch_req *req);
 
 #endif

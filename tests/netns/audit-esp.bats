@@ -52,7 +52,7 @@ assert sa['seq'] == 5 and j['sa_health'][0]['problems'] == [], sa
 	[ "$status" -eq 0 ]
 	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"out\"} 5"* ]]
 	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"in\"} 5"* ]]
-	[[ $output == *'tenc_flows{verdict="encrypted"} '* ]]
+	[[ $output == *'tenc_flows{family="ipv4",verdict="encrypted"} '* ]]
 	[[ $output == *'tenc_violations 0'* ]]
 	# node2 saw it arrive decrypted
 	audit_json node2

@@ -131,8 +131,8 @@ for line in sys.stdin.read().splitlines():
     names.add(m.group(1))
 need = {"tenc_flows", "tenc_violations", "tenc_xfrm_errors", "tenc_ipcache_no_key", "tenc_events_lost"}
 assert need <= names, need - names'
-	[[ $output == *'tenc_flows{verdict="violation"} 2'* ]]
-	[[ $output == *'tenc_flows{verdict="plaintext"} 1'* ]]
+	[[ $output == *'tenc_flows{family="ipv4",verdict="violation"} 2'* ]]
+	[[ $output == *'tenc_flows{family="ipv4",verdict="plaintext"} 1'* ]]
 	[[ $output == *'tenc_xfrm_errors{counter="XfrmInNoStates"} '* ]]
 }
 

@@ -3,70 +3,27 @@
 # tests/tools/dptool: pins in a bpffs of the test's own, tc attachment, the
 # ipcache, and the marks the programs set, on crafted packets
 # (BPF_PROG_TEST_RUN) and on real traffic between namespaces.
+# The IPv6 half is bpf6.bats.
 
 load helpers
-
-
-test_setup() {
-	need_root
-	if [ ! -x "$DPTOOL" ]; then
-		echo "missing $DPTOOL (make builds it)" >&2
-		return 1
-	fi
-	B=$T_DIR/node/bpf
-	mkdir -p "$B"
-	mount -t bpf bpf "$B"
-	ns_add node
-}
-
-# dp ARGS...: dptool inside the node's namespace.
-dp() { on node "$DPTOOL" "$@"; }
-
-# veth NAME PEER: a veth pair inside the node, both up.
-veth() {
-	on node ip link add "$1" type veth peer name "$2"
-	on node ip link set "$1" up
-	on node ip link set "$2" up
-}
-
-# mark HOOK SRC DST PROTO [OPTS]: the mark the program leaves.
-mark() {
-	local h=$1; shift
-	dp testrun "$B" "$h" "$@"
-}
-
-# pinned_id PIN: the id of a pinned map or program.
-pinned_id() {
-	local kind=$1 pin=$2
-	bpftool -j "$kind" show pinned "$pin" | json_get "j['id']"
-}
-
-# tenc_filters DEV DIR: tenc's filter lines (handle 0xe5) on one side of DEV.
-tenc_filters() {
-	on node tc filter show dev "$1" "$2" | grep -c 'handle 0xe5 ' || true
-}
-
-# The ipcache of one peer (7, spi 3) and what surrounds it.
-peer_ipcache() {
-	dp ipc-set "$B" 10.2.0.0/16 7 3 -
-	dp ipc-set "$B" 10.2.5.0/24 0 0 local
-	dp ipc-set "$B" 10.3.0.0/16 8 3 nokey
-	dp ipc-set "$B" 10.4.0.0/16 9 0 -
-	dp ipc-set "$B" 10.5.0.0/16 0 3 -
-	dp ipc-set "$B" 192.168.1.2/32 7 0 node
-}
+load bpf
 
 @test "load pins the maps and the programs in the bpffs" {
 	run dp load "$B"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	for f in ipcache tenc_cfg prog_from_pod prog_from_wire prog_to_wire; do
+	for f in ipcache ipcache6 tenc_cfg flows flows6 events stats tracing prog_from_pod prog_from_wire prog_to_wire; do
 		[ -e "$B/$f" ]
 	done
 	run bpftool map show pinned "$B/ipcache"
 	[ "$status" -eq 0 ]
 	[[ $output == *"lpm_trie  name ipcache  flags 0x1"* ]]
 	[[ $output == *"key 8B  value 4B  max_entries 262144"* ]]
+	# IPv6's: the same values, a 16-byte address, as many entries
+	run bpftool map show pinned "$B/ipcache6"
+	[ "$status" -eq 0 ]
+	[[ $output == *"lpm_trie  name ipcache6  flags 0x1"* ]]
+	[[ $output == *"key 20B  value 4B  max_entries 262144"* ]]
 	run bpftool map show pinned "$B/tenc_cfg"
 	[[ $output == *"array  name tenc_cfg"* ]]
 	[[ $output == *"key 4B  value 8B  max_entries 1"* ]]
@@ -82,9 +39,10 @@ peer_ipcache() {
 	# unpin removes exactly tenc's pins
 	run dp unpin "$B"
 	[ "$status" -eq 0 ]
-	for f in ipcache tenc_cfg prog_from_pod prog_from_wire prog_to_wire; do
+	for f in ipcache ipcache6 tenc_cfg flows flows6 events stats tracing prog_from_pod prog_from_wire prog_to_wire; do
 		[ ! -e "$B/$f" ]
 	done
+	[ -z "$(ls "$B" | grep -v '\.debug$')" ]
 }
 
 # swap_pin NAME: pin another program (to_wire's code) under NAME, as an
@@ -140,6 +98,33 @@ swap_pin() {
 	[ "$status" -eq 0 ]
 	[[ $output != *"another layout"* ]]
 	[ "$(pinned_id map "$B/ipcache_old")" = "$old_id" ]
+}
+
+@test "ipcache6 of another layout is moved aside as the ipcache is; one missing is pinned, the others kept" {
+	local old_id ipc_id
+	bpftool map create "$B/ipcache6" type lpm_trie key 8 value 4 entries 16 name ipcache6 flags 1
+	old_id=$(pinned_id map "$B/ipcache6")
+	run dp load "$B"
+	[ "$status" -eq 0 ]
+	[[ $output == *"$B/ipcache6: pinned by a tenc of another layout"* ]]
+	[ "$(pinned_id map "$B/ipcache6_old")" = "$old_id" ]
+	[[ $(bpftool map show pinned "$B/ipcache6") == *"key 20B  value 4B  max_entries 262144"* ]]
+	# A bpffs of the tenc before ipcache6 (its pin missing): loaded, the
+	# new map is pinned and nothing else moves; the programs pinned before
+	# cannot use it, so they are pinned again, on it.
+	rm "$B/ipcache6" "$B/ipcache6_old"
+	dp ipc-set "$B" 10.2.0.0/16 7 3 -
+	ipc_id=$(pinned_id map "$B/ipcache")
+	run dp load "$B"
+	[ "$status" -eq 0 ]
+	[[ $output != *"another layout"* ]]
+	[ "$(pinned_id map "$B/ipcache")" = "$ipc_id" ]
+	[ "$(dp ipc-dump "$B")" = "10.2.0.0/16 peer 7 spi 3 flags -" ]
+	bpftool -j prog show pinned "$B/prog_from_pod" |
+		json_get "$(pinned_id map "$B/ipcache6") in j['map_ids'] and $ipc_id in j['map_ids']" | grep -qx True
+	dp cfg-set "$B" 192.168.1.1 encrypt
+	dp ipc-set "$B" fd12::/32 7 3 -
+	[ "$(dp testrun6 "$B" from_pod fd00:1::2 fd12::1 udp)" = 0x00073e00 ]
 }
 
 @test "attach creates clsact and tenc's filter; query returns the program" {
@@ -310,6 +295,53 @@ swap_pin() {
 	run dp ipc-set "$B" 10.6.0.0/16 7 16 -
 	[ "$status" -eq 1 ]
 	[[ $output == *"10.6.0.0/16: bad entry (spi 16)"* ]]
+}
+
+@test "ipcache6: set, exact lookup, delete and dump, by prefix; a map apart from the ipcache" {
+	dp load "$B"
+	dp ipc-set "$B" 10.2.0.0/16 7 3 -
+	dp ipc-set "$B" fd12::/32 7 3 -
+	dp ipc-set "$B" fd12:0:5::/48 0 0 local
+	dp ipc-set "$B" fd00:192:168:1::2 7 0 node
+	# host bits are cleared, within a byte too (/33)
+	dp ipc-set "$B" fd20:1:ffff::1/33 6 6 -
+	dp ipc-set "$B" ::/0 9 1 -
+	# dump: the ipcache, then ipcache6; each family in its own map
+	run dp ipc-dump "$B"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "10.2.0.0/16 peer 7 spi 3 flags -" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | sort)" = "$(printf '%s\n' '::/0 peer 9 spi 1 flags -' \
+		'fd00:192:168:1::2/128 peer 7 spi 0 flags node' 'fd12:0:5::/48 peer 0 spi 0 flags local' \
+		'fd12::/32 peer 7 spi 3 flags -' 'fd20:1:8000::/33 peer 6 spi 6 flags -')" ]
+	[ "$(bpftool -j map dump pinned "$B/ipcache" | json_get 'len(j)')" -eq 1 ]
+	[ "$(bpftool -j map dump pinned "$B/ipcache6" | json_get 'len(j)')" -eq 5 ]
+	# lookups are exact: a prefix covered by a shorter entry is not an entry
+	[ "$(dp ipc-get "$B" fd12::/32)" = "peer 7 spi 3 flags -" ]
+	[ "$(dp ipc-get "$B" fd00:192:168:1::2)" = "peer 7 spi 0 flags node" ]
+	[ "$(dp ipc-get "$B" fd20:1:8000::/33)" = "peer 6 spi 6 flags -" ]
+	run dp ipc-get "$B" fd12:0:1::/48
+	[ "$status" -eq 1 ]
+	[[ $output == *"fd12:0:1::/48: no such entry"* ]]
+	run dp ipc-get "$B" fd20:1::/32
+	[ "$status" -eq 1 ]
+	# a prefix holding the same value as the one around it is still told apart
+	dp ipc-set "$B" fd12:0:7::/48 7 3 -
+	[ "$(dp ipc-get "$B" fd12:0:7::/48)" = "peer 7 spi 3 flags -" ]
+	run dp ipc-get "$B" fd12:0:7::/49
+	[ "$status" -eq 1 ]
+	# delete: exact prefix; a second delete finds nothing; IPv4 untouched
+	dp ipc-del "$B" fd12:0:7::/48
+	run dp ipc-del "$B" fd12:0:7::/48
+	[ "$status" -eq 1 ]
+	[[ $output == *"no such entry"* ]]
+	run dp ipc-del "$B" fd12::/33
+	[ "$status" -eq 1 ]
+	[ "$(dp ipc-get "$B" 10.2.0.0/16)" = "peer 7 spi 3 flags -" ]
+	[ "$(dp ipc-dump "$B" | wc -l)" -eq 6 ]
+	# refused as in the ipcache: an spi outside 1..15; a prefix past 128
+	run dp ipc-set "$B" fd16::/32 7 16 -
+	[ "$status" -eq 1 ]
+	[[ $output == *"ipcache6: fd16::/32: bad entry (spi 16)"* ]]
 }
 
 @test "from_pod marks traffic to a peer cidr with its spi and peer id" {

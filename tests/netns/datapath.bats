@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # datapath.bats: enable, disable, peers, keys and status on this kernel,
 # everything that does not need ESP (BPF attach/pin, ipcache, rules,
-# routes, policies, bad input, rollback, the lock). encrypt.bats has the
-# tests that need ESP; they run in the VM lane.
+# routes, policies, rollback). encrypt.bats has the tests that need ESP;
+# they run in the VM lane. Bad input, the lock and privileges, the same on
+# every kernel, are in input.bats (host lanes).
 
 load helpers
 load topo
@@ -147,65 +148,6 @@ kube_nodes() {
 	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
 }
 
-@test "bad key input: exit 2, field named, nothing changed" {
-	enable_node 1 --encrypt
-	bad_input key add "$(keyline '3+ rfc4106(gcm(aes)) 0102 128 extra junk')"
-	[[ $output == *line* ]]
-	bad_input key add "$(keyline '3+ rfc4106(gcm(aes)) 01020304050607080910 128')"
-	[[ $output == *"key (field 3): "* ]]
-	bad_input key add "$(keyline '16+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128')"
-	[[ $output == *"spi"* ]]
-	bad_input key add "$(keyline '3+ rfc4106(gcm(foo)) 0102030405060708090a0b0c0d0e0f1011121314 128')"
-	[[ $output == *"algorithm"* ]]
-	bad_input key add --spi 0 "$(keyline '3+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128')"
-	chmod 644 "$T_DIR/k"
-	bad_input key add "$T_DIR/k"
-	[[ $output == *"group or others"* ]]
-	[[ $output != *0102030405060708090a* ]]
-}
-
-@test "bad peer and address input: exit 2, field named, nothing changed" {
-	enable_node 1 --encrypt
-	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
-	bad_input peer add node3 --node-ip 10.0.0.300 --cidr 10.1.3.0/24
-	[[ $output == *"--node-ip"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.1/24
-	[[ $output == *"--cidr"*"host bits"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.3 --cidr 10.1.2.128/25
-	[[ $output == *"overlaps peer 'node2'"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.3 --cidr 10.1.0.0/16
-	[[ $output == *"overlaps"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.3 --cidr 10.1.1.0/25
-	[[ $output == *"local pod cidr"* ]]
-	# a change of node2 is checked as a new peer would be (peer add re-run)
-	bad_input peer add node2 --node-ip 10.0.0.1 --cidr 10.1.3.0/24
-	[[ $output == *"this node's own ip"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.2 --cidr 10.1.3.0/24
-	[[ $output == *"node ip"* ]]
-	bad_input peer add "bad name" --node-ip 10.0.0.3 --cidr 10.1.3.0/24
-	bad_input peer add node3 --cidr 10.1.3.0/24
-	bad_input peer del nosuch
-	[[ $output == *"nosuch: no such peer"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24 --spi 16
-	echo '{"peers": [{"name": "x", "node_ip": "10.0.0.3", "cidrs": ["10.1.2.0/24"]}]}' >"$T_DIR/p.json"
-	bad_input peer sync --strict "$T_DIR/p.json" # without --strict: x rejected (sync_robust.bats)
-	[[ $output == *"x: --cidr: 10.1.2.0/24 overlaps peer 'node2'"* ]]
-	echo '{"peers": [' >"$T_DIR/p.json"
-	bad_input peer sync "$T_DIR/p.json"
-	bad_input enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/33 --dev pod0
-	bad_input enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.2.0/24 --dev pod0
-	[[ $output == *"peer 'node2'"* ]]
-	bad_input enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev nosuch0
-	bad_input enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --mode fast
-}
-
-@test "bad input before enable mounts nothing and leaves no state" {
-	run tenc_on node1 enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev nosuch0
-	[ "$status" -eq 2 ]
-	! grep -q "$T_DIR/node1/bpf" /proc/mounts
-	[ ! -e "$T_DIR/node1/config.json" ]
-}
-
 @test "a kernel refusal half-way rolls back what the command added" {
 	enable_node 1 --encrypt
 	# a foreign route in tenc's table makes the route step of peer add fail
@@ -236,18 +178,6 @@ kube_nodes() {
 	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
 }
 
-@test "key gen prints a key line and refuses a file others can read" {
-	run "$TENC" key gen
-	[ "$status" -eq 0 ]
-	[[ $output =~ ^1\+\ rfc4106\(gcm\(aes\)\)\ [0-9a-f]{40}\ 128$ ]]
-	touch "$T_DIR/g"; chmod 644 "$T_DIR/g"
-	run bash -c "'$TENC' key gen >'$T_DIR/g'"
-	[ "$status" -eq 2 ]
-	[ ! -s "$T_DIR/g" ]
-	(umask 077; "$TENC" key gen >"$T_DIR/g2")
-	grep -Eq '^1\+ ' "$T_DIR/g2"
-}
-
 @test "key list shows fingerprint and state, never the key" {
 	need_feature esp
 	enable_node 1 --encrypt
@@ -259,35 +189,4 @@ kube_nodes() {
 	[ "$(echo "$output" | json_get "j['keys'][0]['key']")" = "(hidden)" ]
 	run tenc_on node1 -j status
 	[[ $output != *0102030405060708090a* ]]
-}
-
-@test "a key added before enable is applied by enable; key add twice is refused" {
-	tenc_on node1 key add "$KEY"
-	run tenc_on node1 key add "$KEY"
-	[ "$status" -eq 2 ]
-	[[ $output == *"current key exists"* ]]
-	run tenc_on node1 -j key list
-	[ "$(echo "$output" | json_get "(j['keys'][0]['spi'], j['keys'][0]['state'])")" = "(3, 'current')" ]
-}
-
-@test "a second writer waits for the lock, then exits 1 naming the holder" {
-	mkdir -p "$T_DIR/node1"
-	exec 8>"$T_DIR/node1/lock"
-	flock 8
-	echo 4242 >&8
-	run tenc_on node1 --wait 1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
-	exec 8>&-
-	[ "$status" -eq 1 ]
-	[[ $output == *"locked by pid 4242"* ]]
-	run tenc_on node1 --wait 1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
-	[ "$status" -eq 0 ]
-}
-
-@test "without privileges a writer says what is missing and exits 1" {
-	command -v setpriv >/dev/null || skip "no setpriv"
-	mkdir -p "$T_DIR/np" && chmod 777 "$T_DIR/np"
-	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		env TENC_STATE_DIR="$T_DIR/np" "$TENC" peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
-	[ "$status" -eq 1 ]
-	[[ $output == *"missing CAP_NET_ADMIN, CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN"* ]]
 }

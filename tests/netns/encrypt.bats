@@ -134,7 +134,7 @@ test_setup() {
 	! grep -q "${k12_on1##* 0x}" "$KEY"
 	# ESN and the replay window are on
 	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "flag esn"
-	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "replay_window 128"
+	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "replay_window 4096, bitmap-length 128"
 }
 
 @test "peer sync from kubectl JSON converges with encryption, a second run changes nothing" {

@@ -29,11 +29,16 @@ setup() {
 
 teardown() {
 	if declare -F test_teardown >/dev/null; then test_teardown || true; fi
-	# Background helpers a failed test left behind.
+	# Background helpers a failed test left behind; not bats' own timeout
+	# watchdog (BATS_TEST_TIMEOUT, as the VM lane sets it): killed, it
+	# would leave its sleep holding bats' output open until the timeout.
 	local j
-	for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null || true; done
-	local ns d
-	for ns in "${T_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+	for j in $(jobs -p); do
+		[ "$j" = "${BATS_killer_pid:-}" ] || kill -TERM "$j" 2>/dev/null || true
+	done
+	local d
+	# One ip for all of them (-force: on past one already gone).
+	[ ${#T_NS[@]} -eq 0 ] || printf 'netns del %s\n' "${T_NS[@]}" | ip -force -batch - 2>/dev/null || true
 	# Unmount any bpffs a node's state dir got (tenc mounts one per state dir).
 	for d in "$T_DIR"/*/bpf; do
 		[ -d "$d" ] || continue
@@ -45,15 +50,27 @@ teardown() {
 # ns NAME: the full namespace name for a node/pod NAME of this test.
 ns() { echo "$T_PREFIX-$1"; }
 
-# ns_add NAME...: create namespaces (with lo up) and register them for cleanup.
+# ns_new NAME...: create namespaces, registered for cleanup, in one ip
+# (under TCG every exec counts); their lo is still down.
+ns_new() {
+	local n lines=()
+	for n in "$@"; do
+		T_NS+=("$(ns "$n")")
+		lines+=("netns add $(ns "$n")")
+	done
+	printf '%s\n' "${lines[@]}" | ip -batch -
+}
+
+# ns_add NAME...: ns_new, then lo up in each.
 ns_add() {
 	local n
-	for n in "$@"; do
-		ip netns add "$(ns "$n")"
-		T_NS+=("$(ns "$n")")
-		ip -n "$(ns "$n")" link set lo up
-	done
+	ns_new "$@"
+	for n in "$@"; do ip -n "$(ns "$n")" link set lo up; done
 }
+
+# ip_in NAME: the ip commands on stdin (ip -batch lines: "link set lo up")
+# inside namespace NAME, one ip for them all; fails at the first that fails.
+ip_in() { ip -n "$(ns "$1")" -batch -; }
 
 # on NAME CMD...: run CMD inside namespace NAME.
 on() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
@@ -74,10 +91,17 @@ need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
 
-# need_feature NAME: a feature as `tenc -j version` reports it.
+# need_feature NAME: a feature as `tenc -j version` reports it; asked once
+# per bats run and tenc binary (the kernel's features do not change in a
+# run; under TCG the probe and its python cost ~1 s a test).
 need_feature() {
-	local f=$1 have
-	have=$("$TENC" -j version | python3 -c "import json,sys; print(json.load(sys.stdin)['features']['$f']['available'])")
+	local f=$1 have cache=${BATS_RUN_TMPDIR:-$T_DIR}/feature${TENC//\//_}-$1
+	if [ -s "$cache" ]; then
+		have=$(<"$cache")
+	else
+		have=$("$TENC" -j version | python3 -c "import json,sys; print(json.load(sys.stdin)['features']['$f']['available'])")
+		echo "$have" >"$cache"
+	fi
 	if [ "$have" != True ]; then
 		if [ "${TENC_TEST_LANE:-host}" = vm ]; then
 			echo "feature $f missing in the VM lane" >&2
@@ -106,9 +130,8 @@ snapshot() {
 		echo "# route"; ip -4 route show table all
 		echo "# ipcache"; [ -z "$2" ] || "$1" ipc-dump "$2" 2>/dev/null | sort
 		echo "# tc"; for d in /sys/class/net/*; do
-			tc filter show dev "${d##*/}" ingress 2>/dev/null
-			tc filter show dev "${d##*/}" egress 2>/dev/null
-		done' snapshot "$DPTOOL" "$bpffs"
+			printf "filter show dev %s ingress\nfilter show dev %s egress\n" "${d##*/}" "${d##*/}"
+		done | tc -force -batch - 2>/dev/null' snapshot "$DPTOOL" "$bpffs"
 }
 
 # bad_input ARGS...: the tenc command must exit 2 and change nothing.

@@ -3,7 +3,7 @@
 # entries, the rule: no ESP needed, so the host lanes, with and without
 # ASan), make-before-break: a refusal at every k-th kernel change restores
 # the node exactly; changes keep what stays; a crash after every k-th
-# change, then the same command again, converges. live.bats has the same
+# change, then the same command again, converges. live_faults.bats has the same
 # with keys (VM lane).
 
 load helpers

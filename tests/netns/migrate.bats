@@ -85,17 +85,24 @@ old_layout() {
 
 # In a crashed migration: the old ipcache, still full, is what runs; a
 # writer other than enable refuses and changes nothing.
-crashed_check() {
-	local id before
-	id=$(pinned node1 ipcache_old id)
-	runs_map node1 eth0 egress "$id"
-	[ "$(mapdump node1 ipcache_old)" = "$IPC0" ]
+# writer_refused: a peer add on node1 is refused, naming the unfinished
+# migration, and changes nothing.
+writer_refused() {
+	local before
 	before=$(state_of node1)
 	run tenc_on node1 peer add node4 --node-ip 10.0.0.4 --cidr 10.1.4.0/24
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"did not finish: run 'tenc enable' first"* ]]
 	[ "$(state_of node1)" = "$before" ]
+}
+
+crashed_check() {
+	local id
+	id=$(pinned node1 ipcache_old id)
+	runs_map node1 eth0 egress "$id"
+	[ "$(mapdump node1 ipcache_old)" = "$IPC0" ]
+	writer_refused
 }
 
 # Back to the current layout for the next k: the current tenc migrates
@@ -128,14 +135,8 @@ half_moved() {
 }
 
 @test "migrate: killed between moving the old ipcache pin aside and pinning the new one, writers refuse" {
-	local before
 	half_moved
-	before=$(state_of node1)
-	run tenc_on node1 peer add node4 --node-ip 10.0.0.4 --cidr 10.1.4.0/24
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ $output == *"did not finish: run 'tenc enable' first"* ]]
-	[ "$(state_of node1)" = "$before" ]
+	writer_refused
 	# and the re-run of enable finishes it
 	TENC=$NEXT
 	run tenc_on node1 enable

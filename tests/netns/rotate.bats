@@ -3,23 +3,16 @@
 # plaintext: three nodes with pods, traffic in both directions throughout
 # (ping -i 0.01, numbered UDP, a long TCP stream). Needs ESP (VM lane).
 # The sleeps here are the point, not readiness waits: each phase runs while
-# traffic flows, some of it sent before the phase and some after.
+# traffic flows, some of it sent before the phase and some after. The
+# rotations killed after each kernel change are rotate_faults.bats'. The
+# cluster: rotate.bash.
 
 load helpers
 load topo
 load live
+load rotate
 
-test_setup() {
-	need_root
-	need_feature esp
-	need_feature aes_gcm
-	topo_up 3
-	(umask 077; "$TENC" key gen >"$T_DIR/k1"; "$TENC" key gen >"$T_DIR/k2"; "$TENC" key gen >"$T_DIR/k3")
-	for i in 1 2 3; do enable_node "$i" --encrypt; done
-	key_all 3 "$T_DIR/k1"
-	peer_all 3
-	on pod1 ping -c 1 -W 5 10.1.2.2 >/dev/null
-}
+test_setup() { rotate_cluster; }
 
 # advertise: tell every node which SPI every other node accepts.
 advertise() {
@@ -86,25 +79,6 @@ spis_on_wire() { tcpdump -r "$T_DIR/wire.pcap" -nn esp 2>/dev/null | grep -o 'sp
 	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
 	sleep 2 # traffic on key 2 while key 1 retires
 	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
-	traffic_check
-}
-
-@test "crash safety: killed after each kernel change of a phase, the re-runs converge without loss" {
-	traffic_start 20
-	sleep 1 # traffic on key 1 first
-	for phase in prepare commit finish; do
-		case $phase in
-		prepare) args=("$T_DIR/k2") ;;
-		commit) args=(--commit --all) ;;
-		finish) args=(--finish --quiet-for 1); sleep 2 ;; # traffic on key 2 first
-		esac
-		# node1 dies after each of its changes in turn (exit 137 each
-		# time), then the last run completes; the other nodes follow
-		crash_each_change node1 key rotate "${args[@]}"
-		echo "$phase: node1 killed $CRASH_KS times"
-		[ "$CRASH_KS" -ge 2 ] # two peers: at least a change each
-		for i in 2 3; do tenc_on "node$i" key rotate "${args[@]}"; done
-	done
 	traffic_check
 }
 

@@ -152,9 +152,9 @@ audit_textfile() {
 	[ "$(ls -A "$T_DIR/textfile")" = tenc.prom ]
 	# tenc's metrics, the violation among them
 	grep -qx '# TYPE tenc_violations gauge' "$TF"
-	grep -qx 'tenc_flows{verdict="violation"} [1-9][0-9]*' "$TF"
+	grep -qx 'tenc_flows{family="ipv4",verdict="violation"} [1-9][0-9]*' "$TF"
 	grep -qx 'tenc_violations [1-9][0-9]*' "$TF"
-	[ "$(grep -c '^tenc_flows{verdict=' "$TF")" -eq 5 ]
+	[ "$(grep -c '^tenc_flows{family="ipv[46]",verdict=' "$TF")" -eq 10 ]
 	# the same as tenc audit prints, but for the flows of the pings
 	tenc_on node1 audit --format prometheus >"$T_DIR/direct.prom" || [ $? -eq 3 ]
 	diff <(grep -v '^tenc_xfrm\|^tenc_flow' "$TF") <(grep -v '^tenc_xfrm\|^tenc_flow' "$T_DIR/direct.prom")

@@ -10,44 +10,94 @@
 #                                  ext eth0 10.0.0.9   (a host that is no peer)
 #
 # Nodes route the other nodes' pod cidrs via their node ips (native routing,
-# plaintext until tenc encrypts). Captures and receivers run in the
+# plaintext until tenc encrypts). topo_dual adds IPv6 to the same topology:
+# node i fd00::i/64 on eth0, pod i fd01:i::2/64 behind fd01:i::1 on pod0,
+# ext fd00::9. Captures and receivers run in the
 # background (bg_on) and are waited for until ready, never slept for.
 # Load after helpers: load topo
 
 # shellcheck source=wait.bash
 . "${BASH_SOURCE[0]%/*}/wait.bash"
 
+# routes_to_others I NODES FORMAT: FORMAT's line (two %s: the other node's
+# number) for every node of NODES but I: node I's routes to the others' pods.
+routes_to_others() {
+	local j
+	for j in $2; do [ "$1" = "$j" ] || printf "$3\n" "$j" "$j"; done
+}
+
 # topo_up N: nodes 1..N with a pod each, the wire, and the non-peer "ext".
+# One ip -batch a namespace (ip_in): under TCG every exec counts. A node's
+# sysctls come before its pod's veth is made, so that pod0 is created with
+# the node's defaults.
 topo_up() {
-	local n=${1:-2} i j
-	ns_add wire ext
-	on wire ip link add br0 type bridge
-	on wire ip link set br0 up
-	for i in $(seq 1 "$n"); do
-		ns_add "node$i" "pod$i"
-		on wire ip link add "n$i" type veth peer name eth0 netns "$(ns node$i)"
-		on wire ip link set "n$i" master br0 up
-		on "node$i" ip addr add "10.0.0.$i/24" dev eth0
-		on "node$i" ip link set eth0 up
+	local n=${1:-2} i nodes
+	nodes=$(seq 1 "$n")
+	# shellcheck disable=SC2046 # one word a namespace
+	ns_new wire ext $(for i in $nodes; do echo "node$i pod$i"; done)
+	{
+		echo "link set lo up"
+		echo "link add br0 type bridge"
+		echo "link set br0 up"
+		for i in $nodes; do
+			echo "link add n$i type veth peer name eth0 netns $(ns "node$i")"
+			echo "link set n$i master br0 up"
+		done
+		echo "link add n9 type veth peer name eth0 netns $(ns ext)"
+		echo "link set n9 master br0 up"
+	} | ip_in wire
+	for i in $nodes; do
 		on "node$i" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0
-		on "pod$i" ip link add eth0 type veth peer name pod0 netns "$(ns node$i)"
-		on "pod$i" ip addr add "10.1.$i.2/24" dev eth0
-		on "pod$i" ip link set eth0 up
-		on "pod$i" ip route add default via "10.1.$i.1"
-		on "node$i" ip addr add "10.1.$i.1/24" dev pod0
-		on "node$i" ip link set pod0 up
+		ip_in "pod$i" <<-EOF
+			link set lo up
+			link add eth0 type veth peer name pod0 netns $(ns "node$i")
+			addr add 10.1.$i.2/24 dev eth0
+			link set eth0 up
+			route add default via 10.1.$i.1
+		EOF
+		{
+			echo "link set lo up"
+			echo "addr add 10.0.0.$i/24 dev eth0"
+			echo "link set eth0 up"
+			echo "addr add 10.1.$i.1/24 dev pod0"
+			echo "link set pod0 up"
+			routes_to_others "$i" "$nodes" "route add 10.1.%s.0/24 via 10.0.0.%s"
+		} | ip_in "node$i"
 	done
-	on wire ip link add n9 type veth peer name eth0 netns "$(ns ext)"
-	on wire ip link set n9 master br0 up
-	on ext ip addr add 10.0.0.9/24 dev eth0
-	on ext ip link set eth0 up
-	for i in $(seq 1 "$n"); do
-		for j in $(seq 1 "$n"); do
-			[ "$i" = "$j" ] || on "node$i" ip route add "10.1.$j.0/24" via "10.0.0.$j"
-		done
-		on ext ip route add "10.1.$i.0/24" via "10.0.0.$i"
+	{
+		echo "link set lo up"
+		echo "addr add 10.0.0.9/24 dev eth0"
+		echo "link set eth0 up"
+		for i in $nodes; do echo "route add 10.1.$i.0/24 via 10.0.0.$i"; done
+	} | ip_in ext
+}
+
+# topo_dual N: topo_up N, then IPv6 as well (dual stack): addresses on the
+# nodes' eth0, on the pods and their pod0, each node routing the other
+# pods' /64s via their node's address. Addresses skip duplicate address
+# detection (nodad): usable at once, no tentative state to wait for;
+# neighbour discovery still resolves every hop.
+topo_dual() {
+	local n=${1:-2} i nodes
+	nodes=$(seq 1 "$n")
+	topo_up "$n"
+	for i in $nodes; do
+		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
+		{
+			echo "addr add fd00::$i/64 dev eth0 nodad"
+			echo "addr add fd01:$i::1/64 dev pod0 nodad"
+			routes_to_others "$i" "$nodes" "route add fd01:%s::/64 via fd00::%s"
+		} | ip_in "node$i"
+		ip_in "pod$i" <<-EOF
+			addr add fd01:$i::2/64 dev eth0 nodad
+			route add ::/0 via fd01:$i::1
+		EOF
 	done
+	{
+		echo "addr add fd00::9/64 dev eth0 nodad"
+		for i in $nodes; do echo "route add fd01:$i::/64 via fd00::$i"; done
+	} | ip_in ext
 }
 
 # enable_node I [ARGS]: tenc enable --encrypt on node I with its pod device.
@@ -152,6 +202,14 @@ tcp_send() {
 
 FLOWGEN=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/tools/flowgen.py
 
+# softnet_drops: packets the CPUs' input backlogs dropped (netdev_max_backlog
+# reached), all CPUs, since boot (the second column of softnet_stat, hex).
+softnet_drops() {
+	local _c d _r t=0
+	while read -r _c d _r; do t=$((t + 16#$d)); done </proc/net/softnet_stat
+	echo "$t"
+}
+
 # xfrm_err NODE COUNTER: a counter of /proc/net/xfrm_stat.
 xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
 
@@ -165,6 +223,7 @@ traffic_start() {
 	local s=$1
 	PINGS=$((s * 100))
 	for i in 1 2 3; do X0[$i]="$(xfrm_err node$i XfrmInNoStates) $(xfrm_err node$i XfrmInStateProtoError)"; done
+	SOFTNET0=$(softnet_drops)
 	bg_on pod2 python3 "$FLOWGEN" udp-recv 6001 "$T_DIR/udp12.json"; R1=$!
 	bg_on pod1 python3 "$FLOWGEN" udp-recv 6002 "$T_DIR/udp21.json"; R2=$!
 	bg_on pod3 python3 "$FLOWGEN" tcp-recv 6003 "$T_DIR/tcp13.json"; R3=$!
@@ -182,7 +241,9 @@ traffic_start() {
 traffic_check() {
 	wait $P1 $P2 $S1 $S2 $S3 $R1 $R2 $R3
 	cat "$T_DIR/ping12" "$T_DIR/ping31" "$T_DIR/udp12.json" "$T_DIR/udp21.json" "$T_DIR/tcp13.json"
-	# shown on a failure: where packets went (XFRM errors, socket drops)
+	# shown on a failure: where packets went (XFRM errors, socket drops,
+	# the CPUs' backlogs: softnet_stat is the whole machine's)
+	echo "backlog drops (softnet_stat) meanwhile: $(($(softnet_drops) - SOFTNET0))"
 	for i in 1 2 3; do
 		echo "node$i xfrm_stat: $(on node$i awk '$2 != 0' /proc/net/xfrm_stat | paste -sd' ')"
 		echo "pod$i $(on pod$i awk '/^Udp:/' /proc/net/snmp | paste -sd' ')"

@@ -34,9 +34,11 @@ bg_stop() {
 # How long a wait may take: generous, the VM lane runs under TCG.
 WAIT_S=${WAIT_S:-30}
 
-# wait_until [-p PID] WHAT CMD...: run CMD every 0.05 s until it succeeds,
-# at most $WAIT_S seconds; else fail naming WHAT. With -p, fail at once
-# when PID has exited (what it should do will never happen then).
+# wait_until [-p PID] WHAT CMD...: run CMD every $WAIT_EVERY (0.05) s until
+# it succeeds, at most $WAIT_S seconds; else fail naming WHAT. With -p,
+# fail at once when PID has exited (what it should do will never happen
+# then). A test whose CMD is heavy sets a longer WAIT_EVERY, so that its
+# own polling does not starve what it waits for (TCG).
 wait_until() {
 	local pid= what end=$((SECONDS + WAIT_S))
 	if [ "$1" = -p ]; then pid=$2; shift 2; fi
@@ -51,7 +53,7 @@ wait_until() {
 			echo "timed out after $WAIT_S s waiting for $what" >&2
 			return 1
 		fi
-		sleep 0.05
+		sleep "${WAIT_EVERY:-0.05}"
 	done
 }
 

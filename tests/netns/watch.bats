@@ -138,6 +138,26 @@ peers_sorted() {
 	on node1 ip route show table 2005 | grep -q "10.1.11.0/24"
 }
 
+@test "watch: a batch the kernel refuses half-way is rolled back, said on stderr, and applied again with the events that came meanwhile" {
+	TENC_TEST_FAIL_AT=3 watch_start --settle 100
+	{ ev ADDED a 10.0.0.11 10.1.11.0/24; ev ADDED b 10.0.0.12 10.1.12.0/24; } | send
+	wait_line "$T_DIR/err" "batch of 2 events not applied (nothing changed); trying again in 1.0 s" "$WPID"
+	grep -q "refused by TENC_TEST_FAIL_AT" "$T_DIR/err"
+	# -j: the error as a JSON line, the batch's own line only once applied
+	[ "$(line 1 "'refused by TENC_TEST_FAIL_AT' in j['error']")" = True ]
+	! on node1 ip route show table 2005 | grep -q "10.1.1[12].0/24" # rolled back (the retry is 1 s off)
+	ev ADDED c 10.0.0.13 10.1.13.0/24 | send
+	wait_lines "$T_DIR/out" 2 "$WPID"
+	exec 5>&-
+	wait "$WPID"
+	cat "$T_DIR/out" "$T_DIR/err"
+	# a and b in the retry (with c when it came within the second)
+	[ "$(line 2 "j['added'] >= 2 and j['removed'] == 0 and j['rejected'] == 0")" = True ]
+	[ "$(peers_sorted node1)" = "[('a', '10.0.0.11', ['10.1.11.0/24']), ('b', '10.0.0.12', ['10.1.12.0/24']), ('c', '10.0.0.13', ['10.1.13.0/24'])]" ]
+	[ "$(drift_count node1)" -eq 0 ]
+	for c in 11 12 13; do on node1 ip route show table 2005 | grep -q "10.1.$c.0/24"; done
+}
+
 @test "watch: a bad --settle, or --watch with --prune, is exit 2, nothing changed" {
 	for v in abc -1 60001 ''; do
 		bad_input peer sync --watch - --settle "$v" </dev/null

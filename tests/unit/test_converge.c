@@ -4,6 +4,7 @@
  * replaced in place (put with prev), added, removed after, and the SAs
  * removed first (a re-key). Pure: no kernel. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <linux/xfrm.h>
 #include "converge.h"
 #include "tap.h"
@@ -91,6 +92,33 @@ int main(void)
 	ok(c.put.n_ipc == 1 && c.del.n_ipc == 1 && c.prev_ipc[0] < 0, "ipcache: the new node ip's entry added, the old one removed, the cidr's kept");
 	converge_free(&c);
 	plan_free(&pb);
+
+	/* The replay windows: IN the kernel's largest (with ESN, a packet
+	 * more than the window behind is taken for the next 2^32 and fails
+	 * its ICV), OUT none asked for. An IN SA the kernel holds with
+	 * another window (an older tenc's 128) is kept: no SA restarts. */
+	{
+		const struct xsa *in = NULL, *out = NULL;
+
+		for (size_t i = 0; i < pa.n_sas; i++)
+			*(pa.sas[i].dst == cfg.node_ip ? &in : &out) = &pa.sas[i];
+		ok(in && out, "an IN and an OUT SA");
+		is_int(in ? (int)in->replay_window : -1, 4096, "IN SA: replay window 4096, the kernel's largest");
+		ok(in && in->esn && (in->replay_window + 31) / 32 <= 128, "  ESN, its bitmap within the kernel's 128 words");
+		is_int(out ? (int)out->replay_window : -1, 0, "OUT SA: no window asked for (ESN's minimum)");
+		pb = pa;
+		pb.sas = calloc(pa.n_sas, sizeof(*pb.sas));
+		pb.pols = pa.pols, pb.routes = pa.routes, pb.rules = pa.rules, pb.ipc = pa.ipc;
+		for (size_t i = 0; pb.sas && i < pa.n_sas; i++) {
+			pb.sas[i] = pa.sas[i];
+			if (pb.sas[i].dst == cfg.node_ip)
+				pb.sas[i].replay_window = 128;
+		}
+		ok(pb.sas && converge_compute(&pa, &pb, &c) == 0, "the kernel's IN SA has window 128");
+		is_int(converge_count(&c), 0, "  kept: no kernel change");
+		converge_free(&c);
+		free(pb.sas);
+	}
 	plan_free(&pa);
 	return done_testing();
 }

@@ -43,6 +43,9 @@ static void hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* An IPv4 pair (family 0: AF_INET), as the SAs' planner builds it. */
+#define PAIR(s, d, es, ed) (&(struct key_pair){ .src = (s), .dst = (d), .src_epoch = (es), .dst_epoch = (ed) })
+
 static uint32_t ip(const char *s)
 {
 	struct in_addr a;
@@ -77,7 +80,9 @@ static void test_parse(void)
 	hex(k.key, k.key_len, kh);
 	is_str(kh, HEX20, "key bytes");
 	is_int(k.icv_bits, 128, "icv 128");
-	is_int(key_overhead(&k), 60, "GCM overhead 60");
+	is_int(key_overhead(&k, AF_INET), 60, "GCM overhead 60 (IPv4 outer)");
+	is_int(key_overhead(&k, 0), 60, "  family 0 is IPv4");
+	is_int(key_overhead(&k, AF_INET6), 80, "  IPv6 outer: 80 (header 40, not 20)");
 
 	is_int(key_parse_line("\t1  hmac(sha256)\t" HEX_AUTH " cbc(aes)  " HEX_ENC " \r\n", &k2,
 			      err, sizeof(err)), 0, "AUTH+ENC line with tabs, CRLF parses %s", err);
@@ -88,7 +93,8 @@ static void test_parse(void)
 	is_str(kh, HEX_AUTH, "auth key bytes");
 	hex(k2.key, k2.key_len, kh);
 	is_str(kh, HEX_ENC, "enc key bytes");
-	is_int(key_overhead(&k2), 80, "CBC+HMAC overhead 80");
+	is_int(key_overhead(&k2, AF_INET), 80, "CBC+HMAC overhead 80");
+	is_int(key_overhead(&k2, AF_INET6), 100, "  IPv6 outer: 100");
 	ok(!key_same_shape(&k, &k2), "GCM and CBC differ in shape");
 
 	is_int(key_parse_line("0xf rfc4106(gcm(aes)) 0x" HEX20 "aabbccddeeff0011 0x60", &k2, err,
@@ -100,7 +106,8 @@ static void test_parse(void)
 	ok(key_same_shape(&k, &k2), "same algos/lengths: same shape despite spi");
 	is_int(key_parse_line("2 hmac(sha512) " HEX_AUTH HEX_AUTH " cbc(aes) " HEX_ENC HEX_ENC,
 			      &k2, err, sizeof(err)), 0, "hmac(sha512) + cbc(aes)-256 %s", err);
-	is_int(key_overhead(&k2), 96, "hmac(sha512) overhead 96 (256-bit ICV)");
+	is_int(key_overhead(&k2, AF_INET), 96, "hmac(sha512) overhead 96 (256-bit ICV)");
+	is_int(key_overhead(&k2, AF_INET6), 116, "  IPv6 outer: 116");
 	is_int(key_parse_line("2 hmac(sha1) " HEX20 " cbc(aes) " HEX20 "c5c6c7c8", &k2, err,
 			      sizeof(err)), 0, "hmac(sha1) + cbc(aes)-192 %s", err);
 
@@ -193,6 +200,51 @@ static void test_fingerprint(void)
 	ok(strlen(f1) == 16 && strcmp(f1, f2), "CBC form: enc key changes the fingerprint");
 }
 
+/* The IPv6 outer family (issue 13): 16-byte addresses and the label
+ * "aead6" (python3 as above with those; the vectors in keys.c's header and
+ * tenc-key(8)). Never the IPv4 pair's key, whatever the addresses. */
+static void test_derive_v6(const struct tenc_key *k, const uint8_t *v4_ab)
+{
+	struct key_pair p = { .family = AF_INET6 }, q;
+	struct tenc_key ab, ba, x;
+	char h[2 * KEY_MAX_BYTES + 1];
+
+	inet_pton(AF_INET6, "fd00::1", p.src6);
+	inet_pton(AF_INET6, "fd00::2", p.dst6);
+	is_int(key_derive(k, &p, &ab), 0, "derive IPv6 A->B");
+	hex(ab.key, ab.key_len, h);
+	is_str(h, "774018a63eb017353e86a972d28afa34f174ef8c", "IPv6 vector: fd00::1 -> fd00::2");
+	q = p;
+	memcpy(q.src6, p.dst6, 16);
+	memcpy(q.dst6, p.src6, 16);
+	key_derive(k, &q, &ba);
+	hex(ba.key, ba.key_len, h);
+	is_str(h, "129822980e3427ec598859e5d7983b203d6dc743", "IPv6 vector: fd00::2 -> fd00::1");
+	q = p;
+	q.src_epoch = 0x0102030405060708ULL;
+	q.dst_epoch = 0x1112131415161718ULL;
+	key_derive(k, &q, &x);
+	hex(x.key, x.key_len, h);
+	is_str(h, "cfb84ebf91ef3a72ffc411696cf4bc83d7aaec40", "IPv6 v2 vector: fd00::1 -> fd00::2");
+	memcpy(q.src6, p.dst6, 16);
+	memcpy(q.dst6, p.src6, 16);
+	q.src_epoch = 0x1112131415161718ULL;
+	q.dst_epoch = 0x0102030405060708ULL;
+	key_derive(k, &q, &x);
+	hex(x.key, x.key_len, h);
+	is_str(h, "a717946da0df5757047be7a88a18922d33d77406", "IPv6 v2 vector: fd00::2 -> fd00::1");
+	/* ::ffff:10.0.0.1 -> ::ffff:10.0.0.2 holds the IPv4 pair's bytes, yet
+	 * its key is the IPv6 family's, not 10.0.0.1 -> 10.0.0.2's. */
+	q = (struct key_pair){ .family = AF_INET6 };
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", q.src6);
+	inet_pton(AF_INET6, "::ffff:10.0.0.2", q.dst6);
+	key_derive(k, &q, &x);
+	ok(memcmp(x.key, v4_ab, 20) && memcmp(x.key, ab.key, 20), "IPv6 keys never the IPv4 pair's");
+	key_wipe(&ab);
+	key_wipe(&ba);
+	key_wipe(&x);
+}
+
 static void test_derive(void)
 {
 	uint32_t a = ip("10.0.0.1"), b = ip("10.0.0.2"), c = ip("10.0.1.1");
@@ -200,13 +252,13 @@ static void test_derive(void)
 	char err[256], h1[2 * KEY_MAX_BYTES + 1], h2[2 * KEY_MAX_BYTES + 1];
 
 	key_parse_line(LINE_GCM, &k, err, sizeof(err));
-	is_int(key_derive(&k, &(struct key_pair){ a, b, 0, 0, 0 }, &ab), 0, "derive A->B");
+	is_int(key_derive(&k, PAIR(a, b, 0, 0), &ab), 0, "derive A->B");
 	hex(ab.key, ab.key_len, h1);
 	is_str(h1, VEC_AB, "test vector: 10.0.0.1 -> 10.0.0.2, spi 3");
 	ok(ab.spi == 3 && ab.spi_plus && ab.aead && ab.key_len == 20 && ab.icv_bits == 128 &&
 	   !strcmp(ab.algo, k.algo), "derived key keeps spi, algo, length, icv");
 	ok(key_same_shape(&k, &ab), "derived key has the same shape");
-	is_int(key_derive(&k, &(struct key_pair){ b, a, 0, 0, 0 }, &ba), 0, "derive B->A");
+	is_int(key_derive(&k, PAIR(b, a, 0, 0), &ba), 0, "derive B->A");
 	hex(ba.key, ba.key_len, h2);
 	is_str(h2, VEC_BA, "test vector: 10.0.0.2 -> 10.0.0.1");
 	ok(memcmp(ab.key, ba.key, 20), "A->B != B->A");
@@ -215,40 +267,41 @@ static void test_derive(void)
 	struct tenc_key node_a, node_b, at_a, at_b;
 	key_parse_line(LINE_GCM, &node_a, err, sizeof(err));
 	key_parse_line(LINE_GCM "\n", &node_b, err, sizeof(err));
-	key_derive(&node_a, &(struct key_pair){ a, b, 0, 0, 0 }, &at_a); /* A's OUT SA */
-	key_derive(&node_b, &(struct key_pair){ a, b, 0, 0, 0 }, &at_b); /* B's IN SA */
+	key_derive(&node_a, PAIR(a, b, 0, 0), &at_a); /* A's OUT SA */
+	key_derive(&node_b, PAIR(a, b, 0, 0), &at_b); /* B's IN SA */
 	ok(!memcmp(at_a.key, at_b.key, 20) && at_a.key_len == at_b.key_len,
 	   "both ends agree on the A->B key");
-	key_derive(&node_a, &(struct key_pair){ b, a, 0, 0, 0 }, &at_a); /* A's IN SA */
-	key_derive(&node_b, &(struct key_pair){ b, a, 0, 0, 0 }, &at_b); /* B's OUT SA */
+	key_derive(&node_a, PAIR(b, a, 0, 0), &at_a); /* A's IN SA */
+	key_derive(&node_b, PAIR(b, a, 0, 0), &at_b); /* B's OUT SA */
 	ok(!memcmp(at_a.key, at_b.key, 20), "both ends agree on the B->A key");
 
 	key_parse_line("4+ rfc4106(gcm(aes)) " HEX20 " 128", &x, err, sizeof(err));
-	key_derive(&x, &(struct key_pair){ a, b, 0, 0, 0 }, &ab2);
+	key_derive(&x, PAIR(a, b, 0, 0), &ab2);
 	ok(memcmp(ab.key, ab2.key, 20), "different spi: different key");
-	key_derive(&k, &(struct key_pair){ a, c, 0, 0, 0 }, &ab2);
+	key_derive(&k, PAIR(a, c, 0, 0), &ab2);
 	ok(memcmp(ab.key, ab2.key, 20), "different pair (A,C): different key");
-	key_derive(&k, &(struct key_pair){ c, b, 0, 0, 0 }, &ab2);
+	key_derive(&k, PAIR(c, b, 0, 0), &ab2);
 	ok(memcmp(ab.key, ab2.key, 20), "different pair (C,B): different key");
 
 	/* Epochs (issue 10): the v2 vector (python3 as above, salt
 	 * b"tenc-v2" + a + b + epoch_a + epoch_b). Both ends derive it. */
 	const uint64_t ea = 0x0102030405060708ULL, eb = 0x1112131415161718ULL;
-	is_int(key_derive(&k, &(struct key_pair){ a, b, ea, eb, 0 }, &ab2), 0, "derive A->B with epochs");
+	is_int(key_derive(&k, PAIR(a, b, ea, eb), &ab2), 0, "derive A->B with epochs");
 	hex(ab2.key, ab2.key_len, h1);
 	is_str(h1, "185643825d2c6660a3d2cf16fb3e445c8072c78c", "v2 vector: 10.0.0.1 -> 10.0.0.2");
-	key_derive(&node_b, &(struct key_pair){ b, a, eb, ea, 0 }, &at_b);
+	key_derive(&node_b, PAIR(b, a, eb, ea), &at_b);
 	hex(at_b.key, at_b.key_len, h2);
 	is_str(h2, "6f397f7ea2986495c9e5f13cb08902d9bbc45ce8", "v2 vector: 10.0.0.2 -> 10.0.0.1");
-	key_derive(&node_b, &(struct key_pair){ a, b, ea, eb, 0 }, &at_b);
+	key_derive(&node_b, PAIR(a, b, ea, eb), &at_b);
 	ok(!memcmp(ab2.key, at_b.key, 20), "both ends agree with epochs");
 	ok(memcmp(ab.key, ab2.key, 20), "with epochs: not the key without");
-	key_derive(&k, &(struct key_pair){ a, b, ea + 1, eb, 0 }, &at_a);
+	key_derive(&k, PAIR(a, b, ea + 1, eb), &at_a);
 	ok(memcmp(ab2.key, at_a.key, 20), "a new epoch of A: a new key");
-	key_derive(&k, &(struct key_pair){ a, b, ea, eb + 1, 0 }, &at_a);
+	key_derive(&k, PAIR(a, b, ea, eb + 1), &at_a);
 	ok(memcmp(ab2.key, at_a.key, 20), "a new epoch of B: a new key");
-	key_derive(&k, &(struct key_pair){ a, b, eb, ea, 0 }, &at_a);
+	key_derive(&k, PAIR(a, b, eb, ea), &at_a);
 	ok(memcmp(ab2.key, at_a.key, 20), "epochs are bound to their node");
+	test_derive_v6(&k, ab.key);
 	{
 		uint8_t f1[8], f2[8];
 
@@ -261,8 +314,8 @@ static void test_derive(void)
 	ok(memcmp(ab.key, k.key, 20), "derived != configured");
 
 	key_parse_line(LINE_CBC, &k, err, sizeof(err));
-	is_int(key_derive(&k, &(struct key_pair){ a, b, 0, 0, 0 }, &ab), 0, "derive AUTH+ENC form");
-	key_derive(&k, &(struct key_pair){ b, a, 0, 0, 0 }, &ba);
+	is_int(key_derive(&k, PAIR(a, b, 0, 0), &ab), 0, "derive AUTH+ENC form");
+	key_derive(&k, PAIR(b, a, 0, 0), &ba);
 	ok(ab.key_len == 16 && ab.auth_key_len == 32 && key_same_shape(&k, &ab),
 	   "AUTH+ENC: same lengths");
 	ok(memcmp(ab.key, k.key, 16) && memcmp(ab.auth_key, k.auth_key, 32),
@@ -271,22 +324,22 @@ static void test_derive(void)
 	   "AUTH+ENC: A->B != B->A");
 	ok(memcmp(ab.key, ab.auth_key, 16), "auth and enc keys differ");
 	x = k;
-	is_int(key_derive(&x, &(struct key_pair){ a, b, 0, 0, 0 }, &x), 0, "derive in place (out == k)");
+	is_int(key_derive(&x, PAIR(a, b, 0, 0), &x), 0, "derive in place (out == k)");
 	ok(!memcmp(x.key, ab.key, 16) && !memcmp(x.auth_key, ab.auth_key, 32), "  same result");
 	k.spi = 0;
-	is_int(key_derive(&k, &(struct key_pair){ a, b, 0, 0, 0 }, &ab), -1, "invalid key: derive fails");
+	is_int(key_derive(&k, PAIR(a, b, 0, 0), &ab), -1, "invalid key: derive fails");
 
 	/* Outputs longer than one SHA-256 block (HKDF's T(2)), checked with
 	 * the python3 snippet above: hkdf(ikm, salt, info, len(ikm)) for
 	 * 10.0.0.7 -> 10.0.0.3, labels "aead" (spi 3) and "enc"/"auth" (spi 5). */
 	key_parse_line("3+ rfc4106(gcm(aes)) " HEX20 "15161718191a1b1c1d1e1f2021222324 128", &k, err,
 		       sizeof(err));
-	is_int(key_derive(&k, &(struct key_pair){ ip("10.0.0.7"), ip("10.0.0.3"), 0, 0, 0 }, &ab), 0, "derive a 36-byte AEAD key");
+	is_int(key_derive(&k, PAIR(ip("10.0.0.7"), ip("10.0.0.3"), 0, 0), &ab), 0, "derive a 36-byte AEAD key");
 	hex(ab.key, ab.key_len, h1);
 	is_str(h1, "9a679ba319483a8ffa66ea837262601bf9cff0f812a132c65dccc0fa668936244387d111",
 	       "test vector: 36 bytes");
 	key_parse_line("5 hmac(sha512) " HEX_AUTH HEX_AUTH " cbc(aes) " HEX_ENC HEX_ENC, &k, err, sizeof(err));
-	is_int(key_derive(&k, &(struct key_pair){ ip("10.0.0.7"), ip("10.0.0.3"), 0, 0, 0 }, &ab), 0, "derive hmac(sha512) + cbc(aes) 256");
+	is_int(key_derive(&k, PAIR(ip("10.0.0.7"), ip("10.0.0.3"), 0, 0), &ab), 0, "derive hmac(sha512) + cbc(aes) 256");
 	hex(ab.key, ab.key_len, h1);
 	hex(ab.auth_key, ab.auth_key_len, h2);
 	is_str(h1, "2b78f0198c2e17dd6e32c259c5897a40243bad9d39a49b90d23be783c4b1f5ae",

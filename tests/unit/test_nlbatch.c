@@ -5,7 +5,9 @@
  * caught here and the replies are made up, so this can say what no real
  * kernel does on demand: a dump interrupted (NLM_F_DUMP_INTR) every time,
  * a removal batch whose first request finds its object gone and whose
- * second is refused with an extended ack, a queue that cannot grow.
+ * second is refused with an extended ack, a queue that cannot grow. And
+ * what the IPv4 requests of xfrm.c and rtnl.c are, byte for byte: the same
+ * as before IPv6 came (issue 13).
  * Owns: nothing of tenc. */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,9 +16,12 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/xfrm.h>
+#include <openssl/evp.h>
 #include "nlbatch.h"
 #include "rtnl.h"
 #include "tap.h"
+#include "xfrm.h"
 
 ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *a,
 		      socklen_t alen);
@@ -28,6 +33,7 @@ void *__wrap_realloc(void *p, size_t n);
 /* --- the scripted kernel ------------------------------------------------ */
 
 #define MAXREQ 16
+#define MAXCAP 32
 
 static struct {
 	int sends;		/* sendto calls */
@@ -39,7 +45,52 @@ static struct {
 	const char *ack_msg[MAXREQ];
 	uint32_t ack_off[MAXREQ];
 	bool fail_realloc;
+	/* with capture: each request sent, as the first 8 bytes of the
+	 * SHA-256 of its bytes with seq and pid zeroed, in hex */
+	bool capture;
+	char cap[MAXCAP][17];
+	size_t ncap;
+	/* the key bytes of the last NEWSA's XFRMA_ALG_AEAD */
+	uint8_t aead_key[64];
+	size_t aead_len;
 } k;
+
+/* Keep the AEAD key a NEWSA request carries (the derivation's output). */
+static void capture_aead(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
+		return;
+	mnl_attr_for_each(a, nlh, sizeof(struct xfrm_usersa_info)) {
+		const struct xfrm_algo_aead *al = mnl_attr_get_payload(a);
+
+		if (mnl_attr_get_type(a) != XFRMA_ALG_AEAD || al->alg_key_len / 8 > sizeof(k.aead_key))
+			continue;
+		k.aead_len = al->alg_key_len / 8;
+		memcpy(k.aead_key, al->alg_key, k.aead_len);
+	}
+}
+
+static void capture(const struct nlmsghdr *nlh)
+{
+	struct nlmsghdr h = *nlh;
+	uint8_t md[32];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (!k.capture || k.ncap >= MAXCAP || !c)
+		goto out;
+	h.nlmsg_seq = h.nlmsg_pid = 0;
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, &h, sizeof(h));
+	EVP_DigestUpdate(c, (const char *)nlh + sizeof(h), nlh->nlmsg_len - sizeof(h));
+	EVP_DigestFinal_ex(c, md, NULL);
+	for (int i = 0; i < 8; i++)
+		snprintf(k.cap[k.ncap] + 2 * i, 3, "%02x", md[i]);
+	k.ncap++;
+out:
+	EVP_MD_CTX_free(c);
+}
 
 static uint32_t portid(int fd)
 {
@@ -66,6 +117,8 @@ ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags, const stru
 	k.nreq = k.acked = 0;
 	for (; mnl_nlmsg_ok(nlh, l) && k.nreq < MAXREQ; nlh = mnl_nlmsg_next(nlh, &l)) {
 		k.seq[k.nreq++] = nlh->nlmsg_seq;
+		capture(nlh);
+		capture_aead(nlh);
 		if (nlh->nlmsg_flags & NLM_F_DUMP)
 			k.dumps++;
 	}
@@ -267,6 +320,150 @@ static void test_oom(struct nlb *b)
 	is_int(k.sends, sends + 1, "and is sent");
 }
 
+/* IPv4 requests of every kind xfrm.c and rtnl.c build, and what each was
+ * before IPv6 (the library of 0441513, the same objects): SAs (AEAD with
+ * ESN and a mark, UPDSA with a small window, OUT without a window, one
+ * with its key derived, AUTH+ENC, an unknown HMAC), DELSA, policies
+ * (template, optional UPD, block, allow), DELPOLICY, routes (table 2005,
+ * replace, table 100), DELROUTE, a rule and its removal, the hash
+ * thresholds set and read, GETSA, and the four dump requests. */
+static const char *const ipv4_wire[] = {
+	"3fafa64dd663f3d5", "53f1103a692e1d06", "79cfe8c746a8a2af", "a3903bda1986bce9",
+	"24e768af29516ce0", "673c81da2963ba91", "b18601fbbee23463", "d57be15083d80d5f",
+	"58e88f074de3eaa5", "418a3222a16c6a58", "0457003a6436e336", "947a9a98e7cdb9a8",
+	"25c73d181ec2480a", "1a6293dbb9597916", "c59fcb534ff7081c", "8626c514190aca3a",
+	"c00cb169858bce3c", "fdaef7d05a1d18b0", "ecb402b1a6f1fa44", "dba996e13f1a60ba",
+	"2c14d80bda617ffb", "dbcb3ad6bef3d96b", "12d925e53415fd16", "51080786d38a25f3",
+	"af2f2c399136dd2a",
+};
+
+static void queue_ipv4_sas(struct nlb *b, struct xsa *sa)
+{
+	*sa = (struct xsa){ .src = htonl(0x0a000002), .dst = htonl(0x0a000001), .spi = 3,
+			    .reqid = 0x7e03, .mark = 0x20d00, .mark_mask = 0xffff0f00, .esn = true,
+			    .replay_window = 128 };
+	sa->key = (struct tenc_key){ .aead = true, .algo = "rfc4106(gcm(aes))", .key_len = 20,
+				     .icv_bits = 128 };
+	for (int i = 0; i < 20; i++)
+		sa->key.key[i] = (uint8_t)(i + 1);
+	xfrm_sa_add(b, sa, false);
+	sa->esn = false, sa->replay_window = 16;
+	xfrm_sa_add(b, sa, true);
+	sa->replay_window = 0, sa->esn = true, sa->mark = sa->mark_mask = 0;
+	xfrm_sa_add(b, sa, false);
+	sa->key_base = true, sa->src_epoch = 5, sa->dst_epoch = 7, sa->key.spi = 3;
+	xfrm_sa_add(b, sa, false);
+	sa->key_base = false, sa->key.aead = false, sa->key.key_len = 16, sa->key.auth_key_len = 32;
+	strcpy(sa->key.algo, "cbc(aes)");
+	strcpy(sa->key.auth_algo, "hmac(sha256)");
+	xfrm_sa_add(b, sa, false);
+	strcpy(sa->key.auth_algo, "hmac(foo)");
+	xfrm_sa_add(b, sa, false);
+	sa->mark = 0x20d00, sa->mark_mask = 0xffff0f00;
+	xfrm_sa_del(b, sa);
+}
+
+static void queue_ipv4_pols(struct nlb *b)
+{
+	struct xpol p = { .dir = XFRM_POLICY_OUT, .sel_dst = htonl(0x0a010200), .sel_dst_len = 24,
+			  .mark = 0x11e00, .mark_mask = 0xffffff00, .priority = 100,
+			  .tmpl_src = htonl(0x0a000001), .tmpl_dst = htonl(0x0a000002), .reqid = 0x7e01 };
+
+	xfrm_pol_add(b, &p, false);
+	p.optional = true;
+	xfrm_pol_add(b, &p, true);
+	p.block = true;
+	xfrm_pol_add(b, &p, false);
+	p.block = false, p.allow_plain = true;
+	xfrm_pol_add(b, &p, false);
+	xfrm_pol_del(b, &p);
+}
+
+static void queue_ipv4_routes(struct nlb *b)
+{
+	struct rroute r = { .table = 2005, .dst = htonl(0x0a010200), .dst_len = 24, .oif = 3,
+			    .mtu = 1440, .protocol = 0xe5 };
+	struct rrule ru = { .pref = 100, .fwmark = 0xe00, .fwmask = 0xf00, .table = 2005,
+			    .protocol = 0xe5 };
+
+	rtnl_route_add(b, &r, false);
+	rtnl_route_add(b, &r, true);
+	r.table = 100, r.mtu = 0;
+	rtnl_route_add(b, &r, false);
+	rtnl_route_del(b, &r);
+	rtnl_rule_add(b, &ru);
+	rtnl_rule_del(b, &ru);
+}
+
+static int no_sa(const struct xsa *s, void *d) { (void)s, (void)d; return 0; }
+static int no_pol(const struct xpol *p, void *d) { (void)p, (void)d; return 0; }
+static int no_rule(const struct rrule *r, void *d) { (void)r, (void)d; return 0; }
+
+static void test_ipv4_wire(struct nlb *b)
+{
+	struct xsa sa, out;
+	struct xfrm_hthresh t;
+	size_t n = sizeof(ipv4_wire) / sizeof(ipv4_wire[0]), same = 0;
+
+	memset(k.ack_err, 0, sizeof(k.ack_err));
+	memset(k.ack_msg, 0, sizeof(k.ack_msg));
+	memset(k.ack_off, 0, sizeof(k.ack_off));
+	k.capture = true, k.ncap = 0;
+	queue_ipv4_sas(b, &sa);
+	queue_ipv4_pols(b);
+	nlb_flush(b, NULL);
+	queue_ipv4_routes(b);
+	nlb_flush(b, NULL);
+	/* The replies are the scripted kernel's; only the requests count. */
+	xfrm_hthresh_set(b, (struct xfrm_hthresh){ 0, 24 });
+	xfrm_hthresh_get(b, &t);
+	xfrm_sa_get(b, &sa, &out);
+	xfrm_sa_dump(b, no_sa, NULL);
+	xfrm_pol_dump(b, no_pol, NULL);
+	rtnl_route_dump(b, 2005, count_route, &(struct seen){ 0 });
+	rtnl_rule_dump(b, no_rule, NULL);
+	k.capture = false;
+	is_int(k.ncap, n, "IPv4: %zu requests of every kind sent", n);
+	for (size_t i = 0; i < n && i < k.ncap; i++) {
+		same += !strcmp(k.cap[i], ipv4_wire[i]);
+		if (strcmp(k.cap[i], ipv4_wire[i]))
+			printf("#   request %zu: %s, before IPv6 %s\n", i, k.cap[i], ipv4_wire[i]);
+	}
+	is_int(same, n, "each byte for byte as before IPv6");
+}
+
+/* A key_base SA gets its key derived for its outer family when the
+ * message is built: the tenc-key(8) vectors, IPv4 and IPv6. */
+static const char *sa_key_hex(struct nlb *b, int family, const char *src, const char *dst)
+{
+	static char hex[2 * sizeof(k.aead_key) + 1];
+	struct xsa sa = { .family = (uint8_t)family, .spi = 3, .reqid = 0x7e03, .esn = true,
+			  .key_base = true };
+
+	sa.key = (struct tenc_key){ .aead = true, .algo = "rfc4106(gcm(aes))", .key_len = 20,
+				    .icv_bits = 128, .spi = 3, .spi_plus = true };
+	for (int i = 0; i < 20; i++)
+		sa.key.key[i] = (uint8_t)(i + 1);
+	inet_pton(family, src, family == AF_INET6 ? (void *)sa.src6 : (void *)&sa.src);
+	inet_pton(family, dst, family == AF_INET6 ? (void *)sa.dst6 : (void *)&sa.dst);
+	k.aead_len = 0;
+	memset(k.ack_err, 0, sizeof(k.ack_err));
+	xfrm_sa_add(b, &sa, false);
+	nlb_flush(b, NULL);
+	for (size_t i = 0; i < k.aead_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k.aead_key[i]);
+	hex[2 * k.aead_len] = 0;
+	return hex;
+}
+
+static void test_derived_keys(struct nlb *b)
+{
+	is_str(sa_key_hex(b, AF_INET, "10.0.0.1", "10.0.0.2"), "55303f29446747cd0a3850c14150f39bbae58339",
+	       "a key_base SA 10.0.0.1 -> 10.0.0.2 carries the IPv4 vector's key");
+	is_str(sa_key_hex(b, AF_INET6, "fd00::1", "fd00::2"), "774018a63eb017353e86a972d28afa34f174ef8c",
+	       "a key_base SA fd00::1 -> fd00::2 carries the IPv6 vector's key");
+}
+
 int main(void)
 {
 	struct nlb *b = nlb_open(NETLINK_ROUTE);
@@ -277,6 +474,8 @@ int main(void)
 	test_oom(b);
 	test_dump_retry(b);
 	test_flush_del(b);
+	test_ipv4_wire(b);
+	test_derived_keys(b);
 	nlb_close(b);
 	return done_testing();
 }

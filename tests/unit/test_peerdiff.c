@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "converge.h"
 #include "peerdiff.h"
 #include "tap.h"
 
@@ -215,6 +216,46 @@ static void test_spi_only(void)
 	peers_free(&want);
 }
 
+/* A change of the IPv6 half alone (peer sync, and --watch through the
+ * same diff) is a change: stored, and its plans, before and after, the
+ * same objects, so the converge between them is empty. */
+static void test_ipv6_only(void)
+{
+	struct peer cur = mk("a", 2), in = mk("a", 2);
+	struct peers want = { 0 };
+	struct change ch;
+	struct sync_diff d;
+
+	cur.id = 1;
+	in.node_ip6[0] = 0xfd;
+	in.node_ip6[15] = 2;
+	set(&n.peers, &cur, 1);
+	set(&want, &in, 1);
+	ok(sync_diff(&n, &want, NULL, false, &d) == 0, "ipv6 only: diff");
+	counts_are(&d, 0, 1, 0, 0, "a new IPv6 node ip alone");
+	ok(d.fin.v[0].node_ip6[15] == 2 && d.fin.v[0].id == 1, "recorded, the id carried");
+	ok(converge_compute(&d.add, &d.del, &ch) == 0 && converge_count(&ch) == 0 && objects(&d.add) == objects(&d.del),
+	   "no kernel change between its plans");
+	converge_free(&ch);
+	sync_diff_free(&d);
+	in.n_cidrs6 = 1;
+	in.cidrs6[0] = (struct cidr6){ { 0xfd, 0x01, 0, 2 }, 64 };
+	cur = in;
+	cur.id = 1;
+	in.cidrs6[0].len = 56;
+	in.cidrs6[0].addr[3] = 0;
+	set(&n.peers, &cur, 1);
+	set(&want, &in, 1);
+	ok(sync_diff(&n, &want, NULL, false, &d) == 0, "ipv6 cidr: diff");
+	counts_are(&d, 0, 1, 0, 0, "a new IPv6 cidr alone");
+	sync_diff_free(&d);
+	set(&want, &cur, 1);
+	ok(sync_diff(&n, &want, NULL, false, &d) == 0, "ipv6 same: diff");
+	counts_are(&d, 0, 0, 0, 1, "the same IPv6 half");
+	sync_diff_free(&d);
+	peers_free(&want);
+}
+
 /* During a rotation (current 4, retiring 3), new peers start on the
  * retiring key unless they advertise the current one. */
 static void test_rotation(void)
@@ -345,7 +386,7 @@ static void test_parse_rejects(void)
 	ok(out.n == 2 && !strcmp(out.v[0].name, "good") && !strcmp(out.v[1].name, "good2"), "good, good2");
 	is_int(rej.n, 7, "seven rejects (the local node skipped, not rejected)");
 	ok(has(why(&rej, "noip"), "status.addresses: no InternalIP"), "noip: %s", why(&rej, "noip"));
-	ok(has(why(&rej, "v6only"), "IPv6 InternalIP only"), "v6only: %s", why(&rej, "v6only"));
+	ok(has(why(&rej, "v6only"), IPV4_REQUIRED), "v6only: %s", why(&rej, "v6only"));
 	ok(has(why(&rej, "nocidr"), "spec.podCIDRs: none"), "nocidr: %s", why(&rej, "nocidr"));
 	ok(has(why(&rej, "badip"), "not an IP address"), "badip: %s", why(&rej, "badip"));
 	ok(has(why(&rej, "item 7"), "metadata.name"), "a bad name is item 7: %s", why(&rej, "item 7"));
@@ -465,6 +506,7 @@ int main(void)
 	test_mixed();
 	test_epochs();
 	test_spi_only();
+	test_ipv6_only();
 	test_rotation();
 	test_not_enabled();
 	test_no_free_id();

@@ -38,6 +38,11 @@ static bool same_peers(const struct peers *a, const struct peers *b)
 		for (int k = 0; k < x->n_cidrs; k++)
 			if (x->cidrs[k].addr != y->cidrs[k].addr || x->cidrs[k].len != y->cidrs[k].len)
 				return false;
+		if (memcmp(x->node_ip6, y->node_ip6, 16) || x->n_cidrs6 != y->n_cidrs6)
+			return false;
+		for (int k = 0; k < x->n_cidrs6; k++)
+			if (cidr6_cmp(&x->cidrs6[k], &y->cidrs6[k]))
+				return false;
 	}
 	return true;
 }
@@ -106,6 +111,17 @@ static const struct {
 	{ DOC(P()) " x", -1, "end of file expected" },
 	{ DOC("{\"name\": \"k\tl\"}"), -1, "control character" },
 	{ "", -1, "expected near end of file" },
+	/* The IPv6 half (issue 13): optional, both readers. */
+	{ DOC(P(", \"node_ip6\": \"fd00::2\", \"cidrs6\": [\"fd01:2::/64\", \"2001:db8::/32\"]")), 1, NULL },
+	{ DOC(P(", \"cidrs6\": []")), 1, NULL },
+	{ DOC(P(", \"node_ip6\": \"FD00:0::2\"")), 1, NULL },
+	{ DOC(P(", \"node_ip6\": \"fe80::2\"")), -1, "peer 0: node_ip6: " },
+	{ DOC(P(", \"node_ip6\": \"10.0.0.2\"")), -1, "peer 0: node_ip6: " },
+	{ DOC(P(", \"cidrs6\": [\"fd01:2::1/64\"]")), -1, "peer 0: cidrs6[0]: " },
+	{ DOC(P(", \"cidrs6\": [\"fd01:2::/129\"]")), -1, "peer 0: cidrs6[0]: " },
+	{ DOC(P(", \"cidrs6\": [\"10.2.0.0/16\"]")), -1, "peer 0: cidrs6[0]: " },
+	{ DOC(P(", \"cidrs6\": \"fd01:2::/64\"")), -1, "peer 0: cidrs6: not an array" },
+	{ DOC(P(", \"node_ip6\": \"fd00::2\", \"node_ip6\": \"fd00::3\"")), -1, "duplicate object key" },
 };
 
 /* The two readers agree: what the fast one takes, jansson takes the same. */
@@ -165,6 +181,15 @@ int main(void)
 						     (uint8_t)(24 + k) };
 		x->adv_spi = i % 16;
 		x->out_spi = i % 5;
+		if (i % 3) { /* the IPv6 half, on two in three */
+			x->node_ip6[0] = 0xfd;
+			x->node_ip6[14] = (uint8_t)(i >> 8);
+			x->node_ip6[15] = (uint8_t)i;
+			x->n_cidrs6 = i % 3;
+			for (int k = 0; k < x->n_cidrs6; k++) {
+				x->cidrs6[k] = (struct cidr6){ { 0xfd, 0x01, (uint8_t)(i >> 8), (uint8_t)i, 0, (uint8_t)k }, 64 };
+			}
+		}
 	}
 	/* Issue 14, 3: names of up to 253 bytes, whole; two that share their
 	 * first 63 bytes stay two peers. */

@@ -50,7 +50,7 @@ static const struct want wants[] = {
 	{ WATCH_DELETED, "ghost", false, false, NULL },
 	{ WATCH_ERROR, "", false, false, "too old resource version" },
 	{ WATCH_ADDED, "noip", false, true, "no InternalIP" },
-	{ WATCH_ADDED, "v6", false, true, "IPv6 InternalIP only" },
+	{ WATCH_ADDED, "v6", false, true, "an IPv4 node ip is required (IPv6-only nodes are not supported yet)" },
 	{ WATCH_BAD, "", false, false, "no JSON object" },
 	{ WATCH_BAD, "", false, false, "not JSON" },
 	{ WATCH_BAD, "", false, false, "no watch event type" },

@@ -283,6 +283,11 @@ else
 		problems+=("guest produced no result (qemu exit $qrc)")
 	fi
 fi
+# What the guest's stall guard wrote of a test it had to kill (guest-init.sh).
+if [[ -s $work/out/stall ]]; then
+	sed 's/^/# /' "$work/out/stall"
+	problems+=("a test outlived bats' timeout and was killed by the stall guard")
+fi
 pass=$(grep -Ec '^ok ' "$tap" || true)
 skip=$(grep -Eic '^ok .*# skip' "$tap" || true)
 fail=$(grep -Ec '^not ok ' "$tap" || true)

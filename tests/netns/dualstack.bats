@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# dualstack.bats: the IPv6 half of the model (issue 13, model layer):
+# enable and peer add take a node ip and pod cidrs of each family; peer
+# list, advertise and status show them; peer sync reads them from kubectl
+# node lists and tenc's own JSON; bad IPv6 input exits 2 naming the field,
+# changing nothing; and the kernel objects are exactly those of the same
+# configuration without its IPv6 half (the planner does not use it yet).
+# No ESP needed: runs on the host.
+
+load helpers
+load topo
+
+test_setup() {
+	need_root
+	topo_dual 3
+}
+
+# enable6 I [ARGS]: enable node I with both families.
+enable6() {
+	local i=$1; shift
+	enable_node "$i" --encrypt --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64" "$@"
+}
+
+# kobjs NODE: what the planner installs, one family or both, and the
+# ipcache: the proof that the IPv6 half changes no kernel object.
+kobjs() {
+	local bpffs=$T_DIR/$1/bpf
+	on "$1" sh -c '
+		echo "# policy"; ip -o xfrm policy | sort
+		echo "# state"; ip -o xfrm state | sort
+		echo "# rule"; ip rule; ip -6 rule
+		echo "# table 2005"; ip route show table 2005; ip -6 route show table 2005 2>/dev/null
+		echo "# route6"; ip -6 route show table all 2>/dev/null | grep -v "^local\|^multicast\|fe80::\|^anycast" | sort
+		echo "# ipcache"; "$1" ipc-dump "$2" | sort' kobjs "$DPTOOL" "$bpffs"
+}
+
+@test "enable and peer add with both families: shown by peer list, advertise and status; peer list -j feeds peer sync unchanged" {
+	enable6 1 --name node1
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.1.2.0/24 --cidr fd01:2::/64 --spi 3
+	grep -q '"node_ip6": "fd00::1"' "$T_DIR/node1/config.json"
+	grep -q '"pod_cidrs6": \[' "$T_DIR/node1/config.json"
+	grep -q '"cidrs6": \["fd01:2::/64"\]' "$T_DIR/node1/peers.json"
+	run tenc_on node1 -j peer list
+	[ "$(echo "$output" | json_get "(j['peers'][0]['node_ip'], j['peers'][0]['node_ip6'], j['peers'][0]['cidrs'], j['peers'][0]['cidrs6'])")" = \
+		"('10.0.0.2', 'fd00::2', ['10.1.2.0/24'], ['fd01:2::/64'])" ]
+	run tenc_on node1 peer list
+	[[ $output == *"10.0.0.2,fd00::2"*"10.1.2.0/24,fd01:2::/64"* ]]
+	run tenc_on node1 -j advertise
+	[ "$(echo "$output" | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'])")" = "('fd00::1', ['fd01:1::/64'])" ]
+	run tenc_on node1 advertise
+	[[ $output == *"node_ip6 fd00::1"*"cidrs6 fd01:1::/64"* ]]
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "(j['node_ip6'], j['pod_cidrs6'], j['ipv6'])")" = \
+		"('fd00::1', ['fd01:1::/64'], {'encrypted': False, 'reason': 'not planned by this version'})" ]
+	[ "$(echo "$output" | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'], j['peers'][0]['ipv6']['encrypted'])")" = \
+		"('fd00::2', ['fd01:2::/64'], False)" ]
+	run tenc_on node1 status
+	[[ $output == *"ipv6 fd00::1, cidrs fd01:1::/64: not encrypted (not planned by this version)"* ]]
+	[[ $output == *"    ipv6 fd00::2, cidrs fd01:2::/64: not encrypted"* ]]
+	tenc_on node1 -j peer list >"$T_DIR/list.json"
+	before=$(snapshot node1; cat "$T_DIR/node1/peers.json")
+	run tenc_on node1 -j peer sync "$T_DIR/list.json"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['unchanged'])")" = "(0, 0, 1)" ]
+	[ "$(snapshot node1; cat "$T_DIR/node1/peers.json")" = "$before" ]
+	# an advertisement from another node round-trips too
+	tenc_on node1 -j advertise >"$T_DIR/adv.json"
+	enable6 2
+	run tenc_on node2 -j peer sync "$T_DIR/adv.json"
+	[ "$status" -eq 0 ]
+	[ "$(tenc_on node2 -j peer list | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'])")" = "('fd00::1', ['fd01:1::/64'])" ]
+}
+
+@test "a change of the IPv6 half only is a change, and changes no kernel object" {
+	enable6 1
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
+	before=$(kobjs node1)
+	run tenc_on node1 -j peer add node2 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.1.2.0/24 --cidr fd01:2::/64
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "j['result']")" = changed ]
+	[ "$(kobjs node1)" = "$before" ]
+	echo '{"peers": [{"name": "node2", "node_ip": "10.0.0.2", "node_ip6": "fd00::22", "cidrs": ["10.1.2.0/24", "fd01:2::/64"]}]}' >"$T_DIR/p.json"
+	run tenc_on node1 -j peer sync "$T_DIR/p.json"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "(j['changed'], j['kernel_changes'])")" = "(1, 0)" ]
+	[ "$(tenc_on node1 -j peer list | json_get "j['peers'][0]['node_ip6']")" = fd00::22 ]
+	[ "$(kobjs node1)" = "$before" ]
+}
+
+@test "bad IPv6 input: exit 2, field named, nothing changed" {
+	enable6 1
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.1.2.0/24 --cidr fd01:2::/64
+	local e="enable --encrypt --node-ip 10.0.0.1 --pod-cidr 10.1.1.0/24 --dev pod0"
+	# shellcheck disable=SC2086
+	{
+	bad_input $e --node-ip ::ffff:10.0.0.1
+	[[ $output == *"--node-ip"*"IPv4-mapped"* ]]
+	bad_input $e --node-ip fe80::1
+	[[ $output == *"--node-ip"*"link-local"* ]]
+	bad_input $e --node-ip 10.0.0.1,fd00::1
+	[[ $output == *"--node-ip: '10.0.0.1,fd00::1': not one IPv4 or IPv6 address"* ]]
+	bad_input $e --node-ip fd00::1 --node-ip fd00::5
+	[[ $output == *"--node-ip"*"a second IPv6 address"* ]]
+	bad_input $e --node-ip 10.0.0.5
+	[[ $output == *"--node-ip"*"a second IPv4 address"* ]]
+	bad_input $e --pod-cidr fd01:1::/129
+	[[ $output == *"--pod-cidr"* ]]
+	bad_input $e --pod-cidr fd01:1::1/64
+	[[ $output == *"--pod-cidr"*"host bits"* ]]
+	bad_input $e --pod-cidr ::ffff:10.1.0.0/112
+	[[ $output == *"--pod-cidr"*"IPv4-mapped"* ]]
+	bad_input $e --pod-cidr fd01:1::/64 --pod-cidr fd01:1::/48
+	[[ $output == *"--pod-cidr: fd01:1::/48 overlaps fd01:1::/64"* ]]
+	bad_input $e --pod-cidr fd01:2::/56
+	[[ $output == *"--pod-cidr"*"peer 'node2'"* ]]
+	bad_input enable --encrypt --node-ip fd00::1 --pod-cidr 10.1.1.0/24 --dev pod0
+	[[ $output == *"--node-ip: an IPv4 node ip is required (IPv6-only nodes are not supported yet)"* ]]
+	}
+	local p="peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24"
+	# shellcheck disable=SC2086
+	{
+	bad_input $p --node-ip fe80::3
+	[[ $output == *"--node-ip"*"link-local"* ]]
+	bad_input $p --node-ip ::ffff:10.0.0.3
+	[[ $output == *"--node-ip"*"IPv4-mapped"* ]]
+	bad_input peer add node3 --node-ip 10.0.0.3,fd00::3 --cidr 10.1.3.0/24
+	[[ $output == *"--node-ip"*"not one IPv4 or IPv6 address"* ]]
+	bad_input $p --node-ip fd00::3 --node-ip fd00::4
+	[[ $output == *"--node-ip"*"second IPv6"* ]]
+	bad_input $p --cidr fd01:3::/129
+	[[ $output == *"--cidr"* ]]
+	bad_input $p --cidr fd01:3::1/64
+	[[ $output == *"--cidr"*"host bits"* ]]
+	bad_input $p --cidr fd01:3::/64 --cidr fd01:3:0:1::/64 --cidr fd01:3::/60
+	[[ $output == *"--cidr: "*"overlaps"* ]]
+	bad_input $p --cidr fd01:2::8:0:0/96
+	[[ $output == *"--cidr: fd01:2::8:0:0/96 overlaps peer 'node2''s fd01:2::/64"* ]]
+	bad_input $p --cidr fd01:1::/80
+	[[ $output == *"--cidr: fd01:1::/80 overlaps the local pod cidr fd01:1::/64"* ]]
+	bad_input $p --node-ip fd00::2
+	[[ $output == *"--node-ip: fd00::2 is peer 'node2''s node ip"* ]]
+	bad_input $p --node-ip fd00::1
+	[[ $output == *"--node-ip: fd00::1 is this node's own ip"* ]]
+	bad_input peer add node3 --node-ip fd00::3 --cidr 10.1.3.0/24
+	[[ $output == *"--node-ip: an IPv4 node ip is required (IPv6-only nodes are not supported yet)"* ]]
+	bad_input peer add node3 --node-ip 10.0.0.3 --cidr fd01:3::/64
+	[[ $output == *"--cidr"*"IPv4"*"required"* ]]
+	}
+	echo '{"peers": [{"name": "x", "node_ip": "10.0.0.3", "node_ip6": "fe80::3", "cidrs": ["10.1.3.0/24"]}]}' >"$T_DIR/p.json"
+	bad_input peer sync --strict "$T_DIR/p.json"
+	[[ $output == *"x: node_ip6: "*"link-local"* ]]
+	echo '{"peers": [{"name": "x", "node_ip": "10.0.0.3", "cidrs": ["10.1.3.0/24"], "cidrs6": ["fd01:2::/65"]}]}' >"$T_DIR/p.json"
+	bad_input peer sync --strict "$T_DIR/p.json"
+	[[ $output == *"x: --cidr: fd01:2::/65 overlaps peer 'node2''s fd01:2::/64"* ]]
+}
+
+kube_dual() {
+	cat <<-EOF
+	{"apiVersion": "v1", "kind": "List", "items": [
+	 {"metadata": {"name": "node1"}, "spec": {"podCIDRs": ["10.1.1.0/24", "fd01:1::/64"]},
+	  "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}, {"type": "InternalIP", "address": "fd00::1"}]}},
+	 {"metadata": {"name": "node2"}, "spec": {"podCIDR": "fd01:2::/64", "podCIDRs": ["fd01:2::/64", "10.1.2.0/24"]},
+	  "status": {"addresses": [{"type": "InternalIP", "address": "fd00::2"}, {"type": "InternalIP", "address": "fd00::22"},
+	                           {"type": "InternalIP", "address": "10.0.0.2"}]}},
+	 {"metadata": {"name": "node3"}, "spec": {"podCIDRs": ["10.1.3.0/24"]},
+	  "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.3"}]}},
+	 {"metadata": {"name": "node4"}, "spec": {"podCIDRs": ["fd01:4::/64"]},
+	  "status": {"addresses": [{"type": "InternalIP", "address": "fd00::4"}]}}
+	]}
+	EOF
+}
+
+@test "peer sync of a dual-stack kubectl list: both families, the IPv6-only node rejected, a second run changes nothing" {
+	enable6 1
+	kube_dual >"$T_DIR/nodes.json"
+	run --separate-stderr tenc_on node1 -j peer sync --prune "$T_DIR/nodes.json"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"node4: status.addresses: an IPv4 node ip is required"*"(rejected)"* ]]
+	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['removed'])")" = "(2, 0, 0)" ]
+	[ "$(echo "$output" | json_get "[(r['name'], r['reason']) for r in j['rejected_nodes']]")" = \
+		"[('node4', 'status.addresses: an IPv4 node ip is required (IPv6-only nodes are not supported yet)')]" ]
+	run tenc_on node1 -j peer list
+	[ "$(echo "$output" | json_get "[(p['name'], p['node_ip'], p.get('node_ip6'), p['cidrs'], p.get('cidrs6')) for p in sorted(j['peers'], key=lambda p: p['name'])]")" = \
+		"[('node2', '10.0.0.2', 'fd00::2', ['10.1.2.0/24'], ['fd01:2::/64']), ('node3', '10.0.0.3', None, ['10.1.3.0/24'], None)]" ]
+	before=$(snapshot node1; cat "$T_DIR/node1/peers.json")
+	run --separate-stderr tenc_on node1 -j peer sync --prune - <"$T_DIR/nodes.json"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['removed'], j['unchanged'])")" = "(0, 0, 0, 2)" ]
+	[ "$(snapshot node1; cat "$T_DIR/node1/peers.json")" = "$before" ]
+	[ "$(tenc_on node1 -j status | json_get "len(j['drift'])")" -eq 0 ]
+}
+
+# build_node1 4|46: node1 enabled, with peers by add and by sync, IPv4
+# only or with the IPv6 half everywhere (the same IPv4 half).
+build_node1() {
+	local six=() p6=()
+	kube_dual >"$T_DIR/nodes.json"
+	if [ "$1" = 46 ]; then
+		six=(--node-ip fd00::1 --pod-cidr fd01:1::/64)
+		p6=(--node-ip fd00::3 --cidr fd01:3::/64 --cidr fd03::/48)
+	else # the list without its IPv6 half, and without the IPv6-only node
+		python3 -c "import json,sys; j=json.load(open(sys.argv[1]))
+v4 = lambda s: ':' not in s
+j['items'] = [it for it in j['items'] if any(v4(a['address']) for a in it['status']['addresses'])]
+for it in j['items']:
+    it['spec']['podCIDRs'] = [c for c in it['spec']['podCIDRs'] if v4(c)]
+    it['spec'].pop('podCIDR', None)
+    it['status']['addresses'] = [a for a in it['status']['addresses'] if v4(a['address'])]
+json.dump(j, open(sys.argv[1], 'w'))" "$T_DIR/nodes.json"
+	fi
+	enable_node 1 --encrypt "${six[@]}"
+	tenc_on node1 peer add node5 --node-ip 10.0.0.5 --cidr 10.1.5.0/24 --cidr 10.5.0.0/16 "${p6[@]}"
+	tenc_on node1 peer sync "$T_DIR/nodes.json"
+	tenc_on node1 peer add node6 --node-ip 10.0.0.6 --cidr 10.1.6.0/24
+	tenc_on node1 peer del node3
+}
+
+@test "the kernel objects of a dual-stack configuration are those of its IPv4 half" {
+	build_node1 4
+	tenc_on node1 -j peer list | json_get "[p['name'] for p in j['peers']]"
+	a=$(kobjs node1)
+	tenc_on node1 disable
+	rm -f "$T_DIR"/node1/*.json
+	[ "$(kobjs node1 | grep -c 10.1.5.0)" -eq 0 ]
+	build_node1 46
+	[ "$(tenc_on node1 -j peer list | json_get "[(p['name'], p.get('node_ip6')) for p in j['peers']]")" = \
+		"[('node2', 'fd00::2'), ('node5', 'fd00::3'), ('node6', None)]" ]
+	b=$(kobjs node1)
+	diff <(echo "$a") <(echo "$b")
+	[[ $a == *"10.1.5.0/24"* && $a == *"10.1.2.0/24"* && $a == *"10.1.6.0/24"* ]]
+	[[ $b != *fd03:* ]]
+	[ "$(kobjs node1 | sed -n '/^# ipcache/,$p' | grep -c :)" -eq 0 ]
+}
