@@ -43,7 +43,7 @@ test_setup() {
 	encrypted_cluster 3
 	on node2 ip addr add 10.0.0.12/24 dev eth0
 	cap_start
-	bg_on pod1 ping -q -i 0.01 -W 5 -c 600 10.1.3.2 >"$T_DIR/ping13" 2>&1
+	bg_on pod1 ping $(ping_flow 600) 10.1.3.2 >"$T_DIR/ping13" 2>&1
 	p=$!
 	sleep 1 # not a readiness wait: pings flow before the change
 	for i in 1 3; do tenc_on "node$i" peer add node2 --node-ip 10.0.0.12 --cidr 10.1.2.0/24; done

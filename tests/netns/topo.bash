@@ -213,12 +213,19 @@ softnet_drops() {
 # xfrm_err NODE COUNTER: a counter of /proc/net/xfrm_stat.
 xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
 
+# ping_flow COUNT: ping's options for COUNT requests at 100/s, quiet, each
+# reply awaited until a deadline 30 s after the last request. Without -w,
+# ping waits after its last request only twice the largest RTT it has seen
+# (iputils' __schedule_exit; -W counts only while nothing came back), so a
+# reply delayed by a stall of the VM at the very end counted as lost (the
+# likeliest reading of a CI failure of live.bats' subnet test in the 6.1
+# lane, whose output was cut before the counters). With -w, ping ends once
+# all COUNT replies are in, or at the deadline: a drop is still a loss.
+ping_flow() { echo "-q -i 0.01 -c $1 -w $(($1 / 100 + 30))"; }
+
 # traffic_start SECONDS: pings both ways, UDP both ways, TCP pod1 -> pod3,
 # sent once the receivers listen.
-# The pings send exactly SECONDS * 100 requests and wait up to 5 s for the
-# last replies: with a -w deadline ping stops when the count of replies is
-# reached (or at the deadline) with requests still in flight, and counts
-# those as lost.
+# The pings send exactly SECONDS * 100 requests (ping_flow).
 traffic_start() {
 	local s=$1
 	PINGS=$((s * 100))
@@ -230,8 +237,8 @@ traffic_start() {
 	wait_listen pod2 udp 6001 $R1
 	wait_listen pod1 udp 6002 $R2
 	wait_listen pod3 tcp 6003 $R3
-	bg_on pod1 ping -q -i 0.01 -W 5 -c "$PINGS" 10.1.2.2 >"$T_DIR/ping12" 2>&1; P1=$!
-	bg_on pod3 ping -q -i 0.01 -W 5 -c "$PINGS" 10.1.1.2 >"$T_DIR/ping31" 2>&1; P2=$!
+	bg_on pod1 ping $(ping_flow "$PINGS") 10.1.2.2 >"$T_DIR/ping12" 2>&1; P1=$!
+	bg_on pod3 ping $(ping_flow "$PINGS") 10.1.1.2 >"$T_DIR/ping31" 2>&1; P2=$!
 	bg_on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s"; S1=$!
 	bg_on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s"; S2=$!
 	bg_on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s"; S3=$!
