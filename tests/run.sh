@@ -44,6 +44,28 @@ VM612_SUITES=(tests/netns/encrypt.bats tests/netns/rotate.bats tests/netns/rotat
 ASAN_SUITES=()
 for f in tests/netns/*.bats; do [ "$f" = tests/netns/image.bats ] || ASAN_SUITES+=("$f"); done
 total_p=0 total_f=0 total_s=0 failed_lanes=() lane_times=()
+fails=$(mktemp)
+trap 'rm -f "$fails"' EXIT
+
+# fail_blocks LANE: each "not ok" block of a lane's TAP again, its name and
+# place (the first 4 lines) and its last 40 (a test's own diagnostics come
+# just before it fails), for the end of the run: CI may show only the
+# output's head and tail, and cut the middle where a failure was told.
+fail_blocks() {
+	awk -v lane="$1" '
+	function flush(i) {
+		for (i = 1; i <= n; i++)
+			if (i <= 4 || i > n - 40)
+				print b[i]
+			else if (i == 5)
+				print "# [" n - 44 " lines cut]"
+		n = 0
+	}
+	/^not ok/ { flush(); b[n = 1] = lane ": " $0; next }
+	n && /^#/ { b[++n] = $0; next }
+	{ flush() }
+	END { flush() }'
+}
 san_dir=$repo/build/asan/reports
 
 # Sanitizer reports go to files; any file at the end of a lane fails it.
@@ -86,6 +108,7 @@ for lane in "$@"; do
 	run_lane "$lane" 2>&1 | tests/lib/tally.sh "$lane" | tee "$out"
 	lane_times+=("$lane $((SECONDS - t0)) s")
 	echo "# lane ${lane_times[-1]/ /: }"
+	fail_blocks "$lane" <"$out" >>"$fails"
 	line=$(grep -E "^$lane: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" "$out" | tail -n1)
 	rm -f "$out"
 	read -r p f s < <(echo "$line" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')
@@ -97,6 +120,10 @@ for lane in "$@"; do
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
 
+if [ -s "$fails" ]; then
+	echo "=== the failures again"
+	cat "$fails"
+fi
 times=$(printf ', %s' "${lane_times[@]}")
 echo "# lane times: ${times#, }"
 [ ${#failed_lanes[@]} -gt 0 ] && echo "failed lanes: ${failed_lanes[*]}"
