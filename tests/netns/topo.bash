@@ -214,14 +214,16 @@ softnet_drops() {
 xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
 
 # ping_flow COUNT: ping's options for COUNT requests at 100/s, quiet, each
-# reply awaited until a deadline 30 s after the last request. Without -w,
+# reply awaited until a deadline: 3 times the time COUNT takes at 100/s,
+# and 30 s (under TCG ping sends ~65/s, not 100: 7,682 requests in 120 s,
+# so a deadline of 120 s ended a ping of 9,000 early). Without -w,
 # ping waits after its last request only twice the largest RTT it has seen
 # (iputils' __schedule_exit; -W counts only while nothing came back), so a
 # reply delayed by a stall of the VM at the very end counted as lost (the
 # likeliest reading of a CI failure of live.bats' subnet test in the 6.1
 # lane, whose output was cut before the counters). With -w, ping ends once
 # all COUNT replies are in, or at the deadline: a drop is still a loss.
-ping_flow() { echo "-q -i 0.01 -c $1 -w $(($1 / 100 + 30))"; }
+ping_flow() { echo "-q -i 0.01 -c $1 -w $(($1 * 3 / 100 + 30))"; }
 
 # traffic_start SECONDS: pings both ways, UDP both ways, TCP pod1 -> pod3,
 # sent once the receivers listen.
