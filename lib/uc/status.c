@@ -36,25 +36,32 @@ const char *status_problem_str(enum status_problem p)
 enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x)
 {
 	const uint8_t *ip6 = x ? x->node_ip6 : c->node_ip6;
-	int n6 = x ? x->n_cidrs6 : c->n_pod_cidrs6;
+	int n6 = x ? x->n_cidrs6 : c->n_pod_cidrs6, outer = x ? plan_v6_outer(c, x) : 0;
 
 	if (ipv6_is_zero(ip6) && !n6)
 		return V6_NONE;
-	if (x ? !plan_pair6(c, x) : ipv6_is_zero(c->node_ip6))
-		return V6_OVER_V4;
-	return c->encrypt ? V6_ESP6 : V6_OBSERVE;
+	if (x && !outer)
+		return V6_NO_LOCAL;
+	if (!c->encrypt)
+		return V6_OBSERVE;
+	return !x ? V6_ESP : outer == AF_INET6 ? V6_ESP6 : V6_ESP4;
 }
 
 bool status_v6_encrypted(enum status_v6 v)
 {
-	return v == V6_ESP6;
+	return v == V6_ESP || v == V6_ESP6 || v == V6_ESP4;
+}
+
+const char *status_v6_outer(enum status_v6 v)
+{
+	return v == V6_ESP6 ? "ipv6" : v == V6_ESP4 ? "ipv4" : NULL;
 }
 
 const char *status_v6_reason(enum status_v6 v)
 {
 	switch (v) {
 	case V6_OBSERVE: return "observe-only mode";
-	case V6_OVER_V4: return "no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version";
+	case V6_NO_LOCAL: return "this node has no IPv6 half (enable --node-ip or --pod-cidr of IPv6)";
 	default: return "";
 	}
 }
