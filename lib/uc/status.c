@@ -21,6 +21,7 @@ static const char *const kinds[] = {
 
 static const char *const problems[] = {
 	[SP_MISSING] = "missing", [SP_UNEXPECTED] = "unexpected", [SP_REJECTING] = "rejecting",
+	[SP_IPV4_ONLY] = "ipv4 only",
 };
 
 const char *status_drift_kind_str(enum status_drift_kind k)
@@ -215,9 +216,23 @@ static void plan_drift(struct status *s, const struct plan *p, enum status_probl
 /* Drift, in the order shown: programs not attached, what the kernel
  * lacks, what it holds beyond intent, and peers it rejects (a peer whose
  * packets fail their checks is not what tenc intends either). */
+/* sp's IPv4 SAs that cannot carry its IPv6 over IPv4 (SP_IPV4_ONLY). */
+static void v4_only(struct status *s, const struct status_peer *sp)
+{
+	if (plan_v6_outer(&s->n.cfg, sp->p) != AF_INET || !s->n.cfg.encrypt)
+		return;
+	for (size_t i = 0; i < sp->n_sas; i++) {
+		const struct xsa *a = s->sas[sp->sa0 + i].sa;
+
+		if (kfam(a->family) == AF_INET && !a->sel_any)
+			push(s, SD_SA, SP_IPV4_ONLY, (size_t)(a - s->have.sas));
+	}
+}
+
 static int find_drift(struct status *s)
 {
-	size_t n = plan_objects(&s->missing) + plan_objects(&s->extra) + (size_t)s->n_progs + s->n.peers.n;
+	size_t n = plan_objects(&s->missing) + plan_objects(&s->extra) + (size_t)s->n_progs + s->n.peers.n +
+		   s->have.n_sas;
 
 	if (!(s->drift = calloc(n ? n : 1, sizeof(*s->drift))))
 		return -ENOMEM;
@@ -229,6 +244,8 @@ static int find_drift(struct status *s)
 	for (size_t k = 0; k < s->n.peers.n; k++)
 		if (s->peers[k].rejected)
 			push(s, SD_PEER, SP_REJECTING, k);
+	for (size_t k = 0; k < s->n.peers.n; k++)
+		v4_only(s, &s->peers[k]);
 	return 0;
 }
 
@@ -330,7 +347,8 @@ static void peer_str(const struct status_peer *sp, char *b, size_t n)
 
 const char *status_drift_object(const struct status *s, const struct status_drift *d, char *b, size_t n)
 {
-	const struct plan *p = d->problem == SP_UNEXPECTED ? &s->extra : &s->missing;
+	const struct plan *p = d->problem == SP_UNEXPECTED ? &s->extra
+			       : d->problem == SP_IPV4_ONLY ? &s->have : &s->missing;
 	char a[64];
 
 	switch (d->kind) {

@@ -74,10 +74,14 @@ enum status_drift_kind {
 	SD_PROGRAM, SD_SPD, SD_SA, SD_POLICY, SD_RULE, SD_ROUTE, SD_IPCACHE, SD_PEER,
 };
 
-enum status_problem { SP_MISSING, SP_UNEXPECTED, SP_REJECTING };
+/* SP_IPV4_ONLY: an IPv4 SA of a peer whose IPv6 goes over IPv4 carries
+ * IPv4 only (installed by a tenc before IPv6 over IPv4; kept, never
+ * replaced: the next key's SAs carry both): that IPv6 is dropped. */
+enum status_problem { SP_MISSING, SP_UNEXPECTED, SP_REJECTING, SP_IPV4_ONLY };
 
 /* One drift entry: which object, found where (i: a position in s->progs,
- * in the missing or extra plan's array of its kind, or in s->peers). */
+ * in the missing or extra plan's array of its kind, in s->have.sas for
+ * SP_IPV4_ONLY, or in s->peers). */
 struct status_drift {
 	enum status_drift_kind kind;
 	enum status_problem problem;

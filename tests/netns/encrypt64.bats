@@ -76,3 +76,48 @@ not_link6='ip6 and not (src net fe80::/10 or dst net ff00::/8)'
 	enable_node 1 --encrypt --pod-cidr fd01:1::/64
 	on pod1 ping -6 -c 2 -i 0.2 -W 2 fd01:2::2
 }
+
+# pre6_on NODE ARGS...: the tenc from before IPv6 (make pre6-tenc), as NODE.
+PRE6=${TENC_PRE6:-$REPO/build/pre6/tenc}
+pre6_on() {
+	local n=$1; shift
+	TENC_STATE_DIR="$T_DIR/$n" ip netns exec "$(ns "$n")" "$PRE6" "$@"
+}
+
+@test "IPv6 over IPv4 after an upgrade: the older IPv4-only SAs are kept and drift as ipv4 only (IPv6 dropped, never plaintext) until the next key" {
+	[ -x "$PRE6" ] || { echo "no $PRE6 (make pre6-tenc makes it)"; return 1; }
+	local i j
+	for i in 1 2; do tenc_on "node$i" disable; rm -f "$T_DIR/node$i"/*.json; done
+	for i in 1 2; do
+		pre6_on "node$i" enable --node-ip "10.0.0.$i" --pod-cidr "10.1.$i.0/24" --dev pod0 --encrypt
+		pre6_on "node$i" key add "$KEY"
+		j=$((3 - i))
+		pre6_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --cidr "10.1.$j.0/24"
+	done
+	on pod1 ping -c 2 -i 0.2 -W 2 10.1.2.2
+	before=$(on node1 ip -s xfrm state | grep -c "^src")
+	# the new tenc, with the IPv6 halves: the old SAs stay (not re-keyed)
+	for i in 1 2; do
+		enable_node "$i" --encrypt --pod-cidr "fd01:$i::/64"
+		j=$((3 - i))
+		tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --cidr "10.1.$j.0/24" --cidr "fd01:$j::/64"
+	done
+	[ "$(on node1 ip -s xfrm state | grep -c "^src")" -eq "$before" ]
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "sorted(set((d['problem'], d['kind']) for d in j['drift']))")" = "[('ipv4 only', 'sa')]" ]
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 2 ] # the OUT and the IN SA
+	cap_start
+	on pod1 ping -c 2 -i 0.2 -W 2 10.1.2.2
+	run on pod1 ping -6 -c 2 -i 0.2 -W 1 -p "$CANARY_HEX" fd01:2::2
+	[ "$status" -ne 0 ]
+	cap_stop
+	[ "$(cap_count "$not_link6")" -eq 0 ]
+	! cap_has TENC-CANARY-PING
+	# the next key's SAs carry both families
+	(umask 077; "$TENC" key gen >"$T_DIR/k2")
+	for i in 1 2; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
+	for i in 1 2; do tenc_on "node$i" key rotate --commit --all; done
+	for i in 1 2; do tenc_on "node$i" key rotate --finish --force; done
+	on pod1 ping -6 -c 2 -i 0.2 -W 2 fd01:2::2
+	[ "$(drift_count node1)" -eq 0 ]
+}
