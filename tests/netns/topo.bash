@@ -313,14 +313,14 @@ no_plaintext() { # nothing on the wire with a pod address outside ESP, no canary
 # routes the other pods' /64s onto eth0 with no gateway: what tenc's
 # policies send through IPv4 ESP never reaches neighbour discovery.
 topo_v6pods() {
-	local n=${1:-2} i nodes
+	local n=${1:-2} i j nodes
 	nodes=$(seq 1 "$n")
 	topo_up "$n"
 	for i in $nodes; do
 		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
 		{
 			echo "addr add fd01:$i::1/64 dev pod0 nodad"
-			routes_to_others "$i" "$nodes" "route add fd01:%s::/64 dev eth0"
+			for j in $nodes; do [ "$i" = "$j" ] || echo "route add fd01:$j::/64 dev eth0"; done
 		} | ip_in "node$i"
 		ip_in "pod$i" <<-EOF2
 			addr add fd01:$i::2/64 dev eth0 nodad
