@@ -160,6 +160,7 @@ static void json_node(const struct status *s)
 	for (int i = 0; i < c->n_subnets; i++)
 		jw_string(jw, fmt_cidr(&c->subnets[i], a, sizeof(a)));
 	jw_end_array(jw);
+	jw_cidrs6_field(jw, "subnets6", c->subnets6, c->n_subnets6);
 	jw_name(jw, "underlay");
 	jw_start_object(jw);
 	jw_string_field(jw, "name", c->underlay);

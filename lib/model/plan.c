@@ -160,34 +160,43 @@ static struct rroute *push_route(struct plan *p, uint8_t fam, const uint8_t *dst
 	return rt;
 }
 
-/* Subnet mode: what plan_node adds per subnet and per local cidr. */
-static int plan_subnets(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
+/* Subnet mode, one family's: per subnet its ipcache entry (SUBNET), its
+ * route in table 2005 and a block policy for node-originated traffic to
+ * it; per local pod cidr h (of that family) an allow policy in front. */
+static int plan_subnets(const struct tenc_config *c, const struct half *h, int ifindex, uint32_t mtu,
+			struct plan *p)
 {
-	for (int i = 0; i < c->n_subnets; i++) {
+	int n = config_n_subnets(c, h->fam);
+
+	for (int i = 0; i < n; i++) {
+		struct prefix s = config_subnet(c, h->fam, i);
 		struct ipc_entry *e = plan_push_ipc(p);
-		struct rroute *rt = push_route(p, AF_INET, (const uint8_t *)&c->subnets[i].addr,
-					       c->subnets[i].len, ifindex, mtu - nokey_overhead(AF_INET));
+		struct rroute *rt = push_route(p, h->fam, s.c.addr, s.c.len, ifindex, mtu - nokey_overhead(h->fam));
 		struct xpol *x = plan_push_pol(p);
 
 		if (!e || !rt || !x)
 			return -ENOMEM;
-		e->prefix = c->subnets[i];
+		e->family = ffield(h->fam);
+		if (h->fam == AF_INET6)
+			e->prefix6 = s.c;
+		else
+			e->prefix = prefix_cidr4(&s);
 		e->val.flags = IPC_F_SUBNET;
 		x->dir = XFRM_POLICY_OUT;
-		x->sel_dst = c->subnets[i].addr;
-		x->sel_dst_len = c->subnets[i].len;
+		x->sel_family = ffield(h->fam);
+		memcpy(x->sel_dst6, s.c.addr, kaddr_len(h->fam));
+		x->sel_dst_len = s.c.len;
 		x->mark_mask = TENC_MARK_TYPE_MASK;
 		x->priority = PRIO_SUBNET;
 		x->block = true;
 	}
-	for (int i = 0; c->n_subnets && i < c->n_pod_cidrs; i++) {
+	for (int i = 0; n && i < h->n; i++) {
 		struct xpol *x = plan_push_pol(p);
 
 		if (!x)
 			return -ENOMEM;
 		x->dir = XFRM_POLICY_OUT;
-		x->sel_dst = c->pod_cidrs[i].addr;
-		x->sel_dst_len = c->pod_cidrs[i].len;
+		pol_sel(x, h->fam, h, i);
 		x->mark_mask = TENC_MARK_TYPE_MASK;
 		x->priority = PRIO_LOCAL;
 		x->allow_plain = true;
@@ -254,7 +263,10 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
 		if ((ret = node_xfrm(AF_INET6, p)))
 			return ret;
 	}
-	return c->mode == MODE_SUBNET ? plan_subnets(c, ifindex, mtu, p) : 0;
+	for (int f = 0; f < 2 && c->mode == MODE_SUBNET; f++)
+		if ((ret = plan_subnets(c, &h[f], ifindex, mtu, p)))
+			return ret;
+	return 0;
 }
 
 int plan_out_spi(const struct keyring *r, const struct peer *x)
@@ -331,16 +343,15 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	return 0;
 }
 
-/* Subnet mode: does a declared subnet's route cover cidr i of h? Subnets
- * are IPv4. */
+/* Subnet mode: does a declared subnet's route cover cidr i of h? */
 static bool in_subnet(const struct tenc_config *c, const struct half *h, int i)
 {
-	uint32_t a;
+	for (int j = 0; c->mode == MODE_SUBNET && j < config_n_subnets(c, h->fam); j++) {
+		struct prefix s = config_subnet(c, h->fam, j);
 
-	memcpy(&a, h->c[i].a, 4);
-	for (int j = 0; h->fam == AF_INET && c->mode == MODE_SUBNET && j < c->n_subnets; j++)
-		if (c->subnets[j].len <= h->c[i].len && cidr_contains(&c->subnets[j], a))
+		if (s.c.len <= h->c[i].len && cidr6_contains(&s.c, h->c[i].a))
 			return true;
+	}
 	return false;
 }
 

@@ -79,9 +79,14 @@ topo_up() {
 # detection (nodad): usable at once, no tentative state to wait for;
 # neighbour discovery still resolves every hop.
 topo_dual() {
+	topo_up "${1:-2}"
+	topo_dual_addrs "${1:-2}"
+}
+
+# topo_dual_addrs N: topo_dual's IPv6 half, on nodes topo_up N made.
+topo_dual_addrs() {
 	local n=${1:-2} i nodes
 	nodes=$(seq 1 "$n")
-	topo_up "$n"
 	for i in $nodes; do
 		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
 		{
