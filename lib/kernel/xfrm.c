@@ -143,6 +143,10 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	p.family = (uint16_t)kfam(sa->family);
 	p.mode = XFRM_MODE_TUNNEL;
 	p.flags = sa->esn ? XFRM_STATE_ESN : 0;
+	/* The kernel gives a selector of family 0 the SA's own family unless
+	 * this flag asks for "any" (copy_from_user_state). */
+	if (sa->sel_any)
+		p.flags |= XFRM_STATE_AF_UNSPEC;
 	p.replay_window = esn_struct ? 0 : (uint8_t)w;
 	/* Messages are only 4-byte aligned; this header has u64s: copy. */
 	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(p)), &p, sizeof(p));
