@@ -47,11 +47,11 @@ assert f['bytes'] <= sa['bytes'] <= f['bytes'] + 100 * f['packets'], (sa, f)
 assert f['bytes'] < esp['bytes'] <= f['bytes'] + 100 * f['packets'], (esp, f)
 assert sa['seq'] == 5 and j['sa_health'][0]['problems'] == [], sa
 "
-	# the prometheus form carries the SA counters per peer, spi and direction
+	# the prometheus form carries the SA counters per peer, spi, direction and family
 	run tenc_on node1 audit --format prometheus
 	[ "$status" -eq 0 ]
-	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"out\"} 5"* ]]
-	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"in\"} 5"* ]]
+	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"out\",family=\"ipv4\"} 5"* ]]
+	[[ $output == *"tenc_sa_packets{peer=\"node2\",spi=\"$SPI\",dir=\"in\",family=\"ipv4\"} 5"* ]]
 	[[ $output == *'tenc_flows{family="ipv4",verdict="encrypted"} '* ]]
 	[[ $output == *'tenc_violations 0'* ]]
 	# node2 saw it arrive decrypted

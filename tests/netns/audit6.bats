@@ -82,7 +82,7 @@ udp6_recv() {
 	[ "$(json_get "[f['verdict'] for f in j['flows']][:2]" <"$T_DIR/audit.json")" = "['violation', 'violation']" ]
 }
 
-V6_PLANNED="in scope (a peer's IPv6 prefix), but this tenc does not encrypt IPv6 yet: plaintext"
+V6_PLANNED="in scope (a peer's IPv6 prefix), but IPv6 is not planned with this peer (IPv6 over IPv4, or observe-only): plaintext"
 
 @test "an IPv6 half configured but not encrypted yet: IPv6 to a peer's prefix is a violation, exit 3; local and other IPv6 are not" {
 	enable_node 1 --node-ip fd00::1 --pod-cidr fd01:1::/64
