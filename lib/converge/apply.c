@@ -21,7 +21,7 @@
 int dp_open(struct dp *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->ipc_fd = -1;
+	d->ipc_fd = d->ipc6_fd = -1;
 	d->x = nlb_open(NETLINK_XFRM);
 	d->r = nlb_open(NETLINK_ROUTE);
 	if (!d->x || !d->r) {
@@ -31,13 +31,16 @@ int dp_open(struct dp *d)
 		return tenc_errno(TENC_FAIL, err, "netlink", "open");
 	}
 	if (env_bpffs(d->bpffs, sizeof(d->bpffs), false) == 0) {
-		int fd = ipcache_open(d->bpffs);
+		int fd = ipcache_open(d->bpffs), fd6 = fd >= 0 ? ipcache6_open(d->bpffs) : -ENOENT;
 
-		if (fd < 0 && fd != -ENOENT) { /* there but unusable: reported */
+		d->ipc_fd = fd >= 0 ? fd : -1;
+		d->ipc6_fd = fd6 >= 0 ? fd6 : -1;
+		/* there but unusable: reported; ipcache6 is missing only in
+		 * the pins of a tenc before it (enable migrates them) */
+		if ((fd < 0 && fd != -ENOENT) || (fd6 < 0 && fd6 != -ENOENT)) {
 			dp_close(d);
 			return TENC_FAIL;
 		}
-		d->ipc_fd = fd >= 0 ? fd : -1;
 	}
 	return 0;
 }
@@ -50,8 +53,10 @@ void dp_close(struct dp *d)
 		nlb_close(d->r);
 	if (d->ipc_fd >= 0)
 		close(d->ipc_fd);
+	if (d->ipc6_fd >= 0)
+		close(d->ipc6_fd);
 	d->x = d->r = NULL;
-	d->ipc_fd = -1;
+	d->ipc_fd = d->ipc6_fd = -1;
 }
 
 static void desc_sa(const struct xsa *s, char *buf, size_t n)
@@ -125,21 +130,23 @@ static void describe(enum kind k, const struct plan *p, size_t i, char *buf, siz
 	}
 }
 
-/* Put or delete one ipcache entry; 0 or -errno. The ipcache map is IPv4's:
- * an IPv6 entry is refused, not written as a wrong IPv4 one (none is
- * planned yet; the IPv6 planner slice wires ipcache6). */
+/* Put or delete one ipcache entry, in the map of its family (ipcache,
+ * ipcache6); 0 or -errno. */
 static int ipc_op(struct dp *d, enum op op, const struct ipc_entry *e)
 {
-	int r;
+	bool v6 = kfam(e->family) == AF_INET6;
+	int fd = v6 ? d->ipc6_fd : d->ipc_fd, r;
 
-	if (kfam(e->family) != AF_INET)
-		return -EAFNOSUPPORT;
-	if (d->ipc_fd < 0)
+	if (fd < 0)
 		return op == OP_DEL ? -ENOENT : -EBADF;
 	if (faultpoint())
 		return -EPERM;
-	r = op == OP_PUT ? ipcache_update(d->ipc_fd, e->prefix.addr, e->prefix.len, &e->val)
-			 : ipcache_delete(d->ipc_fd, e->prefix.addr, e->prefix.len);
+	if (v6)
+		r = op == OP_PUT ? ipcache6_update(fd, e->prefix6.addr, e->prefix6.len, &e->val)
+				 : ipcache6_delete(fd, e->prefix6.addr, e->prefix6.len);
+	else
+		r = op == OP_PUT ? ipcache_update(fd, e->prefix.addr, e->prefix.len, &e->val)
+				 : ipcache_delete(fd, e->prefix.addr, e->prefix.len);
 	if (!r)
 		crashpoint();
 	return r;
@@ -258,6 +265,22 @@ static size_t undo_step(struct dp *d, const struct step *s, const struct plan *o
 	return failed;
 }
 
+/* Set the hash thresholds of the families p says (spd, spd6) to tenc's,
+ * or put back the kernel's defaults; 0 or -errno (the first failure). */
+static int spd_set(struct dp *d, const struct plan *p, bool tenc)
+{
+	int r = 0;
+
+	if (p->spd)
+		r = xfrm_hthresh_set_af(d->x, AF_INET, tenc ? TENC_HTHRESH : XFRM_HTHRESH_DEFAULT);
+	if (!r && p->spd6)
+		r = xfrm_hthresh_set_af(d->x, AF_INET6, tenc ? TENC_HTHRESH6 : XFRM_HTHRESH6_DEFAULT);
+	return r;
+}
+
+static int spd_put(struct dp *d, const struct plan *p) { return -spd_set(d, p, true); }
+static int spd_default(struct dp *d, const struct plan *p) { return spd_set(d, p, false); }
+
 int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, size_t *changes)
 {
 	struct change c;
@@ -295,7 +318,7 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 	if (*changes)
 		state_journal_open();
 	/* The policy hash thresholds: before the policies go in. */
-	if (c.put.spd && (ret = -xfrm_hthresh_set(d->x, TENC_HTHRESH)) != 0)
+	if ((ret = spd_put(d, &c.put)) != 0)
 		ret = report("setting the policy hash thresholds", nlb_last_error(d->x));
 	for (; !ret && done < ns; done++)
 		ret = run_step(d, &st[done]);
@@ -303,8 +326,7 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 		/* Restore: every step that ran, the failed one too, in reverse. */
 		while (done-- > 0)
 			undone += undo_step(d, &st[done], &c.old);
-		if (c.put.spd)
-			xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT);
+		spd_default(d, &c.put);
 		if (undone) {
 			state_journal_keep(); /* the next writer reconciles first */
 			tenc_err(TENC_FAIL, "kernel", "rollback: %zu objects not restored (the next change converges first)",
@@ -312,7 +334,7 @@ int dp_apply(struct dp *d, const struct plan *want, const struct plan *have, siz
 		} else {
 			state_journal_restored();
 		}
-	} else if (c.del.spd && xfrm_hthresh_set(d->x, XFRM_HTHRESH_DEFAULT)) {
+	} else if (spd_default(d, &c.del)) {
 		ret = report("restoring the policy hash thresholds", nlb_last_error(d->x));
 	}
 	free(res);

@@ -17,11 +17,12 @@ struct dp {
 	struct nlb *x;		/* NETLINK_XFRM */
 	struct nlb *r;		/* NETLINK_ROUTE */
 	int ipc_fd;		/* pinned ipcache, -1 when not loaded */
+	int ipc6_fd;		/* pinned ipcache6, -1 when not loaded */
 	bool migrating_ok;	/* enable: may fill the maps of a pending migration */
 	char bpffs[4096];
 };
 
-/* Open sockets and, if the bpffs holds one, the ipcache. 0 or TENC_FAIL. */
+/* Open sockets and, if the bpffs holds them, the ipcaches. 0 or TENC_FAIL. */
 int dp_open(struct dp *d);
 void dp_close(struct dp *d);
 /* Take the kernel from have (what it is believed to hold: a plan, or

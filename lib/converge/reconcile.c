@@ -75,19 +75,43 @@ static int read_ipc(uint32_t addr, uint8_t plen, const struct ipcache_val *v, vo
 	return 0;
 }
 
-int dp_read_xfrm(struct dp *d, struct plan *have)
+static int read_ipc6(const uint8_t a[16], uint8_t plen, const struct ipcache_val *v, void *data)
+{
+	struct ipc_entry *x = plan_push_ipc(data);
+
+	if (!x)
+		return -ENOMEM;
+	x->family = AF_INET6;
+	memcpy(x->prefix6.addr, a, 16);
+	x->prefix6.len = plen;
+	x->val = *v;
+	return 0;
+}
+
+static bool hthresh_is(struct dp *d, int family, struct xfrm_hthresh want, int *r)
 {
 	struct xfrm_hthresh t;
+
+	*r = xfrm_hthresh_get_af(d->x, family, &t);
+	return !*r && t.lbits == want.lbits && t.rbits == want.rbits;
+}
+
+int dp_read_xfrm(struct dp *d, struct plan *have)
+{
 	char why[512];
 	int r;
 
-	if ((r = xfrm_hthresh_get(d->x, &t)) == 0)
-		have->spd = t.lbits == TENC_HTHRESH.lbits && t.rbits == TENC_HTHRESH.rbits;
-	if (r || (r = xfrm_sa_dump(d->x, read_sa, have)) || (r = xfrm_pol_dump(d->x, read_pol, have)))
+	have->spd = hthresh_is(d, AF_INET, TENC_HTHRESH, &r);
+	if (!r)
+		have->spd6 = hthresh_is(d, AF_INET6, TENC_HTHRESH6, &r);
+	if (r || (r = xfrm_sa_dump_af(d->x, AF_UNSPEC, read_sa, have)) ||
+	    (r = xfrm_pol_dump_af(d->x, AF_UNSPEC, read_pol, have)))
 		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",
 				nlb_strerror(nlb_last_error(d->x), why, sizeof(why)));
 	if (d->ipc_fd >= 0 && (r = ipcache_dump(d->ipc_fd, read_ipc, have)))
 		return tenc_errno(TENC_FAIL, -r, "ipcache", "reading back");
+	if (d->ipc6_fd >= 0 && (r = ipcache6_dump(d->ipc6_fd, read_ipc6, have)))
+		return tenc_errno(TENC_FAIL, -r, "ipcache6", "reading back");
 	return 0;
 }
 
@@ -96,8 +120,8 @@ int dp_read(struct dp *d, struct plan *have)
 	int r = dp_read_xfrm(d, have);
 	char why[512];
 
-	if (r == 0 && ((r = rtnl_route_dump(d->r, TENC_TABLE, read_route, have)) ||
-		       (r = rtnl_rule_dump(d->r, read_rule, have))))
+	if (r == 0 && ((r = rtnl_route_dump_af(d->r, AF_UNSPEC, TENC_TABLE, read_route, have)) ||
+		       (r = rtnl_rule_dump_af(d->r, AF_UNSPEC, read_rule, have))))
 		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",
 				nlb_strerror(nlb_last_error(d->r), why, sizeof(why)));
 	return r;

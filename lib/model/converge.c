@@ -183,7 +183,7 @@ int converge_compute(const struct plan *want, const struct plan *have, struct ch
 
 static size_t plan_count(const struct plan *p)
 {
-	return p->spd + p->n_sas + p->n_pols + p->n_routes + p->n_rules + p->n_ipc;
+	return p->spd + p->spd6 + p->n_sas + p->n_pols + p->n_routes + p->n_rules + p->n_ipc;
 }
 
 size_t converge_count(const struct change *c)

@@ -31,21 +31,130 @@ struct rroute *plan_push_route(struct plan *p) { return GROW(p->routes, p->n_rou
 struct rrule *plan_push_rule(struct plan *p) { return GROW(p->rules, p->n_rules, p->cap_rules); }
 struct ipc_entry *plan_push_ipc(struct plan *p) { return GROW(p->ipc, p->n_ipc, p->cap_ipc); }
 
+/* One family's half of the node or of a peer, as the planner reads it:
+ * its node ip (KADDR bytes; absent: all zero) and its pod cidrs. */
+struct half {
+	uint8_t fam;		/* AF_INET or AF_INET6 */
+	bool has_ip;
+	uint8_t ip[16];
+	int n;
+	struct {
+		uint8_t a[16];
+		uint8_t len;
+	} c[MAX_PEER_CIDRS];
+};
+_Static_assert(MAX_POD_CIDRS <= MAX_PEER_CIDRS, "a node's cidrs fit a half");
+
+/* The objects' family fields: 0 for IPv4 (what plans always held). */
+static uint8_t ffield(uint8_t fam) { return fam == AF_INET6 ? AF_INET6 : 0; }
+static uint8_t host_len(uint8_t fam) { return fam == AF_INET6 ? 128 : 32; }
+/* A route's MTU reduction while no key says the algorithms: the largest
+ * CBC+HMAC overhead but sha512's, as it always was for IPv4. */
+static uint32_t nokey_overhead(uint8_t fam) { return fam == AF_INET6 ? 100 : 80; }
+
+static void halves(uint32_t ip4, const struct cidr *c4, int n4, const uint8_t ip6[16],
+		   const struct cidr6 *c6, int n6, struct half h[2])
+{
+	memset(h, 0, 2 * sizeof(*h));
+	h[0].fam = AF_INET;
+	h[0].has_ip = ip4 != 0;
+	memcpy(h[0].ip, &ip4, 4);
+	h[0].n = n4;
+	for (int i = 0; i < n4; i++) {
+		memcpy(h[0].c[i].a, &c4[i].addr, 4);
+		h[0].c[i].len = c4[i].len;
+	}
+	h[1].fam = AF_INET6;
+	h[1].has_ip = !ipv6_is_zero(ip6);
+	memcpy(h[1].ip, ip6, 16);
+	h[1].n = n6;
+	for (int i = 0; i < n6; i++) {
+		memcpy(h[1].c[i].a, c6[i].addr, 16);
+		h[1].c[i].len = c6[i].len;
+	}
+}
+
+static void node_halves(const struct tenc_config *c, struct half h[2])
+{
+	halves(c->node_ip, c->pod_cidrs, c->n_pod_cidrs, c->node_ip6, c->pod_cidrs6, c->n_pod_cidrs6, h);
+}
+
+static void peer_halves(const struct peer *x, struct half h[2])
+{
+	halves(x->node_ip, x->cidrs, x->n_cidrs, x->node_ip6, x->cidrs6, x->n_cidrs6, h);
+}
+
+bool plan_pair6(const struct tenc_config *c, const struct peer *x)
+{
+	return !ipv6_is_zero(c->node_ip6) && !ipv6_is_zero(x->node_ip6);
+}
+
+/* Prefix i of h (-1: the node ip as a host prefix) into an entry. */
+static void ipc_prefix(struct ipc_entry *e, const struct half *h, int i)
+{
+	const uint8_t *a = i < 0 ? h->ip : h->c[i].a;
+	uint8_t len = i < 0 ? host_len(h->fam) : h->c[i].len;
+
+	e->family = ffield(h->fam);
+	if (h->fam == AF_INET6) {
+		memcpy(e->prefix6.addr, a, 16);
+		e->prefix6.len = len;
+	} else {
+		memcpy(&e->prefix.addr, a, 4);
+		e->prefix.len = len;
+	}
+}
+
+/* A policy's selector: any source, destination prefix i of h (-1: its
+ * node ip; h NULL: the whole family fam). */
+static void pol_sel(struct xpol *x, uint8_t fam, const struct half *h, int i)
+{
+	x->sel_family = ffield(fam);
+	if (!h)
+		return;
+	memcpy(x->sel_dst6, i < 0 ? h->ip : h->c[i].a, kaddr_len(fam));
+	x->sel_dst_len = i < 0 ? host_len(fam) : h->c[i].len;
+}
+
+/* A policy's template: me -> it, reqid. */
+static void pol_tmpl(struct xpol *x, const struct half *me, const struct half *it, uint32_t reqid)
+{
+	x->tmpl_family = ffield(me->fam);
+	memcpy(x->tmpl_src6, me->ip, kaddr_len(me->fam));
+	memcpy(x->tmpl_dst6, it->ip, kaddr_len(me->fam));
+	x->reqid = reqid;
+}
+
+static struct rroute *push_route(struct plan *p, uint8_t fam, const uint8_t *dst, uint8_t len, int oif,
+				 uint32_t mtu)
+{
+	struct rroute *rt = plan_push_route(p);
+
+	if (rt) {
+		rt->family = ffield(fam);
+		rt->table = TENC_TABLE;
+		memcpy(rt->dst6, dst, kaddr_len(fam));
+		rt->dst_len = len;
+		rt->oif = oif;
+		rt->mtu = mtu;
+		rt->protocol = TENC_RTPROT;
+	}
+	return rt;
+}
+
 /* Subnet mode: what plan_node adds per subnet and per local cidr. */
 static int plan_subnets(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
 {
 	for (int i = 0; i < c->n_subnets; i++) {
 		struct ipc_entry *e = plan_push_ipc(p);
-		struct rroute *rt = plan_push_route(p);
+		struct rroute *rt = push_route(p, AF_INET, (const uint8_t *)&c->subnets[i].addr,
+					       c->subnets[i].len, ifindex, mtu - nokey_overhead(AF_INET));
 		struct xpol *x = plan_push_pol(p);
 
 		if (!e || !rt || !x)
 			return -ENOMEM;
 		e->prefix = c->subnets[i];
 		e->val.flags = IPC_F_SUBNET;
-		*rt = (struct rroute){ .table = TENC_TABLE, .dst = c->subnets[i].addr,
-				       .dst_len = c->subnets[i].len, .oif = ifindex, .mtu = mtu - 80,
-				       .protocol = TENC_RTPROT };
 		x->dir = XFRM_POLICY_OUT;
 		x->sel_dst = c->subnets[i].addr;
 		x->sel_dst_len = c->subnets[i].len;
@@ -68,24 +177,16 @@ static int plan_subnets(const struct tenc_config *c, int ifindex, uint32_t mtu, 
 	return 0;
 }
 
-int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
+/* One family's node-wide XFRM objects and rule: the default drop, in/fwd. */
+static int node_xfrm(uint8_t fam, struct plan *p)
 {
 	struct xpol *x;
 	struct rrule *r;
-	struct ipc_entry *e;
 
-	for (int i = 0; i < c->n_pod_cidrs; i++) {
-		if (!(e = plan_push_ipc(p)))
-			return -ENOMEM;
-		e->prefix = c->pod_cidrs[i];
-		e->val.flags = IPC_F_LOCAL;
-	}
-	if (!c->encrypt)
-		return 0;
-	p->spd = true;
 	if (!(x = plan_push_pol(p)))
 		return -ENOMEM;
 	x->dir = XFRM_POLICY_OUT;
+	pol_sel(x, fam, NULL, 0);
 	x->mark = TENC_MARK_ENCRYPT;
 	x->mark_mask = TENC_MARK_TYPE_MASK;
 	x->priority = PRIO_DROP;
@@ -94,17 +195,47 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
 		if (!(x = plan_push_pol(p)))
 			return -ENOMEM;
 		x->dir = i == 0 ? XFRM_POLICY_IN : XFRM_POLICY_FWD;
+		pol_sel(x, fam, NULL, 0);
+		x->tmpl_family = ffield(fam);
 		x->mark = TENC_MARK_DECRYPT;
 		x->mark_mask = TENC_MARK_TYPE_MASK;
 		x->priority = PRIO_INFWD;
 	}
 	if (!(r = plan_push_rule(p)))
 		return -ENOMEM;
+	r->family = ffield(fam);
 	r->pref = TENC_RULE_PREF;
 	r->fwmark = TENC_MARK_ENCRYPT;
 	r->fwmask = TENC_MARK_TYPE_MASK;
 	r->table = TENC_TABLE;
 	r->protocol = TENC_RTPROT;
+	return 0;
+}
+
+int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
+{
+	struct half h[2];
+	struct ipc_entry *e;
+	int ret;
+
+	node_halves(c, h);
+	for (int f = 0; f < 2; f++)
+		for (int i = 0; i < h[f].n; i++) {
+			if (!(e = plan_push_ipc(p)))
+				return -ENOMEM;
+			ipc_prefix(e, &h[f], i);
+			e->val.flags = IPC_F_LOCAL;
+		}
+	if (!c->encrypt)
+		return 0;
+	p->spd = true;
+	if ((ret = node_xfrm(AF_INET, p)))
+		return ret;
+	if (h[1].has_ip) {
+		p->spd6 = true;
+		if ((ret = node_xfrm(AF_INET6, p)))
+			return ret;
+	}
 	return c->mode == MODE_SUBNET ? plan_subnets(c, ifindex, mtu, p) : 0;
 }
 
@@ -118,13 +249,34 @@ int plan_out_spi(const struct keyring *r, const struct peer *x)
 	return cur ? cur->spi : 0;
 }
 
-/* Per key: the OUT and IN SA, and an OUT policy per prefix the peer's
- * ipcache entries mark (node ip, then pod cidrs): the selector's
- * destination keeps each in the kernel's policy hash (TENC_HTHRESH). */
-static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const struct peer *x,
-		    struct plan *p)
+/* One SA of family fam, src -> dst (KADDR bytes). */
+static struct xsa *push_sa(struct plan *p, const struct tenc_key *k, const struct half *src,
+			   const struct half *dst)
 {
-	struct xsa *out = plan_push_sa(p), *in;
+	struct xsa *sa = plan_push_sa(p);
+
+	if (!sa)
+		return NULL;
+	sa->family = ffield(src->fam);
+	sa->sel_family = ffield(src->fam);
+	memcpy(sa->src6, src->ip, kaddr_len(src->fam));
+	memcpy(sa->dst6, dst->ip, kaddr_len(src->fam));
+	sa->spi = (uint32_t)k->spi;
+	sa->reqid = TENC_REQID(k->spi);
+	sa->esn = true;
+	sa->key = *k; /* derived for src->dst when it is installed */
+	sa->key_base = true;
+	return sa;
+}
+
+/* Per key, in one family: the OUT and IN SA, and an OUT policy per prefix
+ * the peer's ipcache entries mark (node ip, then pod cidrs): the
+ * selector's destination keeps each in the kernel's policy hash
+ * (TENC_HTHRESH, TENC_HTHRESH6). */
+static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const struct peer *x,
+		    const struct half *me, const struct half *it, struct plan *p)
+{
+	struct xsa *out = push_sa(p, k, me, it), *in;
 	/* Epochs go into the keys once the peer's is known (both ends then
 	 * know both); until then neither does (docs/design.md, Epochs). */
 	uint64_t mine = x->epoch ? c->epoch : 0;
@@ -133,56 +285,73 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 		return -ENOMEM;
 	out->src_epoch = mine;
 	out->dst_epoch = x->epoch;
-	out->src = c->node_ip;
-	out->dst = x->node_ip;
-	out->spi = (uint32_t)k->spi;
-	out->reqid = TENC_REQID(k->spi);
-	out->esn = true;
-	out->key = *k; /* derived for local->peer when it is installed */
-	out->key_base = true;
-	if (!(in = plan_push_sa(p)))
+	if (!(in = push_sa(p, k, it, me)))
 		return -ENOMEM;
 	in->src_epoch = x->epoch;
 	in->dst_epoch = mine;
-	in->src = x->node_ip;
-	in->dst = c->node_ip;
-	in->spi = (uint32_t)k->spi;
-	in->reqid = TENC_REQID(k->spi);
 	in->mark = TENC_MARK_IN(x->id);
 	in->mark_mask = TENC_MARK_IN_MASK;
-	in->esn = true;
 	in->replay_window = TENC_IN_REPLAY_WINDOW;
-	in->key = *k; /* derived for peer->local when it is installed */
-	in->key_base = true;
-	for (int i = -1; i < x->n_cidrs; i++) {
+	for (int i = -1; i < it->n; i++) {
 		struct xpol *pol = plan_push_pol(p);
 
 		if (!pol)
 			return -ENOMEM;
 		pol->dir = XFRM_POLICY_OUT;
-		pol->sel_dst = i < 0 ? x->node_ip : x->cidrs[i].addr;
-		pol->sel_dst_len = i < 0 ? 32 : x->cidrs[i].len;
+		pol_sel(pol, it->fam, it, i);
 		pol->mark = TENC_MARK_OUT(k->spi, x->id);
 		pol->mark_mask = TENC_MARK_OUT_MASK;
 		pol->priority = PRIO_PEER;
-		pol->tmpl_src = c->node_ip;
-		pol->tmpl_dst = x->node_ip;
-		pol->reqid = TENC_REQID(k->spi);
+		pol_tmpl(pol, me, it, TENC_REQID(k->spi));
 	}
 	return 0;
 }
 
-/* Subnet mode: does a declared subnet's route cover cidr x? */
-static bool in_subnet(const struct tenc_config *c, const struct cidr *x)
+/* Subnet mode: does a declared subnet's route cover cidr i of h? Subnets
+ * are IPv4. */
+static bool in_subnet(const struct tenc_config *c, const struct half *h, int i)
 {
-	for (int i = 0; c->mode == MODE_SUBNET && i < c->n_subnets; i++)
-		if (c->subnets[i].len <= x->len && cidr_contains(&c->subnets[i], x->addr))
+	uint32_t a;
+
+	memcpy(&a, h->c[i].a, 4);
+	for (int j = 0; h->fam == AF_INET && c->mode == MODE_SUBNET && j < c->n_subnets; j++)
+		if (c->subnets[j].len <= h->c[i].len && cidr_contains(&c->subnets[j], a))
 			return true;
 	return false;
 }
 
-int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
-	      int ifindex, uint32_t mtu, struct plan *p)
+/* Routes and node-originated policies towards it's pod cidrs. */
+static int peer_routes(const struct tenc_config *c, const struct tenc_key *out_key, int out_spi,
+		       const struct half *me, const struct half *it, int ifindex, uint32_t mtu,
+		       struct plan *p)
+{
+	uint32_t rmtu = mtu - (out_key ? (uint32_t)key_overhead(out_key, me->fam) : nokey_overhead(me->fam));
+
+	for (int i = 0; i < it->n; i++) {
+		struct xpol *pol;
+
+		/* else a declared subnet's route covers it */
+		if (!in_subnet(c, it, i) && !push_route(p, it->fam, it->c[i].a, it->c[i].len, ifindex, rmtu))
+			return -ENOMEM;
+		if (!out_key)
+			continue;
+		if (!(pol = plan_push_pol(p)))
+			return -ENOMEM;
+		pol->dir = XFRM_POLICY_OUT;
+		pol_sel(pol, it->fam, it, i);
+		pol->mark = 0;
+		pol->mark_mask = TENC_MARK_TYPE_MASK;
+		pol->priority = PRIO_HOST;
+		pol_tmpl(pol, me, it, TENC_REQID(out_spi));
+	}
+	return 0;
+}
+
+/* One family's objects of peer x: SAs and policies per key, its ipcache
+ * entries, routes and node-originated policies. */
+static int peer_family(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
+		       const struct half *me, const struct half *it, int ifindex, uint32_t mtu,
+		       struct plan *p)
 {
 	int out_spi = plan_out_spi(r, x);
 	const struct tenc_key *out_key = NULL;
@@ -192,50 +361,33 @@ int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct
 	for (int i = 0; i < r->n; i++) {
 		if (r->v[i].k.spi == out_spi)
 			out_key = &r->v[i].k;
-		if (c->encrypt && (ret = peer_sas(c, &r->v[i].k, x, p)))
+		if (c->encrypt && (ret = peer_sas(c, &r->v[i].k, x, me, it, p)))
 			return ret;
 	}
 	/* The peer's node ip, then its pod cidrs. */
-	for (int i = -1; i < x->n_cidrs; i++) {
+	for (int i = -1; i < it->n; i++) {
 		if (!(e = plan_push_ipc(p)))
 			return -ENOMEM;
-		e->prefix = i < 0 ? (struct cidr){ x->node_ip, 32 } : x->cidrs[i];
+		ipc_prefix(e, it, i);
 		e->val.peer_id = x->id;
 		e->val.spi = (uint8_t)out_spi;
 		e->val.flags = (uint8_t)((i < 0 ? IPC_F_NODE : 0) | (out_spi ? 0 : IPC_F_NOKEY));
 	}
-	if (!c->encrypt)
-		return 0;
-	for (int i = 0; i < x->n_cidrs; i++) {
-		bool covered = in_subnet(c, &x->cidrs[i]);
-		struct rroute *rt = covered ? NULL : plan_push_route(p);
-		struct xpol *pol;
+	return c->encrypt ? peer_routes(c, out_key, out_spi, me, it, ifindex, mtu, p) : 0;
+}
 
-		if (!covered && !rt)
-			return -ENOMEM;
-		if (rt) { /* else a declared subnet's route covers it */
-			rt->table = TENC_TABLE;
-			rt->dst = x->cidrs[i].addr;
-			rt->dst_len = x->cidrs[i].len;
-			rt->oif = ifindex;
-			rt->mtu = out_key ? mtu - (uint32_t)key_overhead(out_key, AF_INET) : mtu - 80;
-			rt->protocol = TENC_RTPROT;
-		}
-		if (!out_key)
-			continue;
-		if (!(pol = plan_push_pol(p)))
-			return -ENOMEM;
-		pol->dir = XFRM_POLICY_OUT;
-		pol->sel_dst = x->cidrs[i].addr;
-		pol->sel_dst_len = x->cidrs[i].len;
-		pol->mark = 0;
-		pol->mark_mask = TENC_MARK_TYPE_MASK;
-		pol->priority = PRIO_HOST;
-		pol->tmpl_src = c->node_ip;
-		pol->tmpl_dst = x->node_ip;
-		pol->reqid = TENC_REQID(out_spi);
-	}
-	return 0;
+int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
+	      int ifindex, uint32_t mtu, struct plan *p)
+{
+	struct half me[2], it[2];
+	int ret;
+
+	node_halves(c, me);
+	peer_halves(x, it);
+	ret = peer_family(c, r, x, &me[0], &it[0], ifindex, mtu, p);
+	if (!ret && plan_pair6(c, x))
+		ret = peer_family(c, r, x, &me[1], &it[1], ifindex, mtu, p);
+	return ret;
 }
 
 int plan_all(const struct tenc_config *c, const struct keyring *r, const struct peers *ps,

@@ -39,7 +39,8 @@ struct plan {
 	size_t n_rules, cap_rules;
 	struct ipc_entry *ipc;
 	size_t n_ipc, cap_ipc;
-	bool spd;		/* the netns' policy hash thresholds are tenc's */
+	bool spd;		/* the netns' IPv4 policy hash thresholds are tenc's */
+	bool spd6;		/* and its IPv6 ones (TENC_HTHRESH6) */
 };
 
 /* The IPv4 policy hash thresholds tenc sets (with encrypt): policies whose
@@ -50,8 +51,8 @@ struct plan {
 #define TENC_HTHRESH	((struct xfrm_hthresh){ .lbits = 0, .rbits = 24 })
 /* The IPv6 counterpart (hthresh6): destination prefixes of /64 or longer,
  * from any source, are hashed; an IPv6 peer's prefixes are /64 pod cidrs
- * and its /128 node ip. Not set yet: plan_node plans IPv4 only, and
- * apply sets TENC_HTHRESH alone (the IPv6 planner slice sets both). */
+ * and its /128 node ip. Set (spd6) with encrypt on a node with an IPv6
+ * node ip. */
 #define TENC_HTHRESH6	((struct xfrm_hthresh){ .lbits = 0, .rbits = 64 })
 
 #define PRIO_PEER	100	/* per peer and spi, selected by mark */
@@ -62,12 +63,18 @@ struct plan {
 #define PRIO_DROP	2000	/* default drop of marked traffic */
 
 /* Node-wide: default-drop, in/fwd policies, the fwmark rule, the policy
- * hash thresholds (all only with encrypt), and the ipcache entries of the
- * local pod cidrs. In subnet mode also, per declared subnet: its ipcache entry (SUBNET), its route in table
+ * hash thresholds (all only with encrypt; for IPv6 too when the node has
+ * an IPv6 node ip), and the ipcache entries of the local pod cidrs of
+ * both families. In subnet mode also, per declared subnet: its ipcache entry (SUBNET), its route in table
  * 2005, and a block policy for node-originated traffic to it, with an
  * allow policy per local pod cidr in front. */
 int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p);
-/* One peer: its ipcache entries; with encrypt, its routes, and per key its
+/* Is x an IPv6 pair of this node's: both have an IPv6 node ip? Then x's
+ * IPv6 objects are planned as its IPv4 ones, IPv6 in IPv6 ESP between the
+ * IPv6 node ips; else x's IPv6 half is not planned (IPv6 over IPv4 is not
+ * implemented yet: docs/design.md). */
+bool plan_pair6(const struct tenc_config *c, const struct peer *x);
+/* One peer, per family (IPv6 for a plan_pair6 pair): its ipcache entries; with encrypt, its routes, and per key its
  * IN and OUT SAs and OUT policies (one per ipcache prefix), and the
  * node-originated policies for the SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM. The SAs carry
  * the configured key (key_base): the per-direction key is derived only

@@ -174,6 +174,8 @@ int plan_diff(const struct plan *want, const struct plan *have, struct plan *mis
 
 	missing->spd = want->spd && !have->spd;
 	extra->spd = have->spd && !want->spd;
+	missing->spd6 = want->spd6 && !have->spd6;
+	extra->spd6 = have->spd6 && !want->spd6;
 	r = r ?: diff_one(want->sas, want->n_sas, have->sas, have->n_sas, sizeof(struct xsa),
 			  (cmp_fn)cmp_sa, sa_same_key, (void *(*)(struct plan *))plan_push_sa, missing, extra);
 	r = r ?: diff_one(want->pols, want->n_pols, have->pols, have->n_pols, sizeof(struct xpol),

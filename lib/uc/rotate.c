@@ -199,15 +199,18 @@ int rotate_step_finish(struct node *n, bool force, struct rotate_result *res)
 /* The IN SAs of one SPI, by peer node ip: what in_counters polls. */
 struct in_sas {
 	uint32_t me, spi;
+	const uint8_t *me6;	/* NULL: the node has no IPv6 node ip */
 	struct plan p;
 };
 
 static int keep_in_sa(const struct xsa *sa, void *data)
 {
 	struct in_sas *c = data;
+	bool v6 = kfam(sa->family) == AF_INET6;
 	struct xsa *x;
 
-	if (sa->dst != c->me || sa->spi != c->spi || !plan_sa_is_tenc(sa))
+	if (sa->spi != c->spi || !plan_sa_is_tenc(sa) || (v6 && !c->me6) ||
+	    !kaddr_eq(sa->family, sa->dst6, v6 ? c->me6 : (const uint8_t *)&c->me))
 		return 0;
 	if (!(x = plan_push_sa(&c->p)))
 		return -ENOMEM;
@@ -217,33 +220,49 @@ static int keep_in_sa(const struct xsa *sa, void *data)
 
 static int by_src(const void *a, const void *b)
 {
-	uint32_t x = ((const struct xsa *)a)->src, y = ((const struct xsa *)b)->src;
+	const struct xsa *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	if (kfam(x->family) != kfam(y->family))
+		return kfam(x->family) < kfam(y->family) ? -1 : 1;
+	return kaddr_cmp(x->family, x->src6, y->src6);
 }
 
-/* IN SA packet counters of spi from each peer, into pk[peer index]: one SA
- * dump (polled every second while finish waits), looked up by source. */
+/* The packets of the IN SA from src (family fam) in c, 0 if none. */
+static uint64_t in_packets(const struct in_sas *c, uint8_t fam, const uint8_t *src)
+{
+	struct xsa key = { .family = fam };
+	const struct xsa *s;
+
+	memcpy(key.src6, src, kaddr_len(fam));
+	s = c->p.n_sas ? bsearch(&key, c->p.sas, c->p.n_sas, sizeof(key), by_src) : NULL;
+	return s ? s->packets : 0;
+}
+
+/* IN SA packet counters of spi from each peer, both families summed, into
+ * pk[peer index]: one SA dump (polled every second while finish waits),
+ * looked up by source. */
 static int in_counters(const struct node *n, int spi, uint64_t *pk)
 {
-	struct in_sas c = { n->cfg.node_ip, (uint32_t)spi, { 0 } };
+	struct in_sas c = { n->cfg.node_ip, (uint32_t)spi, ipv6_is_zero(n->cfg.node_ip6) ? NULL : n->cfg.node_ip6,
+			    { 0 } };
 	struct dp d;
 	char why[512];
 	int ret = dp_open(&d);
 
 	if (ret)
 		return ret;
-	if ((ret = xfrm_sa_dump(d.x, keep_in_sa, &c)))
+	if ((ret = xfrm_sa_dump_af(d.x, AF_UNSPEC, keep_in_sa, &c)))
 		ret = tenc_err(TENC_FAIL, "kernel", "reading the IN SAs: %s",
 			       nlb_strerror(nlb_last_error(d.x), why, sizeof(why)));
 	dp_close(&d);
 	if (c.p.n_sas)
 		qsort(c.p.sas, c.p.n_sas, sizeof(*c.p.sas), by_src);
 	for (size_t i = 0; !ret && i < n->peers.n; i++) {
-		struct xsa key = { .src = n->peers.v[i].node_ip };
-		const struct xsa *s = c.p.n_sas ? bsearch(&key, c.p.sas, c.p.n_sas, sizeof(key), by_src) : NULL;
+		const struct peer *x = &n->peers.v[i];
 
-		pk[i] = s ? s->packets : 0;
+		pk[i] = in_packets(&c, AF_INET, (const uint8_t *)&x->node_ip);
+		if (c.me6 && !ipv6_is_zero(x->node_ip6))
+			pk[i] += in_packets(&c, AF_INET6, x->node_ip6);
 	}
 	plan_free(&c.p);
 	return ret;

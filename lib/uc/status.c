@@ -80,6 +80,29 @@ static int stat_cb(const char *name, uint64_t val, void *data)
 	return 0;
 }
 
+/* Is a (a KADDR view of family fam) x's node ip of that family? */
+static bool is_peer_ip(uint8_t fam, const uint8_t *a, const struct peer *x)
+{
+	if (kfam(fam) == AF_INET6)
+		return !ipv6_is_zero(x->node_ip6) && kaddr_eq(fam, a, x->node_ip6);
+	return kaddr_eq(fam, a, (const uint8_t *)&x->node_ip);
+}
+
+static bool is_my_ip(uint8_t fam, const uint8_t *a, const struct tenc_config *c)
+{
+	if (kfam(fam) == AF_INET6)
+		return !ipv6_is_zero(c->node_ip6) && kaddr_eq(fam, a, c->node_ip6);
+	return kaddr_eq(fam, a, (const uint8_t *)&c->node_ip);
+}
+
+/* Does SA a run between this node and x, in either family? *out: from
+ * this node. */
+static bool sa_of(const struct xsa *a, const struct tenc_config *c, const struct peer *x, bool *out)
+{
+	*out = is_my_ip(a->family, a->src6, c) && is_peer_ip(a->family, a->dst6, x);
+	return *out || (is_peer_ip(a->family, a->src6, x) && is_my_ip(a->family, a->dst6, c));
+}
+
 /* Packets x's IN SAs refused since tenc last converged (integrity and
  * replay failures): a peer that re-created its SAs (rxbase.h). */
 static void rejected(struct status *s, const struct rxbase *rx, struct status_peer *sp)
@@ -87,8 +110,9 @@ static void rejected(struct status *s, const struct rxbase *rx, struct status_pe
 	for (size_t i = 0; i < s->have.n_sas; i++) {
 		const struct xsa *a = &s->have.sas[i];
 		uint64_t k;
+		bool out;
 
-		if (a->src != sp->p->node_ip || a->dst != s->n.cfg.node_ip || !a->mark)
+		if (!sa_of(a, &s->n.cfg, sp->p, &out) || out || !a->mark)
 			continue;
 		if ((k = rxbase_refused_since(rx, a)) > 0)
 			sp->rejected += k, sp->rejected_spi = a->spi;
@@ -102,7 +126,6 @@ static void read_peer(struct status *s, const struct rxbase *rx, size_t k)
 {
 	struct status_peer *sp = &s->peers[k];
 	const struct peer *x = sp->p = &s->n.peers.v[k];
-	uint32_t me = s->n.cfg.node_ip;
 	size_t n_sas = k ? sp[-1].sa0 + sp[-1].n_sas : 0, n_ipc = k ? sp[-1].ipc0 + sp[-1].n_ipc : 0;
 
 	sp->out_spi = plan_out_spi(&s->n.keys, x);
@@ -110,14 +133,14 @@ static void read_peer(struct status *s, const struct rxbase *rx, size_t k)
 	sp->sa0 = n_sas;
 	for (size_t i = 0; i < s->have.n_sas; i++) {
 		const struct xsa *a = &s->have.sas[i];
+		bool out;
 
-		if (a->src == me && a->dst == x->node_ip)
-			s->sas[sp->sa0 + sp->n_sas++] = (struct status_sa){ a, true };
-		else if (a->src == x->node_ip && a->dst == me)
-			s->sas[sp->sa0 + sp->n_sas++] = (struct status_sa){ a, false };
+		if (sa_of(a, &s->n.cfg, x, &out))
+			s->sas[sp->sa0 + sp->n_sas++] = (struct status_sa){ a, out };
 	}
 	for (size_t i = 0; i < s->have.n_pols; i++)
-		sp->policies += !s->have.pols[i].block && s->have.pols[i].tmpl_dst == x->node_ip;
+		sp->policies += !s->have.pols[i].block && !s->have.pols[i].allow_plain &&
+				is_peer_ip(s->have.pols[i].tmpl_family, s->have.pols[i].tmpl_dst6, x);
 	sp->ipc0 = n_ipc;
 	for (size_t i = 0; i < s->have.n_ipc; i++) {
 		const struct ipc_entry *e = &s->have.ipc[i];
@@ -129,7 +152,7 @@ static void read_peer(struct status *s, const struct rxbase *rx, size_t k)
 
 static size_t plan_objects(const struct plan *p)
 {
-	return p->spd + p->n_sas + p->n_pols + p->n_rules + p->n_routes + p->n_ipc;
+	return p->spd + p->spd6 + p->n_sas + p->n_pols + p->n_rules + p->n_routes + p->n_ipc;
 }
 
 static void push(struct status *s, enum status_drift_kind k, enum status_problem p, size_t i)
@@ -142,6 +165,8 @@ static void plan_drift(struct status *s, const struct plan *p, enum status_probl
 {
 	if (p->spd)
 		push(s, SD_SPD, pr, 0);
+	if (p->spd6)
+		push(s, SD_SPD, pr, 1);
 	for (size_t i = 0; i < p->n_sas; i++)
 		push(s, SD_SA, pr, i);
 	for (size_t i = 0; i < p->n_pols; i++)
@@ -280,8 +305,8 @@ const char *status_drift_object(const struct status *s, const struct status_drif
 		snprintf(b, n, "%s %s", s->progs[d->i].dev, bpfdp_hook_name(s->progs[d->i].hook));
 		break;
 	case SD_SPD:
-		snprintf(b, n, "ipv4 policy hash thresholds local %u remote %u", TENC_HTHRESH.lbits,
-			 TENC_HTHRESH.rbits);
+		snprintf(b, n, "ipv%d policy hash thresholds local %u remote %u", d->i ? 6 : 4,
+			 d->i ? TENC_HTHRESH6.lbits : TENC_HTHRESH.lbits, d->i ? TENC_HTHRESH6.rbits : TENC_HTHRESH.rbits);
 		break;
 	case SD_SA:
 		sa_str(&p->sas[d->i], b, n);
@@ -290,7 +315,8 @@ const char *status_drift_object(const struct status *s, const struct status_drif
 		pol_str(&p->pols[d->i], b, n);
 		break;
 	case SD_RULE:
-		snprintf(b, n, "pref %u fwmark 0x%x/0x%x lookup %u", p->rules[d->i].pref,
+		snprintf(b, n, "%spref %u fwmark 0x%x/0x%x lookup %u",
+			 kfam(p->rules[d->i].family) == AF_INET6 ? "ipv6 " : "", p->rules[d->i].pref,
 			 p->rules[d->i].fwmark, p->rules[d->i].fwmask, p->rules[d->i].table);
 		break;
 	case SD_ROUTE:

@@ -3,9 +3,11 @@
 # enable and peer add take a node ip and pod cidrs of each family; peer
 # list, advertise and status show them; peer sync reads them from kubectl
 # node lists and tenc's own JSON; bad IPv6 input exits 2 naming the field,
-# changing nothing; and the kernel objects are exactly those of the same
-# configuration without its IPv6 half (the planner does not use it yet).
-# No ESP needed: runs on the host.
+# changing nothing; and the kernel objects of the IPv4 half are exactly
+# those of the same configuration without its IPv6 half, the IPv6 half
+# adding IPv6 objects only, for the pairs with both IPv6 node ips. No ESP
+# needed (no key: no SA): runs on the host; tests/netns/encrypt6.bats has
+# the SAs and the traffic.
 
 load helpers
 load topo
@@ -21,17 +23,18 @@ enable6() {
 	enable_node "$i" --encrypt --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64" "$@"
 }
 
-# kobjs NODE: what the planner installs, one family or both, and the
-# ipcache: the proof that the IPv6 half changes no kernel object.
+# kobjs NODE 4|6: what the planner installs, of one family, and the
+# ipcache (4) or ipcache6 (6): the proof that the IPv6 half changes no
+# IPv4 object.
 kobjs() {
 	local bpffs=$T_DIR/$1/bpf
 	on "$1" sh -c '
-		echo "# policy"; ip -o xfrm policy | sort
-		echo "# state"; ip -o xfrm state | sort
-		echo "# rule"; ip rule; ip -6 rule
-		echo "# table 2005"; ip route show table 2005; ip -6 route show table 2005 2>/dev/null
-		echo "# route6"; ip -6 route show table all 2>/dev/null | grep -v "^local\|^multicast\|fe80::\|^anycast" | sort
-		echo "# ipcache"; "$1" ipc-dump "$2" | sort' kobjs "$DPTOOL" "$bpffs"
+		echo "# policy"; ip -$3 -o xfrm policy | sort
+		echo "# state"; ip -$3 -o xfrm state | sort
+		echo "# rule"; ip -$3 rule
+		echo "# table 2005"; ip -$3 route show table 2005 2>/dev/null
+		echo "# ipcache"; "$1" ipc-dump "$2" | if [ "$3" = 6 ]; then grep :; else grep -v :; fi | sort
+		echo "# spd"; ip -s -s xfrm policy count | grep "IPv$3 thresholds"' kobjs "$DPTOOL" "$bpffs" "$2"
 }
 
 @test "enable and peer add with both families: shown by peer list, advertise and status; peer list -j feeds peer sync unchanged" {
@@ -71,20 +74,30 @@ kobjs() {
 	[ "$(tenc_on node2 -j peer list | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'])")" = "('fd00::1', ['fd01:1::/64'])" ]
 }
 
-@test "a change of the IPv6 half only is a change, and changes no kernel object" {
+@test "a change of the IPv6 half only is a change of IPv6 objects only" {
 	enable6 1
 	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --cidr 10.1.2.0/24
-	before=$(kobjs node1)
+	before4=$(kobjs node1 4) before6=$(kobjs node1 6)
+	[[ $before6 != *fd00::2* && $before6 == *"fd01:1::/64 peer 0 spi 0 flags local"* ]]
 	run tenc_on node1 -j peer add node2 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.1.2.0/24 --cidr fd01:2::/64
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | json_get "j['result']")" = changed ]
-	[ "$(kobjs node1)" = "$before" ]
+	[ "$(kobjs node1 4)" = "$before4" ]
+	after6=$(kobjs node1 6)
+	echo "$after6"
+	# no key yet: the entries are flagged no key, the route allows for the
+	# largest IPv6 overhead; no SA, no policy of the peer's
+	[[ $after6 == *"fd00::2/128 peer 1 spi 0 flags node,nokey"* && $after6 == *"fd01:2::/64 peer 1 spi 0 flags nokey"* ]]
+	[[ $after6 == *"fd01:2::/64 dev eth0 proto 229 metric 1024 mtu 1400"* ]]
+	[[ $(echo "$after6" | sed -n '/^# state/,/^# rule/p') != *fd00* ]]
 	echo '{"peers": [{"name": "node2", "node_ip": "10.0.0.2", "node_ip6": "fd00::22", "cidrs": ["10.1.2.0/24", "fd01:2::/64"]}]}' >"$T_DIR/p.json"
 	run tenc_on node1 -j peer sync "$T_DIR/p.json"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | json_get "(j['changed'], j['kernel_changes'])")" = "(1, 0)" ]
+	[ "$(echo "$output" | json_get "(j['changed'], j['kernel_changes'])")" = "(1, 2)" ] # the node entry goes, its new one comes
 	[ "$(tenc_on node1 -j peer list | json_get "j['peers'][0]['node_ip6']")" = fd00::22 ]
-	[ "$(kobjs node1)" = "$before" ]
+	[ "$(kobjs node1 4)" = "$before4" ]
+	[[ $(kobjs node1 6) == *"fd00::22/128 peer 1 spi 0 flags node,nokey"* && $(kobjs node1 6) != *"fd00::2/128"* ]]
+	[ "$(tenc_on node1 -j status | json_get "len(j['drift'])")" -eq 0 ]
 }
 
 @test "bad IPv6 input: exit 2, field named, nothing changed" {
@@ -215,19 +228,34 @@ json.dump(j, open(sys.argv[1], 'w'))" "$T_DIR/nodes.json"
 	tenc_on node1 peer del node3
 }
 
-@test "the kernel objects of a dual-stack configuration are those of its IPv4 half" {
+@test "a dual-stack configuration: its IPv4 objects are its IPv4 half's; IPv6 ones for the pairs with IPv6 node ips" {
 	build_node1 4
 	tenc_on node1 -j peer list | json_get "[p['name'] for p in j['peers']]"
-	a=$(kobjs node1)
+	a=$(kobjs node1 4)
+	[ "$(kobjs node1 6 | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 0 ]
 	tenc_on node1 disable
 	rm -f "$T_DIR"/node1/*.json
-	[ "$(kobjs node1 | grep -c 10.1.5.0)" -eq 0 ]
+	[ "$(kobjs node1 4 | grep -c 10.1.5.0)" -eq 0 ]
 	build_node1 46
 	[ "$(tenc_on node1 -j peer list | json_get "[(p['name'], p.get('node_ip6')) for p in j['peers']]")" = \
 		"[('node2', 'fd00::2'), ('node5', 'fd00::3'), ('node6', None)]" ]
-	b=$(kobjs node1)
+	b=$(kobjs node1 4)
 	diff <(echo "$a") <(echo "$b")
 	[[ $a == *"10.1.5.0/24"* && $a == *"10.1.2.0/24"* && $a == *"10.1.6.0/24"* ]]
-	[[ $b != *fd03:* ]]
-	[ "$(kobjs node1 | sed -n '/^# ipcache/,$p' | grep -c :)" -eq 0 ]
+	b6=$(kobjs node1 6)
+	echo "$b6"
+	# the node-wide IPv6 objects: default drop, in, fwd; the rule; hthresh6
+	[ "$(echo "$b6" | grep -c "src ::/0 dst ::/0 .*dir out action block priority 2000 .*mark 0xe00/0xf00")" -eq 1 ]
+	[ "$(echo "$b6" | grep -c "src ::/0 dst ::/0 .*dir \(in\|fwd\) .*mark 0xd00/0xf00")" -eq 2 ]
+	[[ $b6 == *"from all fwmark 0xe00/0xf00 lookup 2005 proto 229"* ]]
+	[[ $b6 == *"SPD IPv6 thresholds: local 0 remote 64"* ]]
+	# node2 and node5 have IPv6 node ips: their IPv6 prefixes are planned
+	for pfx in fd00::2/128 fd01:2::/64 fd00::3/128 fd01:3::/64 fd03::/48; do [[ $b6 == *"$pfx peer"* ]]; done
+	for pfx in fd01:2::/64 fd01:3::/64 fd03::/48; do [[ $b6 == *"$pfx dev eth0 proto 229"* ]]; done
+	[ "$(echo "$b6" | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 6 ] # and the local fd01:1::/64
+	tenc_on node1 -j status >"$T_DIR/st.json"
+	[ "$(json_get "len(j['drift'])" <"$T_DIR/st.json")" -eq 0 ]
+	tenc_on node1 disable
+	[ "$(kobjs node1 6 | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 0 ]
+	[[ $(kobjs node1 6) == *"SPD IPv6 thresholds: local 128 remote 128"* && $(kobjs node1 6) != *fd0* ]]
 }

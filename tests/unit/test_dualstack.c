@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/xfrm.h>
 #include "node.h"
 #include "nodelist.h"
 #include "peerdiff.h"
@@ -255,26 +256,114 @@ static void same_objects(void)
 	peers_free(&n.peers);
 }
 
-static bool plans_equal(const struct plan *a, const struct plan *b)
+/* want - have and have - want, kind by kind. */
+static bool diff(const struct plan *want, const struct plan *have, struct plan *m, struct plan *e)
 {
-	struct plan m = { 0 }, e = { 0 };
-	bool same;
-
-	if (plan_diff(a, b, &m, &e))
-		return false;
-	same = !m.n_sas && !m.n_pols && !m.n_routes && !m.n_rules && !m.n_ipc && !e.n_sas && !e.n_pols &&
-	       !e.n_routes && !e.n_rules && !e.n_ipc && a->n_sas == b->n_sas && a->n_pols == b->n_pols &&
-	       a->n_routes == b->n_routes && a->n_rules == b->n_rules && a->n_ipc == b->n_ipc && a->spd == b->spd;
-	plan_free(&m);
-	plan_free(&e);
-	return same;
+	memset(m, 0, sizeof(*m));
+	memset(e, 0, sizeof(*e));
+	return plan_diff(want, have, m, e) == 0;
 }
 
-/* The planner's objects with the IPv6 half and without it, keyed. */
+static bool plan_empty(const struct plan *p)
+{
+	return !p->spd && !p->spd6 && !p->n_sas && !p->n_pols && !p->n_routes && !p->n_rules && !p->n_ipc;
+}
+
+/* Is every object of p of IPv6 (for SAs and policies: outer and inner)? */
+static bool all_ipv6(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_sas; i++)
+		if (p->sas[i].family != AF_INET6 || p->sas[i].sel_family != AF_INET6)
+			return false;
+	for (size_t i = 0; i < p->n_pols; i++)
+		if (p->pols[i].sel_family != AF_INET6 ||
+		    (!p->pols[i].block && !p->pols[i].allow_plain && p->pols[i].tmpl_family != AF_INET6))
+			return false;
+	for (size_t i = 0; i < p->n_routes; i++)
+		if (p->routes[i].family != AF_INET6)
+			return false;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].family != AF_INET6)
+			return false;
+	for (size_t i = 0; i < p->n_ipc; i++)
+		if (p->ipc[i].family != AF_INET6)
+			return false;
+	return true;
+}
+
+static const struct xpol *find_pol(const struct plan *p, int dir, const char *dst, uint8_t len, uint32_t prio)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET6, dst, a) != 1)
+		abort();
+	for (size_t i = 0; i < p->n_pols; i++)
+		if (p->pols[i].dir == dir && p->pols[i].priority == prio && p->pols[i].sel_dst_len == len &&
+		    !memcmp(p->pols[i].sel_dst6, a, 16))
+			return &p->pols[i];
+	return NULL;
+}
+
+static const struct ipc_entry *find_ipc(const struct plan *p, const char *pfx, uint8_t len)
+{
+	struct cidr6 c = { .len = len };
+
+	ip6(pfx, c.addr);
+	for (size_t i = 0; i < p->n_ipc; i++)
+		if (p->ipc[i].family == AF_INET6 && !cidr6_cmp(&p->ipc[i].prefix6, &c))
+			return &p->ipc[i];
+	return NULL;
+}
+
+/* The IPv6 objects of the dual-stack pair local_node() plans (two keys,
+ * 3 current and 4 pending; OUT on 3): m, what the IPv6 half adds. */
+static void ipv6_objects(const struct plan *m)
+{
+	uint8_t me[16], it[16];
+	const struct xpol *x;
+	const struct ipc_entry *e;
+	size_t out = 0, in = 0;
+
+	ip6("fd00::1", me);
+	ip6("fd00::2", it);
+	ok(all_ipv6(m), "every object the IPv6 half adds is IPv6, outer and inner");
+	ok(m->spd6 && !m->spd, "  and the IPv6 policy hash thresholds");
+	is_int((int)m->n_sas, 4, "  an OUT and an IN SA per key");
+	for (size_t i = 0; i < m->n_sas; i++) {
+		const struct xsa *a = &m->sas[i];
+
+		out += !memcmp(a->src6, me, 16) && !memcmp(a->dst6, it, 16) && !a->mark && a->key_base;
+		in += !memcmp(a->src6, it, 16) && !memcmp(a->dst6, me, 16) && a->mark == TENC_MARK_IN(1) &&
+		      a->mark_mask == TENC_MARK_IN_MASK && a->replay_window == TENC_IN_REPLAY_WINDOW;
+	}
+	ok(out == 2 && in == 2, "  between the IPv6 node ips, the IN SAs with the ingress mark (%zu out, %zu in)", out, in);
+	is_int((int)m->n_pols, 8, "  policies: default drop, in, fwd, 2 per key (node ip, cidr), 1 node-originated");
+	ok((x = find_pol(m, XFRM_POLICY_OUT, "::", 0, PRIO_DROP)) && x->block && x->mark == TENC_MARK_ENCRYPT &&
+	   x->mark_mask == TENC_MARK_TYPE_MASK, "  the IPv6 default drop");
+	ok((x = find_pol(m, XFRM_POLICY_IN, "::", 0, PRIO_INFWD)) && x->mark == TENC_MARK_DECRYPT && !x->reqid,
+	   "  the IPv6 in policy");
+	ok((x = find_pol(m, XFRM_POLICY_OUT, "fd00::2", 128, PRIO_PEER)) && x->mark == TENC_MARK_OUT(3, 1) &&
+	   x->mark_mask == TENC_MARK_OUT_MASK && !memcmp(x->tmpl_src6, me, 16) && !memcmp(x->tmpl_dst6, it, 16) &&
+	   x->reqid == TENC_REQID(3), "  the marked OUT policy of the peer's IPv6 node ip, spi 3");
+	ok((x = find_pol(m, XFRM_POLICY_OUT, "fd01:2::", 64, PRIO_HOST)) && x->mark == 0 &&
+	   x->mark_mask == TENC_MARK_TYPE_MASK && x->reqid == TENC_REQID(3), "  the node-originated one, on OUT's spi");
+	ok(m->n_rules == 1 && m->rules[0].fwmark == TENC_MARK_ENCRYPT && m->rules[0].table == TENC_TABLE,
+	   "  the IPv6 fwmark rule");
+	ok(m->n_routes == 1 && m->routes[0].mtu == 1500 - 80 && m->routes[0].dst_len == 64,
+	   "  a route per IPv6 cidr, mtu less the IPv6 ESP overhead of AES-GCM (%u)", m->n_routes ? m->routes[0].mtu : 0);
+	is_int((int)m->n_ipc, 3, "  ipcache6: the local cidr, the peer's node ip and cidr");
+	ok((e = find_ipc(m, "fd01:1::", 64)) && e->val.flags == IPC_F_LOCAL, "  the local one LOCAL");
+	ok((e = find_ipc(m, "fd00::2", 128)) && e->val.flags == IPC_F_NODE && e->val.peer_id == 1 && e->val.spi == 3,
+	   "  the node ip a NODE entry of the peer, spi 3");
+	ok((e = find_ipc(m, "fd01:2::", 64)) && !e->val.flags && e->val.peer_id == 1 && e->val.spi == 3,
+	   "  the cidr marked for the peer, spi 3");
+}
+
+/* The planner's objects with the IPv6 half and without it. */
 static void plans(void)
 {
 	struct node n, v4;
-	struct plan p6 = { 0 }, p4 = { 0 };
+	struct plan p6 = { 0 }, p4 = { 0 }, m, e;
 	char err[128];
 
 	local_node(&n);
@@ -302,7 +391,18 @@ static void plans(void)
 	ok(node_plan(&n, &p6) == 0 && node_plan(&v4, &p4) == 0 && p4.n_sas > 0 && p4.n_pols > 0,
 	   "both planned (%zu SAs, %zu policies, %zu routes, %zu ipcache entries)", p4.n_sas, p4.n_pols, p4.n_routes,
 	   p4.n_ipc);
-	ok(plans_equal(&p6, &p4), "the dual-stack node's plan is exactly its IPv4 half's");
+	ok(diff(&p6, &p4, &m, &e) && plan_empty(&e), "the dual-stack plan holds its IPv4 half's, unchanged");
+	ipv6_objects(&m);
+	plan_free(&m);
+	plan_free(&e);
+	plan_free(&p6);
+	/* IPv6 over IPv4 (the peer has no IPv6 node ip) is not planned: only
+	 * the local IPv6 half's node-wide objects are added. */
+	memset(n.peers.v[0].node_ip6, 0, 16);
+	ok(node_plan(&n, &p6) == 0 && diff(&p6, &p4, &m, &e) && plan_empty(&e) && all_ipv6(&m) && !m.n_sas &&
+	   m.n_pols == 3 && m.n_ipc == 1 && !m.n_routes, "a peer without an IPv6 node ip: no IPv6 object of its own");
+	plan_free(&m);
+	plan_free(&e);
 	plan_free(&p6);
 	plan_free(&p4);
 	free(v4.peers.v);
