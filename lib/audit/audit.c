@@ -34,7 +34,7 @@ static const char *const reasons[R__COUNT] = {
 	[R_UNMARKED_OBSERVE] = "in scope, not marked (observe-only mode): leaves in plaintext",
 	[R_UNMARKED_NOKEY] = "in scope, not marked (no key for it): leaves in plaintext",
 	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (tenc encrypts IPv4 only): out of scope",
-	[R_V6_NOT_PLANNED] = "in scope (a peer's IPv6 prefix), but IPv6 is not planned with this peer (IPv6 over IPv4, or observe-only): plaintext",
+	[R_V6_NOT_PLANNED] = "in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext",
 	[R_V6_NO_ENTRY] = "in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
 };
 
@@ -347,7 +347,7 @@ static void sa_health(struct audit *a)
 			continue;
 		}
 		fam_health(ap, AUDIT_V4);
-		if (scope6_planned(&a->n.cfg, ap->p))
+		if (plan_pair6(&a->n.cfg, ap->p))
 			fam_health(ap, AUDIT_V6);
 	}
 	rxbase_free(&rx);
@@ -403,7 +403,7 @@ bool audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const s
 	s = scope6_find(sc, flow_ip(f, f->k.dir != FLOW_IN));
 	if (s && !s->p)
 		*verdict = V_LOCAL, *reason = R_LOCAL;
-	else if (s && !scope6_planned(c, s->p))
+	else if (s && !plan_pair6(c, s->p))
 		*verdict = V_VIOLATION, *reason = R_V6_NOT_PLANNED;
 	else if (s && f->v.verdict == V_PLAINTEXT)
 		*verdict = V_VIOLATION, *reason = R_V6_NO_ENTRY;

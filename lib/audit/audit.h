@@ -31,11 +31,11 @@ enum audit_reason {
 	R_V6_NOT_CONFIGURED,	/* plaintext: IPv6, and this node has no IPv6
 				 * half (out of scope) */
 	R_V6_NOT_PLANNED,	/* violation: IPv6 to or from a peer's IPv6
-				 * prefix, and the pair is no planned IPv6
-				 * pair (either side lacks an IPv6 node ip,
-				 * or observe-only): not encrypted */
-	R_V6_NO_ENTRY,		/* violation: IPv6 to a planned IPv6 pair's
-				 * prefix that ipcache6 lacks: not marked */
+				 * prefix, and the pair is no IPv6 pair
+				 * (plan_pair6: either side lacks an IPv6
+				 * node ip; IPv6 over IPv4 is not planned) */
+	R_V6_NO_ENTRY,		/* violation: IPv6 to an IPv6 pair's prefix
+				 * that ipcache6 lacks: not marked */
 	R__COUNT
 };
 
@@ -113,11 +113,12 @@ const char *audit_reason_str(int r);
  * tell. On a node without an IPv6 half, plaintext "ipv6 not configured".
  * With one, the far end (destination out, source in) in the model's IPv6
  * prefixes (scope6): a local pod cidr is local; a peer's prefix, when the
- * pair is no planned IPv6 pair (scope6_planned), a violation (in scope,
- * never encrypted); a planned pair's prefix that the programs did not
- * find in ipcache6 (plaintext) a violation too. Otherwise (a planned
- * pair's, or no prefix of the model) the programs' verdict stands, read
- * as an IPv4 flow's (audit_flow_verdict). Returns true when that is a
+ * peer is no IPv6 pair of the node's (plan_pair6, plan.h: IPv6 over IPv4
+ * is not planned), a violation (in scope, never encrypted); an IPv6
+ * pair's prefix that the programs did not find in ipcache6 (plaintext) a
+ * violation too. Otherwise (an IPv6 pair's, through ipcache6 as IPv4's
+ * through the ipcache, or no prefix of the model) the programs' verdict
+ * stands, read as an IPv4 flow's (audit_flow_verdict). Returns true when that is a
  * claim of encryption to check against the kernel (audit_decide does).
  * trace judges its IPv6 events so, unchecked. */
 bool audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,

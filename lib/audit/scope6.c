@@ -65,8 +65,3 @@ void scope6_free(struct scope6 *s)
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
-
-bool scope6_planned(const struct tenc_config *c, const struct peer *p)
-{
-	return c->encrypt && !ipv6_is_zero(c->node_ip6) && !ipv6_is_zero(p->node_ip6);
-}

@@ -8,7 +8,8 @@
  * of encryption checked against that family's SA, policy and ESP; a peer
  * without an IPv6 node ip (IPv6 over IPv4: not planned) stays a violation
  * from the model; the families never stand in for each other; SA health
- * and the no-key list cover IPv6. trace's audit_decide6 alone too. Pure:
+ * and the no-key list cover IPv6; the planner's own objects (plan_all)
+ * pass. trace's audit_decide6 alone too. Pure:
  * no kernel (the state dir is an empty temporary one). */
 #include <stdlib.h>
 #include <arpa/inet.h>
@@ -290,7 +291,7 @@ static void setup(struct audit *a, bool encrypt, const struct fl *t, size_t n)
 }
 
 #define ENC "encrypted: marked for the peer's OUT SA; ESP with that SPI left the node; the SA counters moved"
-#define NOT_PLANNED "violation: in scope (a peer's IPv6 prefix), but IPv6 is not planned with this peer (IPv6 over IPv4, or observe-only): plaintext"
+#define NOT_PLANNED "violation: in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext"
 
 static void test_planned(void)
 {
@@ -422,16 +423,26 @@ static void test_leaks(void)
 	audit_free(&a);
 }
 
-/* Observe-only, or a node without an IPv6 half: the model judges, as
- * before the IPv6 planner slice. */
+/* Observe-only: an IPv6 pair's flows are the programs' (ipcache6 holds
+ * its entries, unmarked), as IPv4's. A node without an IPv6 node ip, or
+ * without an IPv6 half: the model judges, as before the IPv6 planner
+ * slice. */
 static void test_not_planned(void)
 {
 	struct audit a;
 
-	setup(&a, false, traffic, 1);
-	a.flows.v[0].v.verdict = V_PLAINTEXT;
+	setup(&a, false, traffic, 2);
+	a.flows.v[0].v.verdict = V_VIOLATION; /* ipcache6 has the pair's entries, unmarked */
+	a.flows.v[0].v.seen = SEEN_POD | SEEN_UNMARKED;
+	a.flows.v[1].v.verdict = V_PLAINTEXT;
+	a.flows.v[1].k.proto = 17;
 	audit_correlate(&a);
-	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17), NOT_PLANNED, "observe-only: not planned, a violation");
+	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17),
+	       "violation: in scope, not marked (observe-only mode): leaves in plaintext",
+	       "observe-only, an IPv6 pair: the programs' violation, as IPv4's");
+	is_str(judged(&a, "fd00::1", "fd00::2", 17),
+	       "violation: in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
+	       "observe-only, an IPv6 pair's prefix ipcache6 lacks: a violation");
 	is_str(problems(&a, 0), "", "observe-only: no SA health");
 	audit_free(&a);
 
@@ -452,6 +463,30 @@ static void test_not_planned(void)
 	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17),
 	       "plaintext: ipv6 not configured (tenc encrypts IPv4 only): out of scope",
 	       "no IPv6 half: not configured");
+	audit_free(&a);
+}
+
+/* The planner's own objects (plan_all) are what the audit checks against:
+ * no problem, no entry without a key, the flows encrypted. */
+static void test_planner(void)
+{
+	struct audit a;
+
+	memset(&a, 0, sizeof(a));
+	node(&a, true);
+	ok(plan_all(&a.n.cfg, &a.n.keys, &a.n.peers, 2, 1500, &a.have) == 0, "planned");
+	for (size_t i = 0; i < a.have.n_sas; i++)
+		a.have.sas[i].packets = 5; /* as a dump after traffic shows them */
+	flows(&a, traffic, ARRAY_SIZE(traffic));
+	audit_correlate(&a);
+	is_str(problems(&a, 0), "", "node2 (an IPv6 pair): no problem in the planner's objects");
+	is_str(problems(&a, 1), "", "node3 (IPv6 over IPv4): no problem");
+	is_int(a.peers[0].fam[AUDIT_V6].out_pol[SPI], 3, "node2's IPv6 OUT policies: both prefixes");
+	ok(a.default_drop[AUDIT_V4] && a.default_drop[AUDIT_V6], "both default drops");
+	is_int(a.n_nokey, 0, "no entry of either family without a key");
+	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17), ENC, "the IPv6 pod flow: encrypted");
+	is_str(judged(&a, "fd01:1::2", "fd00::2", 58), ENC, "to the IPv6 node ip: encrypted");
+	is_str(judged(&a, "10.1.1.2", "10.1.2.2", 17), ENC, "the IPv4 one: encrypted");
 	audit_free(&a);
 }
 
@@ -483,6 +518,7 @@ int main(void)
 	test_missing();
 	test_leaks();
 	test_not_planned();
+	test_planner();
 	test_decide6();
 	rmdir(dir);
 	return done_testing();
