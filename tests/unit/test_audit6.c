@@ -167,11 +167,14 @@ static void kernel(struct audit *a)
 	ipc6(p, "fd01:1::", 64, 0, IPC_F_LOCAL);
 }
 
+/* A flow as the programs record it, and the "verdict: reason" the audit
+ * should give it with every object in place (test_judged), and why. */
 struct fl {
 	const char *src, *dst;
 	uint8_t proto, dir, verdict, seen;
 	uint16_t peer;
 	uint8_t spi;
+	const char *got, *what;
 };
 
 /* The flows of t (n of them) into a's table, of the family their
@@ -206,20 +209,52 @@ static void flows(struct audit *a, const struct fl *t, size_t n)
 	}
 }
 
+#define ESP "encrypted: ESP between the node ips"
+#define DECRYPTED "encrypted: arrived through the peer's IN SA (decrypted)"
+#define LOCAL "local: same node"
+#define OUT_OF_SCOPE "plaintext: destination outside the ipcache: out of scope"
+#define LEAK_OUT "violation: in scope, but left the node in plaintext"
+#define LEAK_IN "violation: arrived in plaintext from a peer's address"
+#define UNMARKED_NOKEY "violation: in scope, not marked (no key for it): leaves in plaintext"
+#define UNMARKED_OBSERVE "violation: in scope, not marked (observe-only mode): leaves in plaintext"
+#define NO_PEER "dropped: marked for a peer id that no peer has now"
+#define ENC "encrypted: marked for the peer's OUT SA; ESP with that SPI left the node; the SA counters moved"
+#define NO_ENTRY "violation: in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext"
+#define NOT_PLANNED "violation: in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext"
+
 /* Pod traffic both ways with node2 and node3, as encrypting programs
  * record it: marked out flows, ESP both ways, decrypted replies. */
 static const struct fl traffic[] = {
-	{ "fd01:1::2", "fd01:2::2", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 1, SPI },
-	{ "fd00::1", "fd00::2", 50, FLOW_OUT, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI },
-	{ "fd00::2", "fd00::1", 50, FLOW_IN, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI },
-	{ "fd01:2::2", "fd01:1::2", 17, FLOW_IN, V_ENCRYPTED, SEEN_DECRYPTED, 1, 0 },
-	{ "fd01:1::2", "fd00::2", 58, FLOW_OUT, V_ENCRYPTED, SEEN_POD | SEEN_NODE, 1, SPI },
-	{ "10.1.1.2", "10.1.2.2", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 1, SPI },
-	{ "10.0.0.1", "10.0.0.2", 50, FLOW_OUT, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI },
+	{ "fd01:1::2", "fd01:2::2", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 1, SPI,
+	  ENC, "an IPv6 pair's pod flow: encrypted, as IPv4's" },
+	{ "fd00::1", "fd00::2", 50, FLOW_OUT, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI, ESP, "IPv6 ESP out" },
+	{ "fd00::2", "fd00::1", 50, FLOW_IN, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI, ESP, "IPv6 ESP in" },
+	{ "fd01:2::2", "fd01:1::2", 17, FLOW_IN, V_ENCRYPTED, SEEN_DECRYPTED, 1, 0,
+	  DECRYPTED, "decrypted IPv6 reply" },
+	{ "fd01:1::2", "fd00::2", 58, FLOW_OUT, V_ENCRYPTED, SEEN_POD | SEEN_NODE, 1, SPI,
+	  ENC, "to its IPv6 node ip (the /128 policy): encrypted" },
+	{ "10.1.1.2", "10.1.2.2", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 1, SPI, ENC, "IPv4 beside it: unchanged" },
+	{ "10.0.0.1", "10.0.0.2", 50, FLOW_OUT, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI, ESP, "IPv4 ESP" },
 	/* IPv6 over IPv4 (node3): no ipcache6 entry, so plaintext */
-	{ "fd01:1::2", "fd01:3::2", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0 },
-	{ "fd01:1::2", "fd01:1::7", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0 },
-	{ "fd01:1::2", "fd00::9", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0 },
+	{ "fd01:1::2", "fd01:3::2", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0,
+	  NOT_PLANNED, "IPv6 over IPv4 (no IPv6 node ip): a violation, from the model" },
+	{ "fd01:1::2", "fd01:1::7", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0, LOCAL, "a local IPv6 pod cidr" },
+	{ "fd01:1::2", "fd00::9", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0,
+	  OUT_OF_SCOPE, "no one's IPv6 address: plaintext" },
+	/* leaks, as the programs see them */
+	{ "fd01:1::2", "fd01:2::3", 17, FLOW_OUT, V_VIOLATION, SEEN_POD | SEEN_WIRE_PLAIN, 1, SPI,
+	  LEAK_OUT, "IPv6 leak out" },
+	{ "fd01:2::3", "fd01:1::2", 17, FLOW_IN, V_VIOLATION, SEEN_WIRE_PLAIN, 1, 0, LEAK_IN, "IPv6 leak in" },
+	{ "fd01:1::2", "fd01:2::4", 17, FLOW_OUT, V_VIOLATION, SEEN_POD | SEEN_UNMARKED, 1, 0,
+	  UNMARKED_NOKEY, "unmarked IPv6 (no key)" },
+	/* an IPv6 pair's prefix the programs did not find in ipcache6 */
+	{ "fd01:1::2", "fd01:2::5", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0,
+	  NO_ENTRY, "an IPv6 pair's prefix ipcache6 lacks: a violation, never plaintext" },
+	/* an ipcache6 entry of no peer's, flagged no key (as a test forces it) */
+	{ "fd01:1::2", "fd00::8", 17, FLOW_OUT, V_VIOLATION, SEEN_POD | SEEN_UNMARKED, 0, 0,
+	  UNMARKED_NOKEY, "an ipcache6 entry outside the model: the programs' verdict stands" },
+	{ "fd01:1::2", "fd01:9::1", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 9, SPI,
+	  NO_PEER, "marked for a peer id nobody has" },
 };
 
 /* The final verdict and reason of a's flow from src to dst ("?" if none). */
@@ -290,28 +325,17 @@ static void setup(struct audit *a, bool encrypt, const struct fl *t, size_t n)
 	flows(a, t, n);
 }
 
-#define ENC "encrypted: marked for the peer's OUT SA; ESP with that SPI left the node; the SA counters moved"
-#define NOT_PLANNED "violation: in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext"
-
-static void test_planned(void)
+static void test_judged(void)
 {
 	struct audit a;
 
 	setup(&a, true, traffic, ARRAY_SIZE(traffic));
+	ipc6(&a.have, "fd00::8", 128, 0, IPC_F_NOKEY);
 	ok(audit_correlate(&a) == 0, "correlated");
-	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17), ENC, "a planned pair's IPv6 pod flow: encrypted, as IPv4's");
-	is_str(judged(&a, "fd01:1::2", "fd00::2", 58), ENC, "to its IPv6 node ip (the /128 policy): encrypted");
-	is_str(judged(&a, "fd00::1", "fd00::2", 50), "encrypted: ESP between the node ips", "IPv6 ESP out");
-	is_str(judged(&a, "fd00::2", "fd00::1", 50), "encrypted: ESP between the node ips", "IPv6 ESP in");
-	is_str(judged(&a, "fd01:2::2", "fd01:1::2", 17),
-	       "encrypted: arrived through the peer's IN SA (decrypted)", "decrypted IPv6 reply");
-	is_str(judged(&a, "10.1.1.2", "10.1.2.2", 17), ENC, "IPv4 beside it: unchanged");
-	is_str(judged(&a, "fd01:1::2", "fd01:3::2", 17), NOT_PLANNED,
-	       "IPv6 over IPv4 (the peer lacks an IPv6 node ip): a violation from the model");
-	is_str(judged(&a, "fd01:1::2", "fd01:1::7", 17), "local: same node", "a local IPv6 pod cidr: local");
-	is_str(judged(&a, "fd01:1::2", "fd00::9", 17), "plaintext: destination outside the ipcache: out of scope",
-	       "no one's IPv6 address: plaintext");
-	is_int(a.counts[V_VIOLATION], 1, "one violation");
+	for (size_t i = 0; i < ARRAY_SIZE(traffic); i++)
+		is_str(judged(&a, traffic[i].src, traffic[i].dst, traffic[i].proto), traffic[i].got, "%s",
+		       traffic[i].what);
+	is_int(a.counts[V_VIOLATION], 6, "six violations");
 	is_int(a.fcounts[1][V_ENCRYPTED], 5, "five IPv6 flows encrypted");
 	is_str(problems(&a, 0), "", "node2: no problem, both families");
 	is_str(problems(&a, 1), "", "node3: no problem (no IPv6 objects are planned for it)");
@@ -322,7 +346,8 @@ static void test_planned(void)
 	is_int(a.peers[0].fam[AUDIT_V6].esp_out[SPI], 5, "IPv6 ESP out counted apart");
 	is_int(a.peers[0].fam[AUDIT_V4].esp_out[SPI], 5, "IPv4 ESP out counted apart");
 	ok(a.default_drop[AUDIT_V4] && a.default_drop[AUDIT_V6], "both default drops seen");
-	is_int(a.n_nokey, 0, "no ipcache entry of either family without a key");
+	is_int(a.n_nokey, 1, "one ipcache entry without a key: the one flagged so");
+	is_str(a.nokey[0].reason, "flagged no key", "... flagged no key");
 	audit_free(&a);
 }
 
@@ -385,44 +410,6 @@ static void test_missing(void)
 	}
 }
 
-static const struct fl leaks[] = {
-	{ "fd01:1::2", "fd01:2::3", 17, FLOW_OUT, V_VIOLATION, SEEN_POD | SEEN_WIRE_PLAIN, 1, SPI },
-	{ "fd01:2::3", "fd01:1::2", 17, FLOW_IN, V_VIOLATION, SEEN_WIRE_PLAIN, 1, 0 },
-	{ "fd01:1::2", "fd01:2::4", 17, FLOW_OUT, V_VIOLATION, SEEN_POD | SEEN_UNMARKED, 1, 0 },
-	/* a planned pair's prefix the programs did not find in ipcache6 */
-	{ "fd01:1::2", "fd01:2::5", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0 },
-	/* an ipcache6 entry of no peer's, flagged no key (as a test forces it) */
-	{ "fd01:1::2", "fd00::9", 17, FLOW_OUT, V_VIOLATION, SEEN_POD | SEEN_UNMARKED, 0, 0 },
-	{ "fd01:1::2", "fd01:9::1", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 9, SPI },
-};
-
-static void test_leaks(void)
-{
-	struct audit a;
-
-	setup(&a, true, leaks, ARRAY_SIZE(leaks));
-	ipc6(&a.have, "fd00::9", 128, 0, IPC_F_NOKEY);
-	audit_correlate(&a);
-	is_str(judged(&a, "fd01:1::2", "fd01:2::3", 17), "violation: in scope, but left the node in plaintext",
-	       "IPv6 leak out");
-	is_str(judged(&a, "fd01:2::3", "fd01:1::2", 17), "violation: arrived in plaintext from a peer's address",
-	       "IPv6 leak in");
-	is_str(judged(&a, "fd01:1::2", "fd01:2::4", 17),
-	       "violation: in scope, not marked (no key for it): leaves in plaintext", "unmarked IPv6 (no key)");
-	is_str(judged(&a, "fd01:1::2", "fd01:2::5", 17),
-	       "violation: in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
-	       "a planned pair's prefix missing from ipcache6: a violation, never plaintext");
-	is_str(judged(&a, "fd01:1::2", "fd00::9", 17),
-	       "violation: in scope, not marked (no key for it): leaves in plaintext",
-	       "an ipcache6 entry outside the model: the programs' verdict stands");
-	is_str(judged(&a, "fd01:1::2", "fd01:9::1", 17),
-	       "dropped: marked for a peer id that no peer has now", "marked for a peer id nobody has");
-	is_int(a.counts[V_VIOLATION], 5, "five violations");
-	is_int(a.n_nokey, 1, "the no-key ipcache6 entry listed");
-	is_str(a.nokey[0].reason, "flagged no key", "... flagged no key");
-	audit_free(&a);
-}
-
 /* Observe-only: an IPv6 pair's flows are the programs' (ipcache6 holds
  * its entries, unmarked), as IPv4's. A node without an IPv6 node ip, or
  * without an IPv6 half: the model judges, as before the IPv6 planner
@@ -437,11 +424,9 @@ static void test_not_planned(void)
 	a.flows.v[1].v.verdict = V_PLAINTEXT;
 	a.flows.v[1].k.proto = 17;
 	audit_correlate(&a);
-	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17),
-	       "violation: in scope, not marked (observe-only mode): leaves in plaintext",
+	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17), UNMARKED_OBSERVE,
 	       "observe-only, an IPv6 pair: the programs' violation, as IPv4's");
-	is_str(judged(&a, "fd00::1", "fd00::2", 17),
-	       "violation: in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
+	is_str(judged(&a, "fd00::1", "fd00::2", 17), NO_ENTRY,
 	       "observe-only, an IPv6 pair's prefix ipcache6 lacks: a violation");
 	is_str(problems(&a, 0), "", "observe-only: no SA health");
 	audit_free(&a);
@@ -514,9 +499,8 @@ int main(void)
 	if (!mkdtemp(dir))
 		abort();
 	g.state_dir = dir; /* no rx.json: every IN SA counts from 0 */
-	test_planned();
+	test_judged();
 	test_missing();
-	test_leaks();
 	test_not_planned();
 	test_planner();
 	test_decide6();
