@@ -3,8 +3,8 @@
  * over the SAs, policies and ipcache (both families) to index them by
  * peer id, family and SPI, one pass over the flows to add up the ESP seen
  * per (peer, family, SPI), one pass to decide each flow: one path for
- * both families, each checked against its own family's objects. Linear in flows + SAs + ipcache entries (plus the
- * sort of the flows). */
+ * both families, each checked against its own family's objects. Linear
+ * in flows + SAs + ipcache entries (plus the sort of the flows). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
