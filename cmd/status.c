@@ -52,6 +52,7 @@ static void json_sa(const struct status_sa *a)
 
 	jw_start_object(jw);
 	jw_string_field(jw, "dir", a->out ? "out" : "in");
+	jw_string_field(jw, "family", kfam(sa->family) == AF_INET6 ? "ipv6" : "ipv4");
 	jw_uint_field(jw, "spi", sa->spi);
 	jw_uint_field(jw, "bytes", sa->bytes);
 	jw_uint_field(jw, "packets", sa->packets);
@@ -74,33 +75,38 @@ static void json_ipc(const struct ipc_entry *e)
 }
 
 /* The IPv6 half of a node or peer, when it has one: its node ip, its
- * cidrs, and what is done with it: nothing yet (no IPv6 object is
- * planned), said per family so no reader takes it for encrypted. */
-#define IPV6_REASON "not planned by this version"
-
-static void json_ipv6(const char *cidrs_name, const uint8_t ip[16], const struct cidr6 *c, int n)
+ * cidrs, and what is done with it (status_ipv6): encrypted, with its
+ * outer family, or not, and why, said per family so no reader takes an
+ * IPv6 half that is not encrypted for one that is. */
+static void json_ipv6(enum status_v6 v, const char *cidrs_name, const uint8_t ip[16], const struct cidr6 *c, int n)
 {
-	if (ipv6_is_zero(ip) && !n)
+	if (v == V6_NONE)
 		return;
 	jw_ipv6_field(jw, "node_ip6", ip);
 	jw_cidrs6_field(jw, cidrs_name, c, n);
 	jw_name(jw, "ipv6");
 	jw_start_object(jw);
-	jw_bool_field(jw, "encrypted", false);
-	jw_string_field(jw, "reason", IPV6_REASON);
+	jw_bool_field(jw, "encrypted", status_v6_encrypted(v));
+	if (status_v6_encrypted(v))
+		jw_string_field(jw, "outer", "ipv6");
+	else
+		jw_string_field(jw, "reason", status_v6_reason(v));
 	jw_end_object(jw);
 }
 
-static void plain_ipv6(const char *indent, const uint8_t ip[16], const struct cidr6 *c, int n)
+static void plain_ipv6(enum status_v6 v, const char *indent, const uint8_t ip[16], const struct cidr6 *c, int n)
 {
 	char a[64];
 
-	if (ipv6_is_zero(ip) && !n)
+	if (v == V6_NONE)
 		return;
 	printf("%sipv6 %s, cidrs", indent, ipv6_is_zero(ip) ? "-" : fmt_ipv6(ip, a, sizeof(a)));
 	for (int i = 0; i < n; i++)
 		printf("%s%s", i ? "," : " ", fmt_cidr6(&c[i], a, sizeof(a)));
-	printf("%s: not encrypted (" IPV6_REASON ")\n", n ? "" : " -");
+	if (status_v6_encrypted(v))
+		printf("%s: encrypted (esp over ipv6)\n", n ? "" : " -");
+	else
+		printf("%s: not encrypted (%s)\n", n ? "" : " -", status_v6_reason(v));
 }
 
 static void json_peer(const struct status *s, const struct status_peer *sp)
@@ -112,7 +118,7 @@ static void json_peer(const struct status *s, const struct status_peer *sp)
 	jw_string_field(jw, "name", x->name);
 	jw_uint_field(jw, "id", x->id);
 	jw_string_field(jw, "node_ip", fmt_ipv4(x->node_ip, a, sizeof(a)));
-	json_ipv6("cidrs6", x->node_ip6, x->cidrs6, x->n_cidrs6);
+	json_ipv6(status_ipv6(&s->n.cfg, x), "cidrs6", x->node_ip6, x->cidrs6, x->n_cidrs6);
 	jw_uint_field(jw, "out_spi", (uint64_t)sp->out_spi);
 	if (x->adv_spi)
 		jw_uint_field(jw, "advertised_spi", (uint64_t)x->adv_spi);
@@ -147,7 +153,7 @@ static void json_node(const struct status *s)
 	for (int i = 0; i < c->n_pod_cidrs; i++)
 		jw_string(jw, fmt_cidr(&c->pod_cidrs[i], a, sizeof(a)));
 	jw_end_array(jw);
-	json_ipv6("pod_cidrs6", c->node_ip6, c->pod_cidrs6, c->n_pod_cidrs6);
+	json_ipv6(status_ipv6(c, NULL), "pod_cidrs6", c->node_ip6, c->pod_cidrs6, c->n_pod_cidrs6);
 	jw_name(jw, "subnets");
 	jw_start_array(jw);
 	for (int i = 0; i < c->n_subnets; i++)
@@ -224,11 +230,12 @@ static void plain_peer(const struct status *s, const struct status_peer *sp)
 		epoch_fmt(x->epoch, e);
 	printf("  %s (id %u) %s, out spi %d, epoch %s%s\n", x->name, x->id, fmt_ipv4(x->node_ip, a, 32),
 	       sp->out_spi, e, sp->rejected ? ", REJECTING (see drift)" : "");
-	plain_ipv6("    ", x->node_ip6, x->cidrs6, x->n_cidrs6);
+	plain_ipv6(status_ipv6(&s->n.cfg, x), "    ", x->node_ip6, x->cidrs6, x->n_cidrs6);
 	for (size_t i = 0; i < sp->n_sas; i++) {
 		const struct status_sa *sa = &s->sas[sp->sa0 + i];
 
-		printf("    %-3s sa spi %-2u %10llu bytes %8llu packets  %s %llu\n", sa->out ? "out" : "in",
+		printf("    %-3s sa%s spi %-2u %10llu bytes %8llu packets  %s %llu\n", sa->out ? "out" : "in",
+		       kfam(sa->sa->family) == AF_INET6 ? "6" : "",
 		       sa->sa->spi, (unsigned long long)sa->sa->bytes, (unsigned long long)sa->sa->packets,
 		       sa->out ? "oseq" : "seq", (unsigned long long)(sa->out ? sa->sa->oseq : sa->sa->seq));
 	}
@@ -251,7 +258,7 @@ static void plain_node(const struct status *s)
 	for (int i = 0; i < c->n_pod_cidrs; i++)
 		printf(" %s", fmt_cidr(&c->pod_cidrs[i], a, sizeof(a)));
 	printf("\n");
-	plain_ipv6("", c->node_ip6, c->pod_cidrs6, c->n_pod_cidrs6);
+	plain_ipv6(status_ipv6(c, NULL), "", c->node_ip6, c->pod_cidrs6, c->n_pod_cidrs6);
 	printf("programs:\n");
 	for (int i = 0; i < s->n_progs; i++) {
 		const struct status_prog *p = &s->progs[i];

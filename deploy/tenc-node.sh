@@ -70,14 +70,18 @@ NODE_INFO=$TENC_STATE_DIR/k8s-node.info
 
 node_info() { kubectl get node "$NODE_NAME" -o jsonpath="$NODE_TPL"; }
 
-# parse_info LINE: NODE_IP and POD_CIDRS from a NODE_TPL line (IPv4 only:
-# tenc's underlay and pod CIDRs are IPv4); 0 when it has both.
+# parse_info LINE: NODE_IP (the first IPv4 InternalIP), NODE_IP6 (the
+# first IPv6 one, empty on a single-stack node) and POD_CIDRS (both
+# families) from a NODE_TPL line; 0 when it has an IPv4 node ip and a pod
+# CIDR (tenc needs an IPv4 node ip: IPv6-only nodes are not supported yet).
 parse_info() {
-	NODE_IP="" POD_CIDRS=""
+	NODE_IP="" NODE_IP6="" POD_CIDRS=""
 	for w in $1; do
 		case $w in
+		ip=*:*.*) ;; # IPv4-mapped: passed over, as peer sync does
 		ip=*.*.*.*) [ -n "$NODE_IP" ] || NODE_IP=${w#ip=} ;;
-		cidr=*.*.*.*/*) POD_CIDRS="$POD_CIDRS${POD_CIDRS:+ }${w#cidr=}" ;;
+		ip=*:*) [ -n "$NODE_IP6" ] || NODE_IP6=${w#ip=} ;;
+		cidr=*/*) POD_CIDRS="$POD_CIDRS${POD_CIDRS:+ }${w#cidr=}" ;;
 		esac
 	done
 	[ -n "$NODE_IP" ] && [ -n "$POD_CIDRS" ]
@@ -120,6 +124,7 @@ devices() {
 
 tenc_enable() {
 	set -- enable --node-ip "$NODE_IP" --name "$NODE_NAME" --mode "$TENC_MODE"
+	[ -z "$NODE_IP6" ] || set -- "$@" --node-ip "$NODE_IP6"
 	[ "$TENC_ENCRYPT" = 1 ] && set -- "$@" --encrypt
 	for c in $POD_CIDRS; do set -- "$@" --pod-cidr "$c"; done
 	for d in $DEVS; do set -- "$@" --dev "$d"; done
@@ -213,13 +218,13 @@ write_textfile() {
 # CIDRs (NODE_INFO, from node_watch) or the matching devices changed; the
 # only caller of tenc enable after the start, so one at a time.
 reenable_if_changed() {
-	ip=$NODE_IP cidrs=$POD_CIDRS
+	ip=$NODE_IP ip6=$NODE_IP6 cidrs=$POD_CIDRS
 	if [ -r "$NODE_INFO" ] && ! parse_info "$(cat "$NODE_INFO")"; then
-		NODE_IP=$ip POD_CIDRS=$cidrs # lost its address or CIDRs: keep going with the last ones
+		NODE_IP=$ip NODE_IP6=$ip6 POD_CIDRS=$cidrs # lost its address or CIDRs: keep going with the last ones
 	fi
 	now=$(devices)
-	[ "$NODE_IP $POD_CIDRS" = "$ip $cidrs" ] && [ "$now" = "$DEVS" ] && return 0
-	say "node ip $NODE_IP pod cidrs $POD_CIDRS devices ${now:-none}"
+	[ "$NODE_IP $NODE_IP6 $POD_CIDRS" = "$ip $ip6 $cidrs" ] && [ "$now" = "$DEVS" ] && return 0
+	say "node ip $NODE_IP${NODE_IP6:+ $NODE_IP6} pod cidrs $POD_CIDRS devices ${now:-none}"
 	DEVS=$now
 	tenc_enable || say "tenc enable failed; the node keeps its last configuration"
 }
@@ -283,7 +288,7 @@ run() {
 	trap 'trap "" TERM INT; kill -TERM 0; exit 0' TERM INT
 	read_node
 	DEVS=$(devices)
-	say "node $NODE_NAME ip $NODE_IP pod cidrs $POD_CIDRS devices ${DEVS:-none}"
+	say "node $NODE_NAME ip $NODE_IP${NODE_IP6:+ $NODE_IP6} pod cidrs $POD_CIDRS devices ${DEVS:-none}"
 	setup_key
 	tenc_enable || die "tenc enable failed"
 	declare_subnets || die "tenc subnet add failed"

@@ -33,6 +33,32 @@ const char *status_problem_str(enum status_problem p)
 	return (unsigned)p < ARRAY_SIZE(problems) ? problems[p] : "?";
 }
 
+enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x)
+{
+	const uint8_t *ip6 = x ? x->node_ip6 : c->node_ip6;
+	int n6 = x ? x->n_cidrs6 : c->n_pod_cidrs6;
+
+	if (ipv6_is_zero(ip6) && !n6)
+		return V6_NONE;
+	if (x ? !plan_pair6(c, x) : ipv6_is_zero(c->node_ip6))
+		return V6_OVER_V4;
+	return c->encrypt ? V6_ESP6 : V6_OBSERVE;
+}
+
+bool status_v6_encrypted(enum status_v6 v)
+{
+	return v == V6_ESP6;
+}
+
+const char *status_v6_reason(enum status_v6 v)
+{
+	switch (v) {
+	case V6_OBSERVE: return "observe-only mode";
+	case V6_OVER_V4: return "no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version";
+	default: return "";
+	}
+}
+
 /* The programs tenc attaches: from_pod on each --dev, from_wire and
  * to_wire on the underlay. */
 static void read_progs(struct status *s)

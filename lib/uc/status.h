@@ -46,6 +46,22 @@ struct status_peer {
 	size_t ipc0, n_ipc;	/* its ipcache entries: s->ipc[ipc0 ..] */
 };
 
+/* What is done with an IPv6 half (the node's, or a peer's towards this
+ * node): V6_ESP6, IPv6 in IPv6 ESP between the IPv6 node ips; else not
+ * encrypted, and why. */
+enum status_v6 {
+	V6_NONE,		/* no IPv6 half */
+	V6_ESP6,		/* encrypted: ESP between the IPv6 node ips */
+	V6_OBSERVE,		/* planned, but observe-only mode: not encrypted */
+	V6_OVER_V4,		/* a side lacks an IPv6 node ip: IPv6 over IPv4,
+				 * not planned by this version */
+};
+/* The node's (x NULL: for every peer with an IPv6 node ip) or peer x's. */
+enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x);
+bool status_v6_encrypted(enum status_v6 v);
+/* Why not encrypted ("" when encrypted or none); its outer family. */
+const char *status_v6_reason(enum status_v6 v);
+
 struct xfrm_counter {
 	char name[48];
 	uint64_t value;

@@ -8,7 +8,9 @@
 # watch, the node itself re-enables from the watch of its own Node); a
 # reboot (kernel state flushed, agent restarted) gets a new epoch that its
 # peers learn; a deleted node leaves every peer list; the readiness probe
-# in the image; kubectl called only as the double knows it. The encrypted
+# in the image; kubectl called only as the double knows it; dual-stack
+# Nodes (an InternalIP of each family, pod CIDRs of both) enable and peer
+# both families. The encrypted
 # run, with traffic and captures, is agent-esp.bats (VM lane).
 
 load helpers
@@ -35,6 +37,8 @@ peer_cidrs() { peer_of "$1" "$2" "' '.join(p['cidrs'])"; }
 peer_epoch() { peer_of "$1" "$2" "p['epoch']"; }
 no_peer() { [ "$(tenc_on "node$1" -j peer list | json_get "[p['name'] for p in j['peers'] if p['name'] == '$2']")" = "[]" ]; }
 pod_cidrs() { tenc_on "node$1" -j status | json_get "' '.join(j['pod_cidrs'])"; }
+pod_cidrs6() { tenc_on "node$1" -j status | json_get "' '.join(j.get('pod_cidrs6', []))"; }
+peer_cidrs6() { peer_of "$1" "$2" "' '.join(p.get('cidrs6', []))"; }
 
 # join I [CIDR...]: node I's Node object (ADDED), then its agent.
 join() {
@@ -179,4 +183,26 @@ sys.stdout.write(jsonpath(sys.argv[1], json.load(open(sys.argv[2]))))' "$tpl" "$
 		echo "${f##*/}: kubectl '$want', double '$got'"
 		[ "$got" = "$want" ]
 	done
+}
+
+@test "agent, dual-stack Nodes: enabled with both families, the peers learn both from the watch" {
+	for i in 1 2; do echo "addr add fd00::$i/64 dev eth0 nodad" | ip_in "node$i"; done
+	for i in 1 2; do
+		k8s join "node$i" "10.0.0.$i,fd00::$i" "10.1.$i.0/24" "fd01:$i::/64"
+		agent_start "$i" TENC_ENCRYPT=0
+	done
+	for i in 1 2; do wait_until -p "${AGENT[$i]}" "node$i ready" agent_ready $i; done
+	wait_until "node1 peers node2" has_peer 1 node2 10.0.0.2
+	wait_until "node2 peers node1" has_peer 2 node1 10.0.0.1
+	[ "$(tenc_on node1 -j status | json_get "(j['node_ip6'], j['pod_cidrs6'], j['pod_cidrs'])")" = \
+		"('fd00::1', ['fd01:1::/64'], ['10.1.1.0/24'])" ]
+	[ "$(peer_of 1 node2 "(p['node_ip6'], p['cidrs6'])")" = "('fd00::2', ['fd01:2::/64'])" ]
+	[ "$(peer_of 2 node1 "(p['node_ip6'], p['cidrs6'])")" = "('fd00::1', ['fd01:1::/64'])" ]
+	# observe-only: the IPv6 prefixes of the pair are in ipcache6
+	on node1 "$DPTOOL" ipc-dump "$T_DIR/node1/bpf" | grep -q "^fd01:2::/64 peer"
+	# node2's IPv6 pod CIDRs change: node1 learns it, node2 re-enables
+	k8s cidrs node2 10.1.2.0/24 fd01:2::/64 fd01:22::/64
+	wait_until "node1 sees node2's new IPv6 CIDR" is "peer_cidrs6 1 node2" fd01:2::/64 fd01:22::/64
+	wait_until "node2 enabled with it" is "pod_cidrs6 2" fd01:2::/64 fd01:22::/64
+	no_unsupported
 }

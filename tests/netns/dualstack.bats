@@ -54,12 +54,20 @@ kobjs() {
 	[[ $output == *"node_ip6 fd00::1"*"cidrs6 fd01:1::/64"* ]]
 	run tenc_on node1 -j status
 	[ "$(echo "$output" | json_get "(j['node_ip6'], j['pod_cidrs6'], j['ipv6'])")" = \
-		"('fd00::1', ['fd01:1::/64'], {'encrypted': False, 'reason': 'not planned by this version'})" ]
-	[ "$(echo "$output" | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'], j['peers'][0]['ipv6']['encrypted'])")" = \
-		"('fd00::2', ['fd01:2::/64'], False)" ]
+		"('fd00::1', ['fd01:1::/64'], {'encrypted': True, 'outer': 'ipv6'})" ]
+	[ "$(echo "$output" | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'], j['peers'][0]['ipv6'])")" = \
+		"('fd00::2', ['fd01:2::/64'], {'encrypted': True, 'outer': 'ipv6'})" ]
 	run tenc_on node1 status
-	[[ $output == *"ipv6 fd00::1, cidrs fd01:1::/64: not encrypted (not planned by this version)"* ]]
-	[[ $output == *"    ipv6 fd00::2, cidrs fd01:2::/64: not encrypted"* ]]
+	[[ $output == *"ipv6 fd00::1, cidrs fd01:1::/64: encrypted (esp over ipv6)"* ]]
+	[[ $output == *"    ipv6 fd00::2, cidrs fd01:2::/64: encrypted (esp over ipv6)"* ]]
+	# a peer without an IPv6 node ip: IPv6 over IPv4, not encrypted
+	tenc_on node1 peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24 --cidr fd01:3::/64
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "[p['ipv6'] for p in j['peers'] if p['name'] == 'node3'][0]")" = \
+		"{'encrypted': False, 'reason': 'no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version'}" ]
+	run tenc_on node1 status
+	[[ $output == *"    ipv6 -, cidrs fd01:3::/64: not encrypted (no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version)"* ]]
+	tenc_on node1 peer del node3
 	tenc_on node1 -j peer list >"$T_DIR/list.json"
 	before=$(snapshot node1; cat "$T_DIR/node1/peers.json")
 	run tenc_on node1 -j peer sync "$T_DIR/list.json"

@@ -20,7 +20,8 @@ under DIR (which the agents' kubectl double sees, bind-mounted):
                    "TIME annotate NAME k=v..." per annotate request
 Requests: a file req/ID.req (written elsewhere, then renamed in), one line
 "OP ARGS..."; the answer is req/ID.done: "0" or "1 message".
-  join NAME IP [CIDR...]   a new Node: InternalIP IP, spec.podCIDRs (ADDED)
+  join NAME IP [CIDR...]   a new Node: InternalIP IP (IP4,IP6: one of each,
+                           dual-stack), spec.podCIDRs (ADDED)
   cidrs NAME [CIDR...]     replace spec.podCIDRs (MODIFIED)
   annotate NAME k=v|k-...  as kubectl annotate --overwrite (MODIFIED, none
                            when nothing changed, as the API server does)
@@ -96,8 +97,8 @@ class Api:
              "metadata": {"name": name, "uid": "uid-%s-%d" % (name, self.rv + 1), "annotations": {},
                           "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}},
              "spec": {"podCIDRs": list(cidrs)},
-             "status": {"addresses": [{"type": "InternalIP", "address": ip},
-                                      {"type": "Hostname", "address": name}]}}
+             "status": {"addresses": [{"type": "InternalIP", "address": a} for a in ip.split(",")] +
+                                     [{"type": "Hostname", "address": name}]}}
         if cidrs:
             n["spec"]["podCIDR"] = cidrs[0]
         self.bump(n)
