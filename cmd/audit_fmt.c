@@ -11,6 +11,22 @@
 
 /* ---- table ---- */
 
+/* A peer's SAs of one family; tag "6" for IPv6's ("out6 3: ..."). */
+static void plain_sas(const struct audit_fam *f, const char *tag)
+{
+	for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
+		if (f->out[s])
+			printf("  out%s %d: %llu pkts %llu bytes oseq %llu", tag, s,
+			       (unsigned long long)f->out[s]->packets, (unsigned long long)f->out[s]->bytes,
+			       (unsigned long long)f->out[s]->oseq);
+		if (f->in[s])
+			printf("  in%s %d: %llu pkts %llu bytes seq %llu replay-err %u integrity-err %u", tag, s,
+			       (unsigned long long)f->in[s]->packets, (unsigned long long)f->in[s]->bytes,
+			       (unsigned long long)f->in[s]->seq, f->in[s]->replay_errors,
+			       f->in[s]->integrity_errors);
+	}
+}
+
 void audit_print_plain(const struct audit *a)
 {
 	char ip[16], pb[8], src[56], dst[56];
@@ -44,19 +60,8 @@ void audit_print_plain(const struct audit *a)
 
 		printf("  %-12s %-15s out spi %-2d", ap->p->name, fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)),
 		       ap->out_spi);
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
-			if (ap->out[s])
-				printf("  out %d: %llu pkts %llu bytes oseq %llu", s,
-				       (unsigned long long)ap->out[s]->packets,
-				       (unsigned long long)ap->out[s]->bytes,
-				       (unsigned long long)ap->out[s]->oseq);
-			if (ap->in[s])
-				printf("  in %d: %llu pkts %llu bytes seq %llu replay-err %u integrity-err %u", s,
-				       (unsigned long long)ap->in[s]->packets,
-				       (unsigned long long)ap->in[s]->bytes,
-				       (unsigned long long)ap->in[s]->seq, ap->in[s]->replay_errors,
-				       ap->in[s]->integrity_errors);
-		}
+		for (int v = AUDIT_V4; v <= AUDIT_V6; v++)
+			plain_sas(&ap->fam[v], v == AUDIT_V6 ? "6" : "");
 		for (int k = 0; k < ap->n_problems; k++)
 			printf("%s%s", k ? "; " : "  PROBLEM: ", ap->problems[k]);
 		printf("\n");
@@ -83,6 +88,7 @@ void audit_print_plain(const struct audit *a)
 static void json_sa(const struct xsa *s, const char *dir)
 {
 	jw_start_object(jw);
+	jw_string_field(jw, "family", kfam(s->family) == AF_INET6 ? "ipv6" : "ipv4");
 	jw_string_field(jw, "dir", dir);
 	jw_uint_field(jw, "spi", s->spi);
 	jw_uint_field(jw, "bytes", s->bytes);
@@ -148,7 +154,7 @@ static void json_flows(const struct audit *a)
 
 static void json_peers(const struct audit *a)
 {
-	char ip[16];
+	char ip[INET6_ADDRSTRLEN];
 
 	jw_name(jw, "sa_health");
 	jw_start_array(jw);
@@ -158,6 +164,8 @@ static void json_peers(const struct audit *a)
 		jw_start_object(jw);
 		jw_string_field(jw, "peer", ap->p->name);
 		jw_string_field(jw, "node_ip", fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)));
+		if (!ipv6_is_zero(ap->p->node_ip6))
+			jw_string_field(jw, "node_ip6", fmt_ipv6(ap->p->node_ip6, ip, sizeof(ip)));
 		jw_uint_field(jw, "out_spi", (uint64_t)ap->out_spi);
 		if (ap->p->epoch) {
 			char e[EPOCH_TEXT_LEN + 1];
@@ -167,18 +175,20 @@ static void json_peers(const struct audit *a)
 		jw_uint_field(jw, "rejecting", ap->rejected);
 		jw_name(jw, "sas");
 		jw_start_array(jw);
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
-			if (ap->out[s])
-				json_sa(ap->out[s], "out");
-			if (ap->in[s])
-				json_sa(ap->in[s], "in");
-		}
+		for (int v = AUDIT_V4; v <= AUDIT_V6; v++)
+			for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++) {
+				if (ap->fam[v].out[s])
+					json_sa(ap->fam[v].out[s], "out");
+				if (ap->fam[v].in[s])
+					json_sa(ap->fam[v].in[s], "in");
+			}
 		jw_end_array(jw);
 		jw_name(jw, "esp_packets");
 		jw_start_object(jw);
 		uint64_t o = 0, n = 0;
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
-			o += ap->esp_out[s], n += ap->esp_in[s];
+		for (int v = AUDIT_V4; v <= AUDIT_V6; v++)
+			for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
+				o += ap->fam[v].esp_out[s], n += ap->fam[v].esp_in[s];
 		jw_uint_field(jw, "out", o);
 		jw_uint_field(jw, "in", n);
 		jw_end_object(jw);
@@ -255,11 +265,12 @@ static void head(const char *name, const char *type, const char *help)
 }
 
 static void prom_sa(const char *metric, const struct audit_peer *ap, int spi, const char *dir,
-		    uint64_t v)
+		    const char *family, uint64_t v)
 {
 	printf("%s{peer=\"", metric);
 	label(ap->p->name);
-	printf("\",spi=\"%d\",dir=\"%s\"} %llu\n", spi, dir, (unsigned long long)v);
+	printf("\",spi=\"%d\",dir=\"%s\",family=\"%s\"} %llu\n", spi, dir, family,
+	       (unsigned long long)v);
 }
 
 static void prom_sas(const struct audit *a, const char *metric, const char *type, const char *help,
@@ -269,15 +280,16 @@ static void prom_sas(const struct audit *a, const char *metric, const char *type
 	for (size_t i = 0; i < a->n.peers.n; i++) {
 		const struct audit_peer *ap = &a->peers[i];
 
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
-			for (int d = 0; d < 2; d++) {
-				const struct xsa *x = d ? ap->in[s] : ap->out[s];
+		for (int v = AUDIT_V4; v <= AUDIT_V6; v++)
+			for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
+				for (int d = 0; d < 2; d++) {
+					const struct xsa *x = d ? ap->fam[v].in[s] : ap->fam[v].out[s];
 
-				if (x)
-					prom_sa(metric, ap, s, d ? "in" : "out",
-						what == 0 ? x->bytes : what == 1 ? x->packets :
-						x->replay_errors + (uint64_t)x->integrity_errors);
-			}
+					if (x)
+						prom_sa(metric, ap, s, d ? "in" : "out", v ? "ipv6" : "ipv4",
+							what == 0 ? x->bytes : what == 1 ? x->packets :
+							x->replay_errors + (uint64_t)x->integrity_errors);
+				}
 	}
 }
 

@@ -52,6 +52,7 @@ static void json_sa(const struct status_sa *a)
 
 	jw_start_object(jw);
 	jw_string_field(jw, "dir", a->out ? "out" : "in");
+	jw_string_field(jw, "family", kfam(sa->family) == AF_INET6 ? "ipv6" : "ipv4");
 	jw_uint_field(jw, "spi", sa->spi);
 	jw_uint_field(jw, "bytes", sa->bytes);
 	jw_uint_field(jw, "packets", sa->packets);
@@ -236,7 +237,8 @@ static void plain_peer(const struct status *s, const struct status_peer *sp)
 	for (size_t i = 0; i < sp->n_sas; i++) {
 		const struct status_sa *sa = &s->sas[sp->sa0 + i];
 
-		printf("    %-3s sa spi %-2u %10llu bytes %8llu packets  %s %llu\n", sa->out ? "out" : "in",
+		printf("    %-3s sa%s spi %-2u %10llu bytes %8llu packets  %s %llu\n", sa->out ? "out" : "in",
+		       kfam(sa->sa->family) == AF_INET6 ? "6" : "",
 		       sa->sa->spi, (unsigned long long)sa->sa->bytes, (unsigned long long)sa->sa->packets,
 		       sa->out ? "oseq" : "seq", (unsigned long long)(sa->out ? sa->sa->oseq : sa->sa->seq));
 	}

@@ -101,6 +101,10 @@ struct ev {
 		(ev)->verdict = (e)->verdict;				\
 		(ev)->old_verdict = (e)->old_verdict;			\
 		(ev)->hook = (e)->hook;					\
+		(ev)->f.v.peer_id = (e)->peer_id;			\
+		(ev)->f.v.spi = (e)->spi;				\
+		(ev)->f.v.verdict = (e)->verdict;			\
+		(ev)->f.v.seen = (e)->seen;				\
 	} while (0)
 
 /* false: a record of no known size. */
@@ -189,7 +193,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (e->ts_ns < t->start_ns)
 		return 0;	/* left in the ring before this trace began */
-	if (e->f.v6) { /* the audit's verdict, not the empty ipcache6's */
+	if (e->f.v6) { /* the audit's verdict where the model decides (audit_decide6) */
 		uint8_t reason;
 
 		audit_decide6(&t->cfg, &t->scope6, &e->f, &e->verdict, &reason);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* audit.c: the correlation behind `tenc audit` (see audit.h). One pass
- * over the SAs, policies and ipcache to index them by peer id and SPI,
- * one pass over the flows to add up the ESP seen per (peer, SPI), one pass
- * to decide each flow. Linear in flows + SAs + ipcache entries (plus the
- * sort of the flows). */
+ * over the SAs, policies and ipcache (both families) to index them by
+ * peer id, family and SPI, one pass over the flows to add up the ESP seen
+ * per (peer, family, SPI), one pass to decide each flow: one path for
+ * both families, each checked against its own family's objects. Linear
+ * in flows + SAs + ipcache entries (plus the sort of the flows). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +34,8 @@ static const char *const reasons[R__COUNT] = {
 	[R_UNMARKED_OBSERVE] = "in scope, not marked (observe-only mode): leaves in plaintext",
 	[R_UNMARKED_NOKEY] = "in scope, not marked (no key for it): leaves in plaintext",
 	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (tenc encrypts IPv4 only): out of scope",
-	[R_V6_NOT_PLANNED] = "in scope (a peer's IPv6 prefix), but this tenc does not encrypt IPv6 yet: plaintext",
+	[R_V6_NOT_PLANNED] = "in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext",
+	[R_V6_NO_ENTRY] = "in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
 };
 
 const char *audit_reason_str(int r)
@@ -46,22 +48,133 @@ const char *audit_peer_name(const struct audit *a, uint16_t id)
 	return id && a->by_id[id] ? a->by_id[id]->p->name : NULL;
 }
 
-/* Peer by node ip: a sorted index (5,000 peers, 10,000 SAs). */
+/* Families: AUDIT_V4, AUDIT_V6 index audit_fam and default_drop. An
+ * address is a KADDR view (kobj.h: IPv4 the first 4 bytes, network order),
+ * a prefix a struct cidr6 holding one (IPv4: len 0..32). */
+static int af_fam(uint8_t family)
+{
+	return kfam(family) == AF_INET6 ? AUDIT_V6 : AUDIT_V4;
+}
+
+static uint8_t fam_af(int v)
+{
+	return v == AUDIT_V6 ? AF_INET6 : AF_INET;
+}
+
+/* The node's (c) or a peer's (x) node ip of family v; all zero: none. */
+static const uint8_t *node_ip_of(const struct tenc_config *c, int v)
+{
+	return v == AUDIT_V6 ? c->node_ip6 : (const uint8_t *)&c->node_ip;
+}
+
+static const uint8_t *peer_ip_of(const struct peer *x, int v)
+{
+	return v == AUDIT_V6 ? x->node_ip6 : (const uint8_t *)&x->node_ip;
+}
+
+/* A flow's source (dst false) or destination address. */
+static const uint8_t *flow_ip(const struct flow *f, bool dst)
+{
+	if (f->v6)
+		return dst ? f->k6.daddr : f->k6.saddr;
+	return (const uint8_t *)(dst ? &f->k.daddr : &f->k.saddr);
+}
+
+/* A peer's prefixes of family v, as its policies and ipcache entries
+ * name them: prefix 0 its node ip (/32, /128), prefix 1 + i its cidr i of
+ * that family (cidrs, cidrs6). Bit k of out_pol stands for prefix k. */
+static int n_prefixes(const struct peer *x, int v)
+{
+	return 1 + (v == AUDIT_V6 ? x->n_cidrs6 : x->n_cidrs);
+}
+
+static struct cidr6 peer_prefix(const struct peer *x, int v, int k)
+{
+	struct cidr6 c = { .len = v == AUDIT_V6 ? 128 : 32 };
+
+	if (k == 0)
+		memcpy(c.addr, peer_ip_of(x, v), kaddr_len(fam_af(v)));
+	else if (v == AUDIT_V6)
+		c = x->cidrs6[k - 1];
+	else {
+		memcpy(c.addr, &x->cidrs[k - 1].addr, 4);
+		c.len = x->cidrs[k - 1].len;
+	}
+	return c;
+}
+
+/* Does prefix c of family v hold address a? */
+static bool prefix_holds(int v, const struct cidr6 *c, const uint8_t *a)
+{
+	struct cidr c4 = { .len = c->len };
+	uint32_t a4;
+
+	if (v == AUDIT_V6)
+		return cidr6_contains(c, a);
+	memcpy(&c4.addr, c->addr, 4);
+	memcpy(&a4, a, 4);
+	return cidr_contains(&c4, a4);
+}
+
+/* The bit of out_pol for a policy's destination dst/len of family v: one
+ * of the peer's prefixes; 0 for anything else. */
+static uint32_t prefix_bit(const struct peer *x, int v, const uint8_t *dst, uint8_t len)
+{
+	for (int k = 0; k < n_prefixes(x, v); k++) {
+		struct cidr6 c = peer_prefix(x, v, k);
+
+		if (c.len == len && kaddr_eq(fam_af(v), c.addr, dst))
+			return 1u << k;
+	}
+	return 0;
+}
+
+static uint32_t all_prefixes(const struct peer *x, int v)
+{
+	return (1u << n_prefixes(x, v)) - 1;
+}
+
+/* The bit of the policy a flow to daddr (family v) needs: the most
+ * specific of the peer's prefixes holding it. */
+static uint32_t dst_bit(const struct peer *x, int v, const uint8_t *daddr)
+{
+	int best = -1, best_len = -1;
+
+	for (int k = 0; k < n_prefixes(x, v); k++) {
+		struct cidr6 c = peer_prefix(x, v, k);
+
+		if (prefix_holds(v, &c, daddr) && c.len > best_len)
+			best = k, best_len = c.len;
+	}
+	return best < 0 ? 0 : 1u << best;
+}
+
+/* Peer by node ip of either family: a sorted index (5,000 peers, 10,000
+ * SAs a family). Addresses zero-padded to 16 bytes. */
 struct ip_idx {
-	uint32_t ip;
+	uint8_t v;
+	uint8_t ip[16];
 	struct audit_peer *ap;
 };
+
+static struct ip_idx ip_key(int v, const uint8_t *ip, struct audit_peer *ap)
+{
+	struct ip_idx k = { .v = (uint8_t)v, .ap = ap };
+
+	memcpy(k.ip, ip, kaddr_len(fam_af(v)));
+	return k;
+}
 
 static int ip_cmp(const void *x, const void *y)
 {
 	const struct ip_idx *a = x, *b = y;
 
-	return a->ip < b->ip ? -1 : a->ip > b->ip;
+	return a->v != b->v ? (int)a->v - (int)b->v : memcmp(a->ip, b->ip, sizeof(a->ip));
 }
 
-static struct audit_peer *by_ip(struct ip_idx *idx, size_t n, uint32_t ip)
+static struct audit_peer *by_ip(struct ip_idx *idx, size_t n, int v, const uint8_t *ip)
 {
-	struct ip_idx k = { .ip = ip }, *f = bsearch(&k, idx, n, sizeof(*idx), ip_cmp);
+	struct ip_idx k = ip_key(v, ip, NULL), *f = bsearch(&k, idx, n, sizeof(*idx), ip_cmp);
 
 	return f ? f->ap : NULL;
 }
@@ -77,45 +190,69 @@ static void __attribute__((format(printf, 2, 3))) problem(struct audit_peer *ap,
 	va_end(ap_);
 }
 
-/* The bit of out_pol for a policy's destination: the peer's node ip or
- * its cidr i; 0 for anything else. */
-static uint32_t prefix_bit(const struct peer *x, uint32_t dst, uint8_t len)
+/* An SA between the node's and a peer's node ips of its (outer) family:
+ * that peer's OUT or IN SA of the family. */
+static void index_sa(struct audit *a, struct ip_idx *idx, size_t n, const struct xsa *s)
 {
-	if (len == 32 && dst == x->node_ip)
-		return 1;
-	for (int i = 0; i < x->n_cidrs; i++)
-		if (x->cidrs[i].addr == dst && x->cidrs[i].len == len)
-			return 2u << i;
-	return 0;
+	int v = af_fam(s->family);
+	const uint8_t *me = node_ip_of(&a->n.cfg, v);
+	struct audit_peer *ap;
+
+	if (s->spi < TENC_SPI_MIN || s->spi > TENC_SPI_MAX || (v == AUDIT_V6 && ipv6_is_zero(me)))
+		return;
+	if (kaddr_eq(s->family, s->src6, me) && (ap = by_ip(idx, n, v, s->dst6)))
+		ap->fam[v].out[s->spi] = s;
+	else if (kaddr_eq(s->family, s->dst6, me) && (ap = by_ip(idx, n, v, s->src6)))
+		ap->fam[v].in[s->spi] = s;
 }
 
-static uint32_t all_prefixes(const struct peer *x)
+/* An OUT policy of its selector's family: the default drop, or one of a
+ * peer's per-prefix policies. */
+static void index_pol(struct audit *a, const struct xpol *p)
 {
-	return (2u << x->n_cidrs) - 1;
+	uint32_t id = p->mark >> TENC_MARK_PEER_SHIFT;
+	uint32_t spi = (p->mark >> TENC_MARK_SPI_SHIFT) & 0xf;
+	struct audit_peer *ap = a->by_id[id];
+	int v = af_fam(p->sel_family);
+
+	if (p->dir != XFRM_POLICY_OUT)
+		return;
+	if (p->block && (p->mark & p->mark_mask) == TENC_MARK_ENCRYPT &&
+	    p->mark_mask == TENC_MARK_TYPE_MASK)
+		a->default_drop[v] = true;
+	else if (!p->block && p->mark_mask == TENC_MARK_OUT_MASK && ap)
+		ap->fam[v].out_pol[spi] |= prefix_bit(ap->p, v, p->sel_dst6, p->sel_dst_len);
 }
 
-/* The bit of the policy a flow to daddr needs: the most specific. */
-static uint32_t dst_bit(const struct peer *x, uint32_t daddr)
+/* Why ipcache entry e (of either family) would not encrypt, or NULL. */
+static const char *nokey_why(const struct audit *a, const struct ipc_entry *e)
 {
-	int best = -1;
+	const struct ipcache_val *v = &e->val;
+	const struct audit_peer *ap = a->by_id[v->peer_id];
 
-	if (daddr == x->node_ip)
-		return 1;
-	for (int i = 0; i < x->n_cidrs; i++)
-		if (cidr_contains(&x->cidrs[i], daddr) && (best < 0 || x->cidrs[i].len > x->cidrs[best].len))
-			best = i;
-	return best < 0 ? 0 : 2u << best;
+	if (v->flags & (IPC_F_LOCAL | IPC_F_SUBNET))
+		return NULL;
+	if (v->flags & IPC_F_NOKEY)
+		return "flagged no key";
+	if (!v->peer_id || !ap)
+		return "no peer owns it";
+	if (v->spi < TENC_SPI_MIN || v->spi > TENC_SPI_MAX)
+		return "no SPI";
+	if (a->n.cfg.encrypt && !ap->fam[af_fam(e->family)].out[v->spi])
+		return "no OUT SA for its SPI";
+	if (!a->n.cfg.encrypt)
+		return "observe-only mode";
+	return NULL;
 }
 
 static int index_kernel(struct audit *a)
 {
-	uint32_t me = a->n.cfg.node_ip;
 	struct ip_idx *idx;
-	size_t n = a->n.peers.n;
+	size_t n = a->n.peers.n, ni = 0;
 
 	a->peers = calloc(n ? n : 1, sizeof(*a->peers));
 	a->by_id = calloc(TENC_PEER_ID_MAX + 1, sizeof(*a->by_id));
-	idx = calloc(n ? n : 1, sizeof(*idx));
+	idx = calloc(2 * n + 1, sizeof(*idx));
 	a->nokey = calloc(a->have.n_ipc ? a->have.n_ipc : 1, sizeof(*a->nokey));
 	if (!a->peers || !a->by_id || !idx || !a->nokey) {
 		free(idx);
@@ -127,73 +264,64 @@ static int index_kernel(struct audit *a)
 		ap->p = &a->n.peers.v[i];
 		ap->out_spi = plan_out_spi(&a->n.keys, ap->p);
 		a->by_id[ap->p->id] = ap;
-		idx[i] = (struct ip_idx){ ap->p->node_ip, ap };
+		idx[ni++] = ip_key(AUDIT_V4, peer_ip_of(ap->p, AUDIT_V4), ap);
+		if (!ipv6_is_zero(ap->p->node_ip6))
+			idx[ni++] = ip_key(AUDIT_V6, peer_ip_of(ap->p, AUDIT_V6), ap);
 	}
-	qsort(idx, n, sizeof(*idx), ip_cmp);
-	for (size_t i = 0; i < a->have.n_sas; i++) {
-		const struct xsa *s = &a->have.sas[i];
-		struct audit_peer *ap;
-
-		if (s->spi < TENC_SPI_MIN || s->spi > TENC_SPI_MAX)
-			continue;
-		if (s->src == me && (ap = by_ip(idx, n, s->dst)))
-			ap->out[s->spi] = s;
-		else if (s->dst == me && (ap = by_ip(idx, n, s->src)))
-			ap->in[s->spi] = s;
-	}
-	for (size_t i = 0; i < a->have.n_pols; i++) {
-		const struct xpol *p = &a->have.pols[i];
-		uint32_t id = p->mark >> TENC_MARK_PEER_SHIFT;
-		uint32_t spi = (p->mark >> TENC_MARK_SPI_SHIFT) & 0xf;
-
-		if (p->dir != XFRM_POLICY_OUT)
-			continue;
-		if (p->block && (p->mark & p->mark_mask) == TENC_MARK_ENCRYPT &&
-		    p->mark_mask == TENC_MARK_TYPE_MASK)
-			a->default_drop = true;
-		else if (!p->block && p->mark_mask == TENC_MARK_OUT_MASK && a->by_id[id])
-			a->by_id[id]->out_pol[spi] |= prefix_bit(a->by_id[id]->p, p->sel_dst, p->sel_dst_len);
-	}
+	qsort(idx, ni, sizeof(*idx), ip_cmp);
+	for (size_t i = 0; i < a->have.n_sas; i++)
+		index_sa(a, idx, ni, &a->have.sas[i]);
+	for (size_t i = 0; i < a->have.n_pols; i++)
+		index_pol(a, &a->have.pols[i]);
 	for (size_t i = 0; i < a->have.n_ipc; i++) {
-		const struct ipc_entry *e = &a->have.ipc[i];
-		const struct ipcache_val *v = &e->val;
-		struct audit_peer *ap = a->by_id[v->peer_id];
-		const char *why = NULL;
+		const char *why = nokey_why(a, &a->have.ipc[i]);
 
-		if (v->flags & (IPC_F_LOCAL | IPC_F_SUBNET))
-			continue;
-		if (v->flags & IPC_F_NOKEY)
-			why = "flagged no key";
-		else if (!v->peer_id || !ap)
-			why = "no peer owns it";
-		else if (v->spi < TENC_SPI_MIN || v->spi > TENC_SPI_MAX)
-			why = "no SPI";
-		else if (a->n.cfg.encrypt && !ap->out[v->spi])
-			why = "no OUT SA for its SPI";
-		else if (!a->n.cfg.encrypt)
-			why = "observe-only mode";
 		if (why)
-			a->nokey[a->n_nokey++] = (struct audit_nokey){ e, why };
+			a->nokey[a->n_nokey++] = (struct audit_nokey){ &a->have.ipc[i], why };
 	}
 	free(idx);
 	return 0;
 }
 
-/* ESP seen per (peer, SPI): what "only ESP left" is checked against. */
+/* ESP seen per (peer, family, SPI): what "only ESP left" is checked
+ * against. */
 static void count_esp(struct audit *a)
 {
 	for (size_t i = 0; i < a->flows.n; i++) {
 		const struct flow *f = &a->flows.v[i];
 		struct audit_peer *ap = a->by_id[f->v.peer_id];
 		uint32_t spi = flow_esp_spi(&f->k);
+		struct audit_fam *af;
 
-		if (f->v6 || f->k.proto != 50 || !ap || spi < TENC_SPI_MIN || spi > TENC_SPI_MAX)
+		if (f->k.proto != 50 || !ap || spi < TENC_SPI_MIN || spi > TENC_SPI_MAX)
 			continue;
+		af = &ap->fam[f->v6 ? AUDIT_V6 : AUDIT_V4];
 		if (f->k.dir == FLOW_OUT)
-			ap->esp_out[spi] += f->v.packets;
+			af->esp_out[spi] += f->v.packets;
 		else
-			ap->esp_in[spi] += f->v.packets;
+			af->esp_in[spi] += f->v.packets;
 	}
+}
+
+/* The problems of a peer's objects of family v for its OUT SPI; IPv6's
+ * say so ("(ipv6)"). */
+static void fam_health(struct audit_peer *ap, int v)
+{
+	const struct audit_fam *f = &ap->fam[v];
+	const char *t = v == AUDIT_V6 ? " (ipv6)" : "";
+	uint32_t all = all_prefixes(ap->p, v);
+	int s = ap->out_spi;
+
+	if (!f->out[s])
+		problem(ap, "no OUT SA for spi %d%s", s, t);
+	if (f->out_pol[s] != all)
+		problem(ap, "%d of %d OUT policies for spi %d missing%s",
+			__builtin_popcount(all & ~f->out_pol[s]), __builtin_popcount(all), s, t);
+	if (!f->in[s])
+		problem(ap, "no IN SA for spi %d%s", s, t);
+	for (int k = TENC_SPI_MIN; k <= TENC_SPI_MAX; k++)
+		if (f->in[k] && (f->in[k]->replay_errors || f->in[k]->integrity_errors))
+			problem(ap, "IN SA spi %d has replay or integrity errors%s", k, t);
 }
 
 static void sa_health(struct audit *a)
@@ -206,8 +334,10 @@ static void sa_health(struct audit *a)
 	for (size_t i = 0; i < a->n.peers.n; i++) {
 		struct audit_peer *ap = &a->peers[i];
 
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
-			ap->rejected += ap->in[s] ? rxbase_refused_since(&rx, ap->in[s]) : 0;
+		for (int v = AUDIT_V4; v <= AUDIT_V6; v++)
+			for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
+				if (ap->fam[v].in[s])
+					ap->rejected += rxbase_refused_since(&rx, ap->fam[v].in[s]);
 		if (ap->rejected)
 			problem(ap, "rejecting: %llu packets refused since the last converge: its epoch or key is stale here",
 				(unsigned long long)ap->rejected);
@@ -216,22 +346,50 @@ static void sa_health(struct audit *a)
 			problem(ap, "no key to send with");
 			continue;
 		}
-		if (!ap->out[ap->out_spi])
-			problem(ap, "no OUT SA for spi %d", ap->out_spi);
-		if (ap->out_pol[ap->out_spi] != all_prefixes(ap->p))
-			problem(ap, "%d of %d OUT policies for spi %d missing",
-				__builtin_popcount(all_prefixes(ap->p) & ~ap->out_pol[ap->out_spi]),
-				__builtin_popcount(all_prefixes(ap->p)), ap->out_spi);
-		if (!ap->in[ap->out_spi])
-			problem(ap, "no IN SA for spi %d", ap->out_spi);
-		for (int s = TENC_SPI_MIN; s <= TENC_SPI_MAX; s++)
-			if (ap->in[s] && (ap->in[s]->replay_errors || ap->in[s]->integrity_errors))
-				problem(ap, "IN SA spi %d has replay or integrity errors", s);
+		fam_health(ap, AUDIT_V4);
+		if (plan_pair6(&a->n.cfg, ap->p))
+			fam_health(ap, AUDIT_V6);
 	}
 	rxbase_free(&rx);
 }
 
-void audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,
+bool audit_flow_verdict(bool encrypt, const struct flow *f, uint8_t *verdict, uint8_t *reason)
+{
+	const struct flow_val *v = &f->v;
+
+	*verdict = v->verdict;
+	switch (v->verdict) {
+	case V_PLAINTEXT:
+		*reason = R_OUT_OF_SCOPE;
+		return false;
+	case V_LOCAL:
+		*reason = R_LOCAL;
+		return false;
+	case V_DROPPED:
+		*reason = R_SUBNET_DROP;
+		return false;
+	case V_VIOLATION:
+		if (v->seen & SEEN_WIRE_PLAIN)
+			*reason = f->k.dir == FLOW_IN ? R_LEAK_IN : R_LEAK_OUT;
+		else
+			*reason = encrypt ? R_UNMARKED_NOKEY : R_UNMARKED_OBSERVE;
+		return false;
+	}
+	/* V_ENCRYPTED (or an unknown verdict, treated as a claim to check). */
+	if (f->k.proto == 50) {
+		*reason = R_ESP;
+		return false;
+	}
+	if (f->k.dir == FLOW_IN) {
+		*reason = R_DECRYPTED;
+		return false;
+	}
+	*verdict = V_ENCRYPTED;
+	*reason = R_ENCRYPTED;
+	return true;
+}
+
+bool audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,
 		   uint8_t *verdict, uint8_t *reason)
 {
 	const struct scope6_entry *s;
@@ -240,59 +398,39 @@ void audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const s
 	*reason = R_OUT_OF_SCOPE;
 	if (!c->n_pod_cidrs6 && ipv6_is_zero(c->node_ip6)) {
 		*reason = R_V6_NOT_CONFIGURED;
-		return;
+		return false;
 	}
-	s = scope6_find(sc, f->k.dir == FLOW_IN ? f->k6.saddr : f->k6.daddr);
+	s = scope6_find(sc, flow_ip(f, f->k.dir != FLOW_IN));
 	if (s && !s->p)
 		*verdict = V_LOCAL, *reason = R_LOCAL;
-	else if (s)
+	else if (s && !plan_pair6(c, s->p))
 		*verdict = V_VIOLATION, *reason = R_V6_NOT_PLANNED;
+	else if (s && f->v.verdict == V_PLAINTEXT)
+		*verdict = V_VIOLATION, *reason = R_V6_NO_ENTRY;
+	else
+		return audit_flow_verdict(c->encrypt, f, verdict, reason);
+	return false;
 }
 
-static void decide(struct audit *a, const struct flow *f, uint8_t *verdict, uint8_t *reason)
+void audit_decide(const struct audit *a, const struct flow *f, uint8_t *verdict, uint8_t *reason)
 {
 	const struct flow_val *v = &f->v;
-	struct audit_peer *ap = a->by_id[v->peer_id];
+	const struct audit_peer *ap = a->by_id[v->peer_id];
+	int fv = f->v6 ? AUDIT_V6 : AUDIT_V4;
+	const struct audit_fam *af = ap ? &ap->fam[fv] : NULL;
+	bool claim = f->v6 ? audit_decide6(&a->n.cfg, &a->scope6, f, verdict, reason)
+			   : audit_flow_verdict(a->n.cfg.encrypt, f, verdict, reason);
 
-	*verdict = v->verdict;
-	if (f->v6) {
-		audit_decide6(&a->n.cfg, &a->scope6, f, verdict, reason);
+	if (!claim)
 		return;
-	}
-	switch (v->verdict) {
-	case V_PLAINTEXT:
-		*reason = R_OUT_OF_SCOPE;
-		return;
-	case V_LOCAL:
-		*reason = R_LOCAL;
-		return;
-	case V_DROPPED:
-		*reason = R_SUBNET_DROP;
-		return;
-	case V_VIOLATION:
-		if (v->seen & SEEN_WIRE_PLAIN)
-			*reason = f->k.dir == FLOW_IN ? R_LEAK_IN : R_LEAK_OUT;
-		else
-			*reason = a->n.cfg.encrypt ? R_UNMARKED_NOKEY : R_UNMARKED_OBSERVE;
-		return;
-	}
-	/* V_ENCRYPTED (or an unknown verdict, treated as a claim to check). */
-	if (f->k.proto == 50) {
-		*reason = R_ESP;
-		return;
-	}
-	if (f->k.dir == FLOW_IN) {
-		*reason = R_DECRYPTED;
-		return;
-	}
 	*verdict = V_DROPPED;
 	if (!ap || v->spi < TENC_SPI_MIN || v->spi > TENC_SPI_MAX)
 		*reason = R_NO_PEER;
-	else if (!ap->out[v->spi])
+	else if (!af->out[v->spi])
 		*reason = R_NO_SA;
-	else if (!(ap->out_pol[v->spi] & dst_bit(ap->p, f->k.daddr)))
+	else if (!(af->out_pol[v->spi] & dst_bit(ap->p, fv, flow_ip(f, true))))
 		*reason = R_NO_POLICY;
-	else if (!ap->esp_out[v->spi] || !ap->out[v->spi]->packets)
+	else if (!af->esp_out[v->spi] || !af->out[v->spi]->packets)
 		*reason = R_NO_ESP;
 	else
 		*verdict = V_ENCRYPTED, *reason = R_ENCRYPTED;
@@ -352,6 +490,11 @@ int audit_run(struct audit *a, const struct flow_maps *m)
 	flows_clock_init(&a->st);
 	if (xfrm_stat_read(stat_cb, a))
 		a->n_xstat = 0;	/* no /proc/net/xfrm_stat: no counters to show */
+	return audit_correlate(a);
+}
+
+int audit_correlate(struct audit *a)
+{
 	if (index_kernel(a) || scope6_build(&a->scope6, &a->n.cfg, &a->n.peers))
 		return tenc_errno(TENC_FAIL, ENOMEM, "audit", "indexing");
 	count_esp(a);
@@ -360,7 +503,7 @@ int audit_run(struct audit *a, const struct flow_maps *m)
 	for (size_t i = 0; i < a->flows.n; i++) {
 		struct flow *f = &a->flows.v[i];
 
-		decide(a, f, &f->v.pad[0], &f->v.pad[1]);
+		audit_decide(a, f, &f->v.pad[0], &f->v.pad[1]);
 	}
 	if (a->flows.n)	/* an empty table has no array at all */
 		qsort(a->flows.v, a->flows.n, sizeof(*a->flows.v), flow_cmp);

@@ -31,22 +31,38 @@ enum audit_reason {
 	R_V6_NOT_CONFIGURED,	/* plaintext: IPv6, and this node has no IPv6
 				 * half (out of scope) */
 	R_V6_NOT_PLANNED,	/* violation: IPv6 to or from a peer's IPv6
-				 * prefix, which this tenc does not encrypt */
+				 * prefix, and the pair is no IPv6 pair
+				 * (plan_pair6: either side lacks an IPv6
+				 * node ip; IPv6 over IPv4 is not planned) */
+	R_V6_NO_ENTRY,		/* violation: IPv6 to an IPv6 pair's prefix
+				 * that ipcache6 lacks: not marked */
 	R__COUNT
 };
 
-struct audit_peer {
-	const struct peer *p;
-	int out_spi;				/* the SPI OUT should use */
+/* A peer's objects and ESP of one family: its SAs between the node ips of
+ * that family, its OUT policies whose selector is of that family. */
+struct audit_fam {
 	const struct xsa *out[TENC_SPI_MAX + 1], *in[TENC_SPI_MAX + 1];
 	uint32_t out_pol[TENC_SPI_MAX + 1];	/* OUT policies for (spi, peer): bit 0
-						 * node ip, bit 1 + i cidr i */
+						 * node ip, bit 1 + i cidr i (of
+						 * the family: cidrs, cidrs6) */
 	uint64_t esp_out[TENC_SPI_MAX + 1];	/* ESP packets seen leaving */
 	uint64_t esp_in[TENC_SPI_MAX + 1];	/* ESP packets seen arriving */
+};
+
+/* Family index of fam[] and the per-family arrays: 0 IPv4, 1 IPv6. */
+#define AUDIT_V4 0
+#define AUDIT_V6 1
+
+struct audit_peer {
+	const struct peer *p;
+	int out_spi;				/* the SPI OUT should use (both
+						 * families: one ipcache SPI) */
+	struct audit_fam fam[2];		/* [AUDIT_V4], [AUDIT_V6] */
 	uint64_t rejected;			/* packets its IN SAs refused since
 						 * the last converge (rxbase.h) */
 	int n_problems;
-	char problems[4][96];
+	char problems[8][96];
 };
 
 struct audit_nokey {
@@ -76,22 +92,46 @@ struct audit {
 	struct audit_stat xstat[64];
 	int n_xstat;
 	struct tenc_stats st;
-	bool default_drop;		/* the kernel holds the default drop */
+	bool default_drop[2];		/* the kernel holds the default drop
+					 * of the family ([AUDIT_V4], [AUDIT_V6]) */
 	uint64_t now_ns;		/* CLOCK_MONOTONIC at the read */
 };
 
 /* Load the node, read the kernel and the flow tables (through m), and
  * correlate. 0 or TENC_FAIL (reported). */
 int audit_run(struct audit *a, const struct flow_maps *m);
+/* The correlation alone, over what a holds already: n (the node), have
+ * (tenc's objects in the kernel), flows, st; fills the rest (the indexes,
+ * verdict, reason, counts, SA health, no-key entries; flows sorted).
+ * Reads nothing of the kernel (rx.json of the state dir only, for
+ * rejecting peers): the tests give it objects of their own. 0 or
+ * TENC_FAIL (reported). */
+int audit_correlate(struct audit *a);
 void audit_free(struct audit *a);
 const char *audit_reason_str(int r);
-/* An IPv6 flow's verdict and reason, from the model while tenc plans no
- * IPv6 object: on a node without an IPv6 half, plaintext "ipv6 not
- * configured"; with one, the far end (destination out, source in): a
- * local pod cidr local, a peer's prefix a violation (in scope, plaintext),
- * else plaintext out of scope. trace judges its IPv6 events so too. */
-void audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,
+/* An IPv6 flow's verdict and reason as far as the model and the flow
+ * tell. On a node without an IPv6 half, plaintext "ipv6 not configured".
+ * With one, the far end (destination out, source in) in the model's IPv6
+ * prefixes (scope6): a local pod cidr is local; a peer's prefix, when the
+ * peer is no IPv6 pair of the node's (plan_pair6, plan.h: IPv6 over IPv4
+ * is not planned), a violation (in scope, never encrypted); an IPv6
+ * pair's prefix that the programs did not find in ipcache6 (plaintext) a
+ * violation too. Otherwise (an IPv6 pair's, through ipcache6 as IPv4's
+ * through the ipcache, or no prefix of the model) the programs' verdict
+ * stands, read as an IPv4 flow's (audit_flow_verdict). Returns true when that is a
+ * claim of encryption to check against the kernel (audit_decide does).
+ * trace judges its IPv6 events so, unchecked. */
+bool audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const struct flow *f,
 		   uint8_t *verdict, uint8_t *reason);
+/* The programs' verdict of f and its reason, from the flow alone (encrypt:
+ * the node's mode). Returns true when it is a claim to check: an out flow
+ * marked for a peer's OUT SA (then V_ENCRYPTED, R_ENCRYPTED). */
+bool audit_flow_verdict(bool encrypt, const struct flow *f, uint8_t *verdict, uint8_t *reason);
+/* A flow's final verdict and reason, either family: the programs' (for
+ * IPv6, audit_decide6), and a claim of encryption checked against the
+ * kernel objects and the ESP of the flow's family that a's indexes hold
+ * (audit_correlate builds them). */
+void audit_decide(const struct audit *a, const struct flow *f, uint8_t *verdict, uint8_t *reason);
 /* Peer name of a flow or NULL. */
 const char *audit_peer_name(const struct audit *a, uint16_t id);
 

@@ -127,13 +127,13 @@ key_all() {
 	for i in $(seq 1 "$n"); do tenc_on "node$i" key add "$f"; done
 }
 
-# esp_topo N: N nodes (topo_up) and a key for them all in $KEY (not yet
-# added). Needs ESP and AES-GCM: skips on the host without them, fails in
-# the VM lane.
+# esp_topo N [TOPO]: N nodes (TOPO: topo_up, or topo_dual) and a key for
+# them all in $KEY (not yet added). Needs ESP and AES-GCM: skips on the
+# host without them, fails in the VM lane.
 esp_topo() {
 	need_feature esp
 	need_feature aes_gcm
-	topo_up "$1"
+	"${2:-topo_up}" "$1"
 	KEY=$T_DIR/key
 	(umask 077; "$TENC" key gen >"$KEY")
 }

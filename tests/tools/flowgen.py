@@ -11,7 +11,9 @@
   flowgen.py tcp-send HOST PORT KBPS SECONDS
                                         stream a counter pattern, paced
 
-Bounded in time and count; only for the test hosts' own addresses."""
+Receivers take both families (one IPv6 socket, IPv4 mapped); a sender's
+family is its HOST's. Bounded in time and count; only for the test hosts'
+own addresses."""
 import json
 import socket
 import struct
@@ -19,8 +21,19 @@ import sys
 import time
 
 
+def any_socket(kind):
+    """A socket bound to nothing yet that receives both families."""
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    return s
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def udp_recv(port, out):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = any_socket(socket.SOCK_DGRAM)
     # The sender catches up after a stall with a burst; under emulation the
     # receiver may stall too. A socket buffer overflow is not a network
     # loss: give it room (root: past rmem_max). The test prints
@@ -30,7 +43,7 @@ def udp_recv(port, out):
         s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
     except OSError:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-    s.bind(("0.0.0.0", int(port)))
+    s.bind(("::", int(port)))
     s.settimeout(600)
     seen, dup, last = set(), 0, -1
     while True:
@@ -51,7 +64,7 @@ CATCH_UP = 0.05  # s of lateness a sender may make up at once (10 datagrams at 2
 
 
 def udp_send(host, port, pps, seconds):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
     total = int(float(pps) * float(seconds))
     gap = 1.0 / float(pps)
     # Paced, never bursting: after a stall (the emulator's, or this
@@ -84,9 +97,9 @@ def pattern(offset, n):
 
 
 def tcp_recv(port, out):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = any_socket(socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("0.0.0.0", int(port)))
+    ls.bind(("::", int(port)))
     ls.listen(1)
     ls.settimeout(600)
     c, _ = ls.accept()

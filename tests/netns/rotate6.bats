@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# rotate6.bats: key rotation on dual-stack nodes, with zero lost packets
+# and zero plaintext in both families at once: three nodes (topo_dual),
+# IPv4 and IPv6 pod traffic throughout (pings, numbered UDP, and
+# rotate.bats' IPv4 TCP stream), each pair's IPv4 and IPv6 SAs rotated
+# together (one OUT SPI per peer for both families). Rolling order and the
+# worst order. Needs ESP (VM lane). The sleeps are the point, as in
+# rotate.bats: each phase runs while traffic flows.
+
+load helpers
+load topo
+load live
+
+test_setup() {
+	local i j
+	need_root
+	need_feature esp
+	need_feature aes_gcm
+	topo_dual 3
+	(umask 077; "$TENC" key gen >"$T_DIR/k1"; "$TENC" key gen >"$T_DIR/k2")
+	for i in 1 2 3; do
+		enable_node "$i" --encrypt --name "node$i" --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64"
+	done
+	key_all 3 "$T_DIR/k1"
+	for i in 1 2 3; do
+		for j in 1 2 3; do
+			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --node-ip "fd00::$j" \
+				--cidr "10.1.$j.0/24" --cidr "fd01:$j::/64"
+		done
+	done
+	# the epochs first (a peer's epoch, once known, re-keys its SAs: not
+	# while the tests' traffic flows; then advertise changes SPIs only)
+	advertise
+	on pod1 ping -c 1 -W 5 10.1.2.2 >/dev/null
+	on pod1 ping -c 1 -W 5 fd01:2::2 >/dev/null
+}
+
+# advertise: every node syncs the others' advertisements (tenc -j
+# advertise: both families, the SPI it accepts, its epoch).
+advertise() {
+	local i j
+	for j in 1 2 3; do tenc_on "node$j" -j advertise >"$T_DIR/own$j.json"; done
+	for i in 1 2 3; do
+		python3 -c 'import json, sys
+print(json.dumps({"peers": [p for f in sys.argv[1:] for p in json.load(open(f))["peers"]]}))' \
+			$(for j in 1 2 3; do [ "$i" = "$j" ] || echo "$T_DIR/own$j.json"; done) >"$T_DIR/adv$i.json"
+		tenc_on "node$i" peer sync "$T_DIR/adv$i.json"
+	done
+}
+
+# traffic6_start SECONDS: IPv6 pings pod1 -> pod2 and pod3 -> pod1, IPv6
+# UDP pod2 -> pod3, beside traffic_start's IPv4 flows.
+traffic6_start() {
+	local s=$1
+	bg_on pod3 python3 "$FLOWGEN" udp-recv 6006 "$T_DIR/udp23v6.json"; R6=$!
+	wait_listen pod3 udp 6006 $R6
+	bg_on pod1 ping -6 $(ping_flow "$PINGS") fd01:2::2 >"$T_DIR/ping12v6" 2>&1; P6a=$!
+	bg_on pod3 ping -6 $(ping_flow "$PINGS") fd01:1::2 >"$T_DIR/ping31v6" 2>&1; P6b=$!
+	bg_on pod2 python3 "$FLOWGEN" udp-send fd01:3::2 6006 200 "$s"; S6=$!
+}
+
+traffic6_check() {
+	wait $P6a $P6b $S6 $R6
+	cat "$T_DIR/ping12v6" "$T_DIR/ping31v6" "$T_DIR/udp23v6.json"
+	grep -q "^$PINGS packets transmitted, $PINGS received, 0% packet loss" "$T_DIR/ping12v6"
+	grep -q "^$PINGS packets transmitted, $PINGS received, 0% packet loss" "$T_DIR/ping31v6"
+	[ "$(json_get "j['missing']" <"$T_DIR/udp23v6.json")" -eq 0 ]
+	[ "$(json_get "j['sent'] > 0" <"$T_DIR/udp23v6.json")" = True ]
+}
+
+# spis FILTER: the ESP SPIs on the wire of the packets matching FILTER, in
+# order, repeats folded.
+spis() { tcpdump -r "$T_DIR/wire.pcap" -nn "$1" 2>/dev/null | grep -o 'spi=0x[0-9a-f]*' | uniq; }
+
+# rotated: on every node key 2 alone is current, no SA of spi 1 is left
+# in either family, and status has no drift.
+rotated() {
+	local i
+	for i in 1 2 3; do
+		[ "$(tenc_on "node$i" -j key list | json_get "[(k['spi'], k['state']) for k in j['keys']]")" = "[(2, 'current')]" ]
+		[ -z "$(on "node$i" ip xfrm state list spi 1)" ]
+		[ "$(on "node$i" ip -6 xfrm state list spi 2 | grep -c '^src fd00::')" -eq 4 ]
+		[ "$(tenc_on "node$i" -j status | json_get "len(j['drift'])")" -eq 0 ]
+	done
+}
+
+@test "dual stack, rolling rotation: no loss and no plaintext in either family; both families switch SPI" {
+	cap_start
+	traffic_start 15
+	traffic6_start 15
+	sleep 1 # traffic on key 1 first
+	for i in 1 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
+	# the pending key's SAs exist in both families before anything uses them
+	[ "$(on node1 ip -6 xfrm state list spi 2 | grep -c '^src fd00::')" -eq 4 ]
+	sleep 1 # traffic while key 2 is pending
+	advertise
+	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
+	[ "$(tenc_on node1 -j status | json_get "sorted(p['out_spi'] for p in j['peers'])")" = "[2, 2]" ]
+	sleep 3 # traffic on key 2 while key 1 retires
+	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+	traffic_check
+	traffic6_check
+	on pod1 ping -c 2 -i 0.2 10.1.2.2
+	on pod1 ping -c 2 -i 0.2 fd01:2::2
+	cap_stop
+	[ "$(spis 'ip and esp' | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
+	[ "$(spis 'ip6 and esp' | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
+	[ "$(spis 'ip6 and esp' | tail -n1)" = "spi=0x00000002" ]
+	[ "$(cap_count 'ip6 and esp and not (net fd00::/64)')" -eq 0 ]
+	[ "$(cap_count 'net 10.1.0.0/16 or net fd01::/16')" -eq 0 ]
+	! cap_has TENC-UDP-CANARY
+	rotated
+}
+
+@test "dual stack, worst order: one node runs every phase before the others prepare; nothing lost in either family" {
+	traffic_start 12
+	traffic6_start 12
+	sleep 1
+	tenc_on node1 key rotate "$T_DIR/k2"
+	run tenc_on node1 -j key rotate --commit
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "j['waiting']")" -eq 2 ]
+	run tenc_on node1 key rotate --finish --quiet-for 1
+	[ "$status" -eq 1 ]
+	[[ $output == *"OUT still uses spi 1 towards: node2, node3"* ]]
+	for i in 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
+	advertise
+	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
+	sleep 2
+	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+	traffic_check
+	traffic6_check
+	rotated
+}
