@@ -33,7 +33,7 @@ static const char *const reasons[R__COUNT] = {
 	[R_LEAK_IN] = "arrived in plaintext from a peer's address",
 	[R_UNMARKED_OBSERVE] = "in scope, not marked (observe-only mode): leaves in plaintext",
 	[R_UNMARKED_NOKEY] = "in scope, not marked (no key for it): leaves in plaintext",
-	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (tenc encrypts IPv4 only): out of scope",
+	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (this node has no IPv6 half): out of scope",
 	[R_V6_NO_ENTRY] = "in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
 };
 

@@ -21,7 +21,7 @@ test_setup() {
 	peer_all 2
 }
 
-V6_REASON="ipv6 not configured (tenc encrypts IPv4 only): out of scope"
+V6_REASON="ipv6 not configured (this node has no IPv6 half): out of scope"
 
 # flows EXPR: python over the audit's flows (f): the matches as
 # "family dir proto src sport dst dport verdict", one a line, sorted.

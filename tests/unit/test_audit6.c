@@ -460,7 +460,7 @@ static void test_not_planned(void)
 	a.n.cfg.n_pod_cidrs6 = 0;
 	audit_correlate(&a);
 	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17),
-	       "plaintext: ipv6 not configured (tenc encrypts IPv4 only): out of scope",
+	       "plaintext: ipv6 not configured (this node has no IPv6 half): out of scope",
 	       "no IPv6 half: not configured");
 	audit_free(&a);
 }
