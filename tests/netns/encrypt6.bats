@@ -29,11 +29,7 @@ enable6() {
 
 test_setup() {
 	need_root
-	need_feature esp
-	need_feature aes_gcm
-	topo_dual 3
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
+	esp_topo 3 topo_dual
 	local i j
 	for i in 1 2 3; do enable6 "$i"; done
 	key_all 3 "$KEY"
