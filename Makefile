@@ -87,7 +87,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-watch bench-audit fuzz fuzz-build old-tenc pre6-tenc next-tenc check-layers image
+	unit-tests demo bench bench-watch bench-audit fuzz fuzz-build old-tenc pre6-tenc prev6-tenc next-tenc check-layers image
 
 all: check-layers $(BUILD)/tenc $(TOOL_BINS)
 
@@ -157,6 +157,13 @@ PRE_V6 ?= 89aaeab
 pre6-tenc:
 	$(Q)tests/lib/build-old.sh $(PRE_V6) build/pre6
 
+# The tenc whose flows6 had 65,536 entries (before IPv6 was in scope), for
+# upgrade6.bats' migration of flows6.
+PREV_V6 ?= f0b2434
+
+prev6-tenc:
+	$(Q)tests/lib/build-old.sh $(PREV_V6) build/prev6
+
 # The tenc an upgrade is tested to: this tree with the next layout (a
 # pinned map of another shape, config layout + 1), in build/next/.
 NEXT_LAYOUT_DEFS := -DTENC_LAYOUT=2 -DTENC_IPCACHE_MAX=524288
@@ -173,7 +180,7 @@ image: build/tenc
 	$(Q)TENC=build/tenc OUT=build/image deploy/image/build.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc pre6-tenc next-tenc image
+	$(Q)$(MAKE) --no-print-directory all unit-tests old-tenc pre6-tenc prev6-tenc next-tenc image
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-tests
 	$(Q)tests/run.sh all
 
@@ -182,7 +189,7 @@ test-unit: deps
 	$(Q)tests/run.sh unit
 
 test-netns: deps
-	$(Q)$(MAKE) --no-print-directory all pre6-tenc next-tenc image
+	$(Q)$(MAKE) --no-print-directory all pre6-tenc prev6-tenc next-tenc image
 	$(Q)tests/run.sh netns
 
 # KERNEL=6.1 (default): the vm lane, Debian 12's kernel; KERNEL=6.12: the

@@ -116,7 +116,8 @@ struct flow_key {
  * was not reached (a later fragment, an extension header chain longer
  * than TENC_V6_EXT_MAX or cut short): proto is the next header where the
  * parse stopped, ports 0. */
-#define TENC_FLOWS6_MAX		65536
+#define TENC_FLOWS6_MAX		262144	/* as flows: IPv6 is in scope (a tenc
+					 * before it had 65,536: migrated) */
 #define TENC_V6_EXT_MAX		6	/* extension headers skipped before L4 */
 
 struct flow_key6 {

@@ -87,9 +87,9 @@ static void json_ipv6(enum status_v6 v, const char *cidrs_name, const uint8_t ip
 	jw_name(jw, "ipv6");
 	jw_start_object(jw);
 	jw_bool_field(jw, "encrypted", status_v6_encrypted(v));
-	if (status_v6_encrypted(v))
-		jw_string_field(jw, "outer", "ipv6");
-	else
+	if (status_v6_outer(v))
+		jw_string_field(jw, "outer", status_v6_outer(v));
+	else if (!status_v6_encrypted(v))
 		jw_string_field(jw, "reason", status_v6_reason(v));
 	jw_end_object(jw);
 }
@@ -103,8 +103,10 @@ static void plain_ipv6(enum status_v6 v, const char *indent, const uint8_t ip[16
 	printf("%sipv6 %s, cidrs", indent, ipv6_is_zero(ip) ? "-" : fmt_ipv6(ip, a, sizeof(a)));
 	for (int i = 0; i < n; i++)
 		printf("%s%s", i ? "," : " ", fmt_cidr6(&c[i], a, sizeof(a)));
-	if (status_v6_encrypted(v))
-		printf("%s: encrypted (esp over ipv6)\n", n ? "" : " -");
+	if (status_v6_outer(v))
+		printf("%s: encrypted (esp over %s)\n", n ? "" : " -", status_v6_outer(v));
+	else if (status_v6_encrypted(v))
+		printf("%s: encrypted\n", n ? "" : " -");
 	else
 		printf("%s: not encrypted (%s)\n", n ? "" : " -", status_v6_reason(v));
 }
@@ -159,6 +161,7 @@ static void json_node(const struct status *s)
 	for (int i = 0; i < c->n_subnets; i++)
 		jw_string(jw, fmt_cidr(&c->subnets[i], a, sizeof(a)));
 	jw_end_array(jw);
+	jw_cidrs6_field(jw, "subnets6", c->subnets6, c->n_subnets6);
 	jw_name(jw, "underlay");
 	jw_start_object(jw);
 	jw_string_field(jw, "name", c->underlay);

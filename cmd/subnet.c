@@ -14,9 +14,9 @@
 static void print_subnet(const struct subnet_res *r)
 {
 	const char *what = r->added ? "added" : "removed";
-	char a[32];
+	char a[64];
 
-	fmt_cidr(&r->cidr, a, sizeof(a));
+	fmt_prefix(&r->cidr, a, sizeof(a));
 	if (tenc_json_begin()) {
 		jw_start_object(jw);
 		jw_string_field(jw, what, a);
@@ -29,14 +29,14 @@ static void print_subnet(const struct subnet_res *r)
 static int change(const struct cmd *self, int argc, char **argv, bool add)
 {
 	struct subnet_res res;
-	struct cidr x;
+	struct prefix x;
 	char err[128];
 	int i, ret;
 
 	i = cmd_parse(self, argc, argv, NULL, NULL, 1, 1);
 	if (i <= 0)
 		return -i;
-	if (parse_cidr(argv[i], &x, err, sizeof(err)))
+	if (parse_prefix(argv[i], &x, err, sizeof(err)))
 		return tenc_err(TENC_USAGE, "cidr", "%s", err);
 	ret = add ? uc_subnet_add(&x, &res) : uc_subnet_del(&x, &res);
 	if (!ret)

@@ -32,12 +32,15 @@ done
 # kernel; run on both, make test went over CI's 60 minutes.
 VM_SUITES=(tests/netns/bpf.bats tests/netns/bpf6.bats tests/netns/netlink.bats
 	tests/netns/datapath.bats tests/netns/subnet.bats tests/netns/encrypt.bats tests/netns/encrypt6.bats
-	tests/netns/rotate.bats tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/epoch.bats tests/netns/upgrade.bats
-	tests/netns/agent-esp.bats)
+	tests/netns/encrypt64.bats tests/netns/rotate.bats tests/netns/audit-esp.bats tests/netns/live.bats
+	tests/netns/epoch.bats tests/netns/upgrade.bats tests/netns/agent-esp.bats)
 # The second kernel: the suites whose behaviour a kernel could change
 # (ESP, rotation, the audit's ESP view, live changes), whole: the same
 # tests as before the fault loops had files of their own.
-VM612_SUITES=(tests/netns/encrypt.bats tests/netns/encrypt6.bats tests/netns/rotate.bats tests/netns/rotate_faults.bats
+# Dual stack: encrypt6 and encrypt64 (IPv6 over IPv6, over IPv4) in the
+# first lane, rotate6 (both families at once) in this one: each once, for
+# make test's time.
+VM612_SUITES=(tests/netns/encrypt.bats tests/netns/rotate.bats tests/netns/rotate6.bats tests/netns/rotate_faults.bats
 	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/live_faults.bats)
 # The ASan lane: every netns suite but image.bats, which runs no $TENC (it
 # checks the image, whose tenc is build/tenc) and would only repeat itself.

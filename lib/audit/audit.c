@@ -33,8 +33,7 @@ static const char *const reasons[R__COUNT] = {
 	[R_LEAK_IN] = "arrived in plaintext from a peer's address",
 	[R_UNMARKED_OBSERVE] = "in scope, not marked (observe-only mode): leaves in plaintext",
 	[R_UNMARKED_NOKEY] = "in scope, not marked (no key for it): leaves in plaintext",
-	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (tenc encrypts IPv4 only): out of scope",
-	[R_V6_NOT_PLANNED] = "in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext",
+	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (this node has no IPv6 half): out of scope",
 	[R_V6_NO_ENTRY] = "in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
 };
 
@@ -129,9 +128,13 @@ static uint32_t prefix_bit(const struct peer *x, int v, const uint8_t *dst, uint
 	return 0;
 }
 
+/* The prefixes the planner gives x policies of family v: all but an
+ * IPv6 node ip x lacks (IPv6 over IPv4). */
 static uint32_t all_prefixes(const struct peer *x, int v)
 {
-	return (1u << n_prefixes(x, v)) - 1;
+	uint32_t all = (1u << n_prefixes(x, v)) - 1;
+
+	return v == AUDIT_V6 && ipv6_is_zero(x->node_ip6) ? all & ~1u : all;
 }
 
 /* The bit of the policy a flow to daddr (family v) needs: the most
@@ -224,6 +227,13 @@ static void index_pol(struct audit *a, const struct xpol *p)
 		ap->fam[v].out_pol[spi] |= prefix_bit(ap->p, v, p->sel_dst6, p->sel_dst_len);
 }
 
+/* The family of the SAs (and their ESP) that carry ap's traffic of family
+ * v: v's own, but IPv4's for IPv6 over IPv4 (plan_v6_outer). */
+static int sa_fam(const struct tenc_config *c, const struct audit_peer *ap, int v)
+{
+	return v == AUDIT_V6 && plan_v6_outer(c, ap->p) == AF_INET ? AUDIT_V4 : v;
+}
+
 /* Why ipcache entry e (of either family) would not encrypt, or NULL. */
 static const char *nokey_why(const struct audit *a, const struct ipc_entry *e)
 {
@@ -238,7 +248,7 @@ static const char *nokey_why(const struct audit *a, const struct ipc_entry *e)
 		return "no peer owns it";
 	if (v->spi < TENC_SPI_MIN || v->spi > TENC_SPI_MAX)
 		return "no SPI";
-	if (a->n.cfg.encrypt && !ap->fam[af_fam(e->family)].out[v->spi])
+	if (a->n.cfg.encrypt && !ap->fam[sa_fam(&a->n.cfg, ap, af_fam(e->family))].out[v->spi])
 		return "no OUT SA for its SPI";
 	if (!a->n.cfg.encrypt)
 		return "observe-only mode";
@@ -304,22 +314,23 @@ static void count_esp(struct audit *a)
 }
 
 /* The problems of a peer's objects of family v for its OUT SPI; IPv6's
- * say so ("(ipv6)"). */
-static void fam_health(struct audit_peer *ap, int v)
+ * say so ("(ipv6)"). sas: its SAs are v's own (not for IPv6 over IPv4,
+ * whose SAs are the IPv4 ones, checked with them). */
+static void fam_health(struct audit_peer *ap, int v, bool sas)
 {
 	const struct audit_fam *f = &ap->fam[v];
 	const char *t = v == AUDIT_V6 ? " (ipv6)" : "";
 	uint32_t all = all_prefixes(ap->p, v);
 	int s = ap->out_spi;
 
-	if (!f->out[s])
+	if (sas && !f->out[s])
 		problem(ap, "no OUT SA for spi %d%s", s, t);
 	if (f->out_pol[s] != all)
 		problem(ap, "%d of %d OUT policies for spi %d missing%s",
 			__builtin_popcount(all & ~f->out_pol[s]), __builtin_popcount(all), s, t);
-	if (!f->in[s])
+	if (sas && !f->in[s])
 		problem(ap, "no IN SA for spi %d%s", s, t);
-	for (int k = TENC_SPI_MIN; k <= TENC_SPI_MAX; k++)
+	for (int k = TENC_SPI_MIN; sas && k <= TENC_SPI_MAX; k++)
 		if (f->in[k] && (f->in[k]->replay_errors || f->in[k]->integrity_errors))
 			problem(ap, "IN SA spi %d has replay or integrity errors%s", k, t);
 }
@@ -346,9 +357,9 @@ static void sa_health(struct audit *a)
 			problem(ap, "no key to send with");
 			continue;
 		}
-		fam_health(ap, AUDIT_V4);
-		if (plan_pair6(&a->n.cfg, ap->p))
-			fam_health(ap, AUDIT_V6);
+		fam_health(ap, AUDIT_V4, true);
+		if (plan_v6_outer(&a->n.cfg, ap->p))
+			fam_health(ap, AUDIT_V6, plan_pair6(&a->n.cfg, ap->p));
 	}
 	rxbase_free(&rx);
 }
@@ -403,8 +414,6 @@ bool audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const s
 	s = scope6_find(sc, flow_ip(f, f->k.dir != FLOW_IN));
 	if (s && !s->p)
 		*verdict = V_LOCAL, *reason = R_LOCAL;
-	else if (s && !plan_pair6(c, s->p))
-		*verdict = V_VIOLATION, *reason = R_V6_NOT_PLANNED;
 	else if (s && f->v.verdict == V_PLAINTEXT)
 		*verdict = V_VIOLATION, *reason = R_V6_NO_ENTRY;
 	else
@@ -417,7 +426,9 @@ void audit_decide(const struct audit *a, const struct flow *f, uint8_t *verdict,
 	const struct flow_val *v = &f->v;
 	const struct audit_peer *ap = a->by_id[v->peer_id];
 	int fv = f->v6 ? AUDIT_V6 : AUDIT_V4;
-	const struct audit_fam *af = ap ? &ap->fam[fv] : NULL;
+	/* af: the policies of the flow's family; sf: the SAs and ESP that
+	 * carry it (IPv4's for IPv6 over IPv4) */
+	const struct audit_fam *af = ap ? &ap->fam[fv] : NULL, *sf = ap ? &ap->fam[sa_fam(&a->n.cfg, ap, fv)] : NULL;
 	bool claim = f->v6 ? audit_decide6(&a->n.cfg, &a->scope6, f, verdict, reason)
 			   : audit_flow_verdict(a->n.cfg.encrypt, f, verdict, reason);
 
@@ -426,11 +437,11 @@ void audit_decide(const struct audit *a, const struct flow *f, uint8_t *verdict,
 	*verdict = V_DROPPED;
 	if (!ap || v->spi < TENC_SPI_MIN || v->spi > TENC_SPI_MAX)
 		*reason = R_NO_PEER;
-	else if (!af->out[v->spi])
+	else if (!sf->out[v->spi])
 		*reason = R_NO_SA;
 	else if (!(af->out_pol[v->spi] & dst_bit(ap->p, fv, flow_ip(f, true))))
 		*reason = R_NO_POLICY;
-	else if (!af->esp_out[v->spi] || !af->out[v->spi]->packets)
+	else if (!sf->esp_out[v->spi] || !sf->out[v->spi]->packets)
 		*reason = R_NO_ESP;
 	else
 		*verdict = V_ENCRYPTED, *reason = R_ENCRYPTED;

@@ -30,10 +30,6 @@ enum audit_reason {
 	R_UNMARKED_NOKEY,	/* in scope, not marked: no key for it */
 	R_V6_NOT_CONFIGURED,	/* plaintext: IPv6, and this node has no IPv6
 				 * half (out of scope) */
-	R_V6_NOT_PLANNED,	/* violation: IPv6 to or from a peer's IPv6
-				 * prefix, and the pair is no IPv6 pair
-				 * (plan_pair6: either side lacks an IPv6
-				 * node ip; IPv6 over IPv4 is not planned) */
 	R_V6_NO_ENTRY,		/* violation: IPv6 to an IPv6 pair's prefix
 				 * that ipcache6 lacks: not marked */
 	R__COUNT
@@ -112,12 +108,10 @@ const char *audit_reason_str(int r);
 /* An IPv6 flow's verdict and reason as far as the model and the flow
  * tell. On a node without an IPv6 half, plaintext "ipv6 not configured".
  * With one, the far end (destination out, source in) in the model's IPv6
- * prefixes (scope6): a local pod cidr is local; a peer's prefix, when the
- * peer is no IPv6 pair of the node's (plan_pair6, plan.h: IPv6 over IPv4
- * is not planned), a violation (in scope, never encrypted); an IPv6
- * pair's prefix that the programs did not find in ipcache6 (plaintext) a
- * violation too. Otherwise (an IPv6 pair's, through ipcache6 as IPv4's
- * through the ipcache, or no prefix of the model) the programs' verdict
+ * prefixes (scope6): a local pod cidr is local; a peer's prefix that the
+ * programs did not find in ipcache6 (plaintext) a violation. Otherwise (a
+ * peer's, through ipcache6 as IPv4's through the ipcache, over either
+ * outer family, or no prefix of the model) the programs' verdict
  * stands, read as an IPv4 flow's (audit_flow_verdict). Returns true when that is a
  * claim of encryption to check against the kernel (audit_decide does).
  * trace judges its IPv6 events so, unchecked. */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* scope6: the IPv6 prefixes the model names, for judging IPv6 flows that
- * the datapath cannot judge (a peer that is no IPv6 pair, plan_pair6, has
- * no ipcache6 entry): the node's IPv6 pod cidrs and each peer's, and each
+ * the datapath cannot judge (a peer's prefix ipcache6 lacks): the node's IPv6 pod cidrs and each peer's, and each
  * peer's IPv6 node ip as a /128. They never overlap (node_check_peer), so
  * sorted by address one binary search finds the one holding an address.
  * Pure. */

@@ -220,3 +220,46 @@ int cidr6_cmp(const struct cidr6 *a, const struct cidr6 *b)
 
 	return c ? c : (int)a->len - (int)b->len;
 }
+
+int parse_prefix(const char *s, struct prefix *out, char *err, size_t n)
+{
+	struct cidr c4;
+
+	memset(out, 0, sizeof(*out));
+	if (cidr_family(s) == ADDR_IPV6) {
+		out->family = AF_INET6;
+		return parse_cidr6(s, &out->c, err, n);
+	}
+	if (parse_cidr(s, &c4, err, n))
+		return -1;
+	*out = prefix4(&c4);
+	return 0;
+}
+
+const char *fmt_prefix(const struct prefix *p, char *buf, size_t n)
+{
+	struct cidr c4 = prefix_cidr4(p);
+
+	return p->family == AF_INET6 ? fmt_cidr6(&p->c, buf, n) : fmt_cidr(&c4, buf, n);
+}
+
+struct prefix prefix4(const struct cidr *c)
+{
+	struct prefix p = { .family = AF_INET, .c = { .len = c->len } };
+
+	memcpy(p.c.addr, &c->addr, 4);
+	return p;
+}
+
+struct prefix prefix6(const struct cidr6 *c)
+{
+	return (struct prefix){ .family = AF_INET6, .c = *c };
+}
+
+struct cidr prefix_cidr4(const struct prefix *p)
+{
+	struct cidr c = { .len = p->c.len };
+
+	memcpy(&c.addr, p->c.addr, 4);
+	return c;
+}

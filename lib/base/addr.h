@@ -46,6 +46,20 @@ bool cidr6_overlap(const struct cidr6 *a, const struct cidr6 *b);
 bool cidr6_contains(const struct cidr6 *c, const uint8_t a[16]);
 /* Order of prefixes by address, then length: sorts equal sets equal. */
 int cidr6_cmp(const struct cidr6 *a, const struct cidr6 *b);
+/* A prefix of either family (a subnet): IPv4's address in the first 4
+ * bytes of c.addr, the rest zero, len 0..32; the cidr6 functions compare
+ * bits, so cidr6_overlap and cidr6_cmp hold for two of one family. */
+struct prefix {
+	uint8_t family;		/* AF_INET, AF_INET6 */
+	struct cidr6 c;
+};
+/* Either family's CIDR text (parse_cidr or parse_cidr6, by its address). */
+int parse_prefix(const char *s, struct prefix *out, char *err, size_t n);
+const char *fmt_prefix(const struct prefix *p, char *buf, size_t n);
+struct prefix prefix4(const struct cidr *c);
+struct prefix prefix6(const struct cidr6 *c);
+/* IPv4 prefix p as a struct cidr. */
+struct cidr prefix_cidr4(const struct prefix *p);
 const char *fmt_ipv4(uint32_t a, char *buf, size_t n);
 const char *fmt_cidr(const struct cidr *c, char *buf, size_t n);
 /* The IPv4 header checksum (RFC 1071) of n bytes at p. */

@@ -133,7 +133,7 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	if (sa->esn && !w)
 		w = XFRM_ESN_MIN_WINDOW;
 	esn_struct = sa->esn || w > 32;
-	p.sel.family = (uint16_t)kfam(sa->sel_family);
+	p.sel.family = sa->sel_any ? AF_UNSPEC : (uint16_t)kfam(sa->sel_family);
 	put_addr(&p.id.daddr, sa->family, sa->dst6);
 	p.id.spi = htonl(sa->spi);
 	p.id.proto = IPPROTO_ESP;
@@ -143,6 +143,10 @@ void xfrm_sa_add(struct nlb *b, const struct xsa *sa, bool update)
 	p.family = (uint16_t)kfam(sa->family);
 	p.mode = XFRM_MODE_TUNNEL;
 	p.flags = sa->esn ? XFRM_STATE_ESN : 0;
+	/* The kernel gives a selector of family 0 the SA's own family unless
+	 * this flag asks for "any" (copy_from_user_state). */
+	if (sa->sel_any)
+		p.flags |= XFRM_STATE_AF_UNSPEC;
 	p.replay_window = esn_struct ? 0 : (uint8_t)w;
 	/* Messages are only 4-byte aligned; this header has u64s: copy. */
 	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(p)), &p, sizeof(p));
@@ -344,6 +348,7 @@ static int parse_sa(const struct nlmsghdr *nlh, void *item, void *data)
 		return 0;
 	sa->family = (uint8_t)p.family;
 	sa->sel_family = (uint8_t)p.sel.family;
+	sa->sel_any = p.sel.family == AF_UNSPEC;
 	get_addr(sa->src6, sa->family, &p.saddr);
 	get_addr(sa->dst6, sa->family, &p.id.daddr);
 	sa->spi = ntohl(p.id.spi);

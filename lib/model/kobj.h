@@ -88,10 +88,13 @@ static inline const char *kaddr_str(uint8_t family, const uint8_t *a, char *buf,
 
 /* An SA, tunnel mode ESP. Outer family (src, dst, the SA's id) and inner
  * (its selector, what it may carry) are separate: IPv6 in IPv4 and IPv4 in
- * IPv6 are SAs too. Its selector is the whole inner family (any -> any). */
+ * IPv6 are SAs too. Its selector is the whole inner family (any -> any),
+ * or, with sel_any, any packet of either family (the kernel's AF_UNSPEC
+ * selector: the SA carries IPv4 and IPv6; sel_family is then 0). */
 struct xsa {
 	uint8_t family;			/* outer: of src, dst (0: AF_INET) */
 	uint8_t sel_family;		/* inner (0: AF_INET) */
+	bool sel_any;			/* inner: either family (AF_UNSPEC) */
 	KADDR(src);
 	KADDR(dst);
 	uint32_t spi;			/* host order */

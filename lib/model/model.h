@@ -44,6 +44,8 @@ struct tenc_config {
 	enum tenc_mode mode;
 	struct cidr subnets[MAX_SUBNETS];
 	int n_subnets;
+	struct cidr6 subnets6[MAX_SUBNETS];	/* subnet mode's IPv6 subnets */
+	int n_subnets6;
 };
 
 struct peer {
@@ -96,6 +98,11 @@ int node_ip_take(const char *s, uint32_t *v4, uint8_t v6[16], unsigned *have, ch
 /* A cidr of either family appended to v4[*n4] or v6[*n6] (at most max
  * of each). 0, or -1 with err (without the field name). */
 int cidr_take(const char *s, struct cidr *v4, int *n4, struct cidr6 *v6, int *n6, int max, char *err, size_t n);
+/* Subnet mode's subnets of family fam (AF_INET, AF_INET6): how many, and
+ * the k-th as a prefix (config_subnet_set writes one). */
+int config_n_subnets(const struct tenc_config *c, int fam);
+struct prefix config_subnet(const struct tenc_config *c, int fam, int k);
+void config_subnet_set(struct tenc_config *c, int k, const struct prefix *x);
 struct peer *peers_find(const struct peers *p, const char *name);
 struct peer *peers_add(struct peers *p);	/* zeroed slot; NULL on ENOMEM */
 void peers_remove(struct peers *p, struct peer *x);

@@ -84,9 +84,27 @@ static void peer_halves(const struct peer *x, struct half h[2])
 	halves(x->node_ip, x->cidrs, x->n_cidrs, x->node_ip6, x->cidrs6, x->n_cidrs6, h);
 }
 
+static bool has_v6(const uint8_t ip6[16], int n6)
+{
+	return !ipv6_is_zero(ip6) || n6 > 0;
+}
+
+int plan_v6_outer(const struct tenc_config *c, const struct peer *x)
+{
+	if (!has_v6(c->node_ip6, c->n_pod_cidrs6) || !has_v6(x->node_ip6, x->n_cidrs6))
+		return 0;
+	return !ipv6_is_zero(c->node_ip6) && !ipv6_is_zero(x->node_ip6) ? AF_INET6 : AF_INET;
+}
+
 bool plan_pair6(const struct tenc_config *c, const struct peer *x)
 {
-	return !ipv6_is_zero(c->node_ip6) && !ipv6_is_zero(x->node_ip6);
+	return plan_v6_outer(c, x) == AF_INET6;
+}
+
+/* The first prefix of h: -1, its node ip as a host prefix, if it has one. */
+static int first(const struct half *h)
+{
+	return h->has_ip ? -1 : 0;
 }
 
 /* Prefix i of h (-1: the node ip as a host prefix) into an entry. */
@@ -142,34 +160,43 @@ static struct rroute *push_route(struct plan *p, uint8_t fam, const uint8_t *dst
 	return rt;
 }
 
-/* Subnet mode: what plan_node adds per subnet and per local cidr. */
-static int plan_subnets(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p)
+/* Subnet mode, one family's: per subnet its ipcache entry (SUBNET), its
+ * route in table 2005 and a block policy for node-originated traffic to
+ * it; per local pod cidr h (of that family) an allow policy in front. */
+static int plan_subnets(const struct tenc_config *c, const struct half *h, int ifindex, uint32_t mtu,
+			struct plan *p)
 {
-	for (int i = 0; i < c->n_subnets; i++) {
+	int n = config_n_subnets(c, h->fam);
+
+	for (int i = 0; i < n; i++) {
+		struct prefix s = config_subnet(c, h->fam, i);
 		struct ipc_entry *e = plan_push_ipc(p);
-		struct rroute *rt = push_route(p, AF_INET, (const uint8_t *)&c->subnets[i].addr,
-					       c->subnets[i].len, ifindex, mtu - nokey_overhead(AF_INET));
+		struct rroute *rt = push_route(p, h->fam, s.c.addr, s.c.len, ifindex, mtu - nokey_overhead(h->fam));
 		struct xpol *x = plan_push_pol(p);
 
 		if (!e || !rt || !x)
 			return -ENOMEM;
-		e->prefix = c->subnets[i];
+		e->family = ffield(h->fam);
+		if (h->fam == AF_INET6)
+			e->prefix6 = s.c;
+		else
+			e->prefix = prefix_cidr4(&s);
 		e->val.flags = IPC_F_SUBNET;
 		x->dir = XFRM_POLICY_OUT;
-		x->sel_dst = c->subnets[i].addr;
-		x->sel_dst_len = c->subnets[i].len;
+		x->sel_family = ffield(h->fam);
+		memcpy(x->sel_dst6, s.c.addr, kaddr_len(h->fam));
+		x->sel_dst_len = s.c.len;
 		x->mark_mask = TENC_MARK_TYPE_MASK;
 		x->priority = PRIO_SUBNET;
 		x->block = true;
 	}
-	for (int i = 0; c->n_subnets && i < c->n_pod_cidrs; i++) {
+	for (int i = 0; n && i < h->n; i++) {
 		struct xpol *x = plan_push_pol(p);
 
 		if (!x)
 			return -ENOMEM;
 		x->dir = XFRM_POLICY_OUT;
-		x->sel_dst = c->pod_cidrs[i].addr;
-		x->sel_dst_len = c->pod_cidrs[i].len;
+		pol_sel(x, h->fam, h, i);
 		x->mark_mask = TENC_MARK_TYPE_MASK;
 		x->priority = PRIO_LOCAL;
 		x->allow_plain = true;
@@ -231,12 +258,15 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
 	p->spd = true;
 	if ((ret = node_xfrm(AF_INET, p)))
 		return ret;
-	if (h[1].has_ip) {
+	if (h[1].has_ip || h[1].n) {
 		p->spd6 = true;
 		if ((ret = node_xfrm(AF_INET6, p)))
 			return ret;
 	}
-	return c->mode == MODE_SUBNET ? plan_subnets(c, ifindex, mtu, p) : 0;
+	for (int f = 0; f < 2 && c->mode == MODE_SUBNET; f++)
+		if ((ret = plan_subnets(c, &h[f], ifindex, mtu, p)))
+			return ret;
+	return 0;
 }
 
 int plan_out_spi(const struct keyring *r, const struct peer *x)
@@ -259,6 +289,7 @@ static struct xsa *push_sa(struct plan *p, const struct tenc_key *k, const struc
 		return NULL;
 	sa->family = ffield(src->fam);
 	sa->sel_family = ffield(src->fam);
+	sa->sel_any = src->fam == AF_INET; /* IPv4 SAs carry IPv6 over IPv4 too */
 	memcpy(sa->src6, src->ip, kaddr_len(src->fam));
 	memcpy(sa->dst6, dst->ip, kaddr_len(src->fam));
 	sa->spi = (uint32_t)k->spi;
@@ -269,36 +300,41 @@ static struct xsa *push_sa(struct plan *p, const struct tenc_key *k, const struc
 	return sa;
 }
 
-/* Per key, in one family: the OUT and IN SA, and an OUT policy per prefix
- * the peer's ipcache entries mark (node ip, then pod cidrs): the
+/* Per key: the OUT and IN SA of the outer family (me, it; sas), and an
+ * OUT policy per prefix the peer's ipcache entries of the inner family
+ * mark (in: node ip, then pod cidrs), its template me -> it: the
  * selector's destination keeps each in the kernel's policy hash
  * (TENC_HTHRESH, TENC_HTHRESH6). */
 static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const struct peer *x,
-		    const struct half *me, const struct half *it, struct plan *p)
+		    const struct half *me, const struct half *it, const struct half *in, bool sas,
+		    struct plan *p)
 {
-	struct xsa *out = push_sa(p, k, me, it), *in;
 	/* Epochs go into the keys once the peer's is known (both ends then
 	 * know both); until then neither does (docs/design.md, Epochs). */
 	uint64_t mine = x->epoch ? c->epoch : 0;
 
-	if (!out)
-		return -ENOMEM;
-	out->src_epoch = mine;
-	out->dst_epoch = x->epoch;
-	if (!(in = push_sa(p, k, it, me)))
-		return -ENOMEM;
-	in->src_epoch = x->epoch;
-	in->dst_epoch = mine;
-	in->mark = TENC_MARK_IN(x->id);
-	in->mark_mask = TENC_MARK_IN_MASK;
-	in->replay_window = TENC_IN_REPLAY_WINDOW;
-	for (int i = -1; i < it->n; i++) {
+	if (sas) {
+		struct xsa *out = push_sa(p, k, me, it), *insa;
+
+		if (!out)
+			return -ENOMEM;
+		out->src_epoch = mine;
+		out->dst_epoch = x->epoch;
+		if (!(insa = push_sa(p, k, it, me)))
+			return -ENOMEM;
+		insa->src_epoch = x->epoch;
+		insa->dst_epoch = mine;
+		insa->mark = TENC_MARK_IN(x->id);
+		insa->mark_mask = TENC_MARK_IN_MASK;
+		insa->replay_window = TENC_IN_REPLAY_WINDOW;
+	}
+	for (int i = first(in); i < in->n; i++) {
 		struct xpol *pol = plan_push_pol(p);
 
 		if (!pol)
 			return -ENOMEM;
 		pol->dir = XFRM_POLICY_OUT;
-		pol_sel(pol, it->fam, it, i);
+		pol_sel(pol, in->fam, in, i);
 		pol->mark = TENC_MARK_OUT(k->spi, x->id);
 		pol->mark_mask = TENC_MARK_OUT_MASK;
 		pol->priority = PRIO_PEER;
@@ -307,38 +343,38 @@ static int peer_sas(const struct tenc_config *c, const struct tenc_key *k, const
 	return 0;
 }
 
-/* Subnet mode: does a declared subnet's route cover cidr i of h? Subnets
- * are IPv4. */
+/* Subnet mode: does a declared subnet's route cover cidr i of h? */
 static bool in_subnet(const struct tenc_config *c, const struct half *h, int i)
 {
-	uint32_t a;
+	for (int j = 0; c->mode == MODE_SUBNET && j < config_n_subnets(c, h->fam); j++) {
+		struct prefix s = config_subnet(c, h->fam, j);
 
-	memcpy(&a, h->c[i].a, 4);
-	for (int j = 0; h->fam == AF_INET && c->mode == MODE_SUBNET && j < c->n_subnets; j++)
-		if (c->subnets[j].len <= h->c[i].len && cidr_contains(&c->subnets[j], a))
+		if (s.c.len <= h->c[i].len && cidr6_contains(&s.c, h->c[i].a))
 			return true;
+	}
 	return false;
 }
 
-/* Routes and node-originated policies towards it's pod cidrs. */
+/* Routes and node-originated policies towards the pod cidrs of in, over
+ * the outer family of me and it. */
 static int peer_routes(const struct tenc_config *c, const struct tenc_key *out_key, int out_spi,
-		       const struct half *me, const struct half *it, int ifindex, uint32_t mtu,
-		       struct plan *p)
+		       const struct half *me, const struct half *it, const struct half *in, int ifindex,
+		       uint32_t mtu, struct plan *p)
 {
 	uint32_t rmtu = mtu - (out_key ? (uint32_t)key_overhead(out_key, me->fam) : nokey_overhead(me->fam));
 
-	for (int i = 0; i < it->n; i++) {
+	for (int i = 0; i < in->n; i++) {
 		struct xpol *pol;
 
 		/* else a declared subnet's route covers it */
-		if (!in_subnet(c, it, i) && !push_route(p, it->fam, it->c[i].a, it->c[i].len, ifindex, rmtu))
+		if (!in_subnet(c, in, i) && !push_route(p, in->fam, in->c[i].a, in->c[i].len, ifindex, rmtu))
 			return -ENOMEM;
 		if (!out_key)
 			continue;
 		if (!(pol = plan_push_pol(p)))
 			return -ENOMEM;
 		pol->dir = XFRM_POLICY_OUT;
-		pol_sel(pol, it->fam, it, i);
+		pol_sel(pol, in->fam, in, i);
 		pol->mark = 0;
 		pol->mark_mask = TENC_MARK_TYPE_MASK;
 		pol->priority = PRIO_HOST;
@@ -347,11 +383,14 @@ static int peer_routes(const struct tenc_config *c, const struct tenc_key *out_k
 	return 0;
 }
 
-/* One family's objects of peer x: SAs and policies per key, its ipcache
- * entries, routes and node-originated policies. */
+/* The objects of peer x's prefixes of one family (in), carried between
+ * me and it (the outer family: in's own, or IPv4 for IPv6 over IPv4, whose
+ * SAs are the IPv4 ones, planned with the IPv4 prefixes): SAs and
+ * policies per key, its ipcache entries, routes and node-originated
+ * policies. */
 static int peer_family(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
-		       const struct half *me, const struct half *it, int ifindex, uint32_t mtu,
-		       struct plan *p)
+		       const struct half *me, const struct half *it, const struct half *in, int ifindex,
+		       uint32_t mtu, struct plan *p)
 {
 	int out_spi = plan_out_spi(r, x);
 	const struct tenc_key *out_key = NULL;
@@ -361,32 +400,32 @@ static int peer_family(const struct tenc_config *c, const struct keyring *r, con
 	for (int i = 0; i < r->n; i++) {
 		if (r->v[i].k.spi == out_spi)
 			out_key = &r->v[i].k;
-		if (c->encrypt && (ret = peer_sas(c, &r->v[i].k, x, me, it, p)))
+		if (c->encrypt && (ret = peer_sas(c, &r->v[i].k, x, me, it, in, in->fam == me->fam, p)))
 			return ret;
 	}
 	/* The peer's node ip, then its pod cidrs. */
-	for (int i = -1; i < it->n; i++) {
+	for (int i = first(in); i < in->n; i++) {
 		if (!(e = plan_push_ipc(p)))
 			return -ENOMEM;
-		ipc_prefix(e, it, i);
+		ipc_prefix(e, in, i);
 		e->val.peer_id = x->id;
 		e->val.spi = (uint8_t)out_spi;
 		e->val.flags = (uint8_t)((i < 0 ? IPC_F_NODE : 0) | (out_spi ? 0 : IPC_F_NOKEY));
 	}
-	return c->encrypt ? peer_routes(c, out_key, out_spi, me, it, ifindex, mtu, p) : 0;
+	return c->encrypt ? peer_routes(c, out_key, out_spi, me, it, in, ifindex, mtu, p) : 0;
 }
 
 int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct peer *x,
 	      int ifindex, uint32_t mtu, struct plan *p)
 {
 	struct half me[2], it[2];
-	int ret;
+	int outer = plan_v6_outer(c, x), o = outer == AF_INET6, ret;
 
 	node_halves(c, me);
 	peer_halves(x, it);
-	ret = peer_family(c, r, x, &me[0], &it[0], ifindex, mtu, p);
-	if (!ret && plan_pair6(c, x))
-		ret = peer_family(c, r, x, &me[1], &it[1], ifindex, mtu, p);
+	ret = peer_family(c, r, x, &me[0], &it[0], &it[0], ifindex, mtu, p);
+	if (!ret && outer)
+		ret = peer_family(c, r, x, &me[o], &it[o], &it[1], ifindex, mtu, p);
 	return ret;
 }
 

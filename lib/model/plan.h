@@ -52,7 +52,7 @@ struct plan {
 /* The IPv6 counterpart (hthresh6): destination prefixes of /64 or longer,
  * from any source, are hashed; an IPv6 peer's prefixes are /64 pod cidrs
  * and its /128 node ip. Set (spd6) with encrypt on a node with an IPv6
- * node ip. */
+ * half. */
 #define TENC_HTHRESH6	((struct xfrm_hthresh){ .lbits = 0, .rbits = 64 })
 
 #define PRIO_PEER	100	/* per peer and spi, selected by mark */
@@ -69,12 +69,15 @@ struct plan {
  * 2005, and a block policy for node-originated traffic to it, with an
  * allow policy per local pod cidr in front. */
 int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct plan *p);
-/* Is x an IPv6 pair of this node's: both have an IPv6 node ip? Then x's
- * IPv6 objects are planned as its IPv4 ones, IPv6 in IPv6 ESP between the
- * IPv6 node ips; else x's IPv6 half is not planned (IPv6 over IPv4 is not
- * implemented yet: docs/design.md). */
+/* How x's IPv6 traffic is carried, when both this node and x have an
+ * IPv6 half (an IPv6 node ip or IPv6 pod cidrs): AF_INET6, in IPv6 ESP
+ * between the IPv6 node ips (both have one: an "IPv6 pair"); AF_INET, in
+ * IPv4 ESP between the IPv4 node ips, by the IPv4 SAs (IPv6 over IPv4:
+ * either lacks an IPv6 node ip); 0: not at all (either has no IPv6 half). */
+int plan_v6_outer(const struct tenc_config *c, const struct peer *x);
+/* plan_v6_outer(c, x) == AF_INET6. */
 bool plan_pair6(const struct tenc_config *c, const struct peer *x);
-/* One peer, per family (IPv6 for a plan_pair6 pair): its ipcache entries; with encrypt, its routes, and per key its
+/* One peer, per family (IPv6 as plan_v6_outer says): its ipcache entries; with encrypt, its routes, and per key its
  * IN and OUT SAs and OUT policies (one per ipcache prefix), and the
  * node-originated policies for the SPI OUT uses. ifindex/mtu: the underlay's. 0 or -ENOMEM. The SAs carry
  * the configured key (key_base): the per-direction key is derived only

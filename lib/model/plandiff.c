@@ -17,7 +17,12 @@
 #define CMPA(f, a, b) do { int c_ = kaddr_cmp((f), (a), (b)); if (c_) return c_; } while (0)
 
 /* Outer family, dst, spi, mark, src, reqid; the selector's family last
- * (an SA that may carry the other inner family is another SA). */
+ * (an SA that may carry the other inner family is another SA). Not
+ * sel_any: the kernel's identity of an SA leaves its selector out (one SA
+ * per dst, spi, proto, mark), so an SA that carries IPv4 only (installed
+ * by a tenc before IPv6 over IPv4) is the one planned to carry both, and is
+ * kept: re-created, its sequence numbers would start again (never
+ * replaced: docs/design.md). The next key's SAs carry both. */
 static int cmp_sa(const struct xsa *a, const struct xsa *b)
 {
 	CMPF(a->family, b->family);

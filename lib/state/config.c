@@ -66,6 +66,7 @@ static int parse_config(json_t *j, struct tenc_config *c, char *err, size_t n)
 	    sf_ipv6_node(j, "node_ip6", c->node_ip6, err, n) ||
 	    sf_cidrs6(j, "pod_cidrs6", MAX_POD_CIDRS, c->pod_cidrs6, &c->n_pod_cidrs6, err, n) ||
 	    sf_cidrs(j, "subnets", 0, MAX_SUBNETS, c->subnets, &c->n_subnets, err, n) ||
+	    sf_cidrs6(j, "subnets6", MAX_SUBNETS, c->subnets6, &c->n_subnets6, err, n) ||
 	    sf_str(j, "mode", true, &mode, err, n) || parse_identity(j, c, err, n))
 		return -1;
 	if (strcmp(mode, "endpoint") && strcmp(mode, "subnet"))
@@ -173,6 +174,7 @@ static void config_w(jw_t *w, const struct tenc_config *c)
 	cidrs_w(w, "pod_cidrs", c->pod_cidrs, c->n_pod_cidrs);
 	jw_cidrs6_field(w, "pod_cidrs6", c->pod_cidrs6, c->n_pod_cidrs6);
 	cidrs_w(w, "subnets", c->subnets, c->n_subnets);
+	jw_cidrs6_field(w, "subnets6", c->subnets6, c->n_subnets6);
 	jw_name(w, "underlay");
 	dev_w(w, c->underlay, c->underlay_qdisc_created);
 	jw_end_object(w);

@@ -2,6 +2,7 @@
 /* rxbase.c: rx.json, the IN SA counters at the last converge (rxbase.h). */
 #include <errno.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include "rxbase.h"
 #include "state.h"
@@ -12,7 +13,7 @@ void rxbase_save(const struct plan *have)
 {
 	struct store_json f;
 	jw_t *w = &f.w;
-	char ip[32];
+	char ip[KADDR_STRLEN];
 
 	if (!state_locked())
 		return; /* not a writer (a test tool): nothing to save */
@@ -34,7 +35,7 @@ void rxbase_save(const struct plan *have)
 		jw_int_field(w, "packets", (int64_t)s->packets);
 		jw_int_field(w, "replay", s->replay_errors);
 		jw_int_field(w, "spi", s->spi);
-		jw_string_field(w, "src", fmt_ipv4(s->src, ip, sizeof(ip)));
+		jw_string_field(w, "src", kaddr_str(s->family, s->src6, ip, sizeof(ip)));
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -55,9 +56,11 @@ void rxbase_load(struct rxbase *b)
 	if (json_is_array(a) && (b->v = calloc(json_array_size(a) + 1, sizeof(*b->v)))) {
 		json_array_foreach(a, i, v) {
 			struct rx_sa *r = &b->v[b->n];
-			char e[64];
+			const char *src = json_string_value(json_object_get(v, "src"));
 
-			if (sf_ipv4(v, "src", &r->src, e, sizeof(e)))
+			memset(r, 0, sizeof(*r));
+			r->family = src && strchr(src, ':') ? AF_INET6 : AF_INET;
+			if (!src || inet_pton(r->family, src, r->src) != 1)
 				continue;
 			r->spi = (uint32_t)json_integer_value(json_object_get(v, "spi"));
 			r->mark = (uint32_t)json_integer_value(json_object_get(v, "mark"));
@@ -84,7 +87,8 @@ uint64_t rxbase_refused_since(const struct rxbase *b, const struct xsa *s)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rx_sa *r = &b->v[i];
 
-		if (r->src == s->src && r->spi == s->spi && r->mark == s->mark && r->add_time == s->add_time)
+		if (r->family == kfam(s->family) && kaddr_eq(s->family, r->src, s->src6) && r->spi == s->spi &&
+		    r->mark == s->mark && r->add_time == s->add_time)
 			return now > r->integrity + r->replay ? now - r->integrity - r->replay : 0;
 	}
 	return now;

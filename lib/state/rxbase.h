@@ -15,7 +15,9 @@
 #include "plan.h"
 
 struct rx_sa {
-	uint32_t src, spi, mark;
+	uint8_t family;			/* of src (AF_INET, AF_INET6) */
+	uint8_t src[16];		/* a KADDR view (kobj.h) */
+	uint32_t spi, mark;
 	uint64_t add_time;		/* tells SA instances apart */
 	uint64_t packets, integrity, replay;
 };

@@ -21,6 +21,7 @@ static const char *const kinds[] = {
 
 static const char *const problems[] = {
 	[SP_MISSING] = "missing", [SP_UNEXPECTED] = "unexpected", [SP_REJECTING] = "rejecting",
+	[SP_IPV4_ONLY] = "ipv4 only",
 };
 
 const char *status_drift_kind_str(enum status_drift_kind k)
@@ -36,25 +37,32 @@ const char *status_problem_str(enum status_problem p)
 enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x)
 {
 	const uint8_t *ip6 = x ? x->node_ip6 : c->node_ip6;
-	int n6 = x ? x->n_cidrs6 : c->n_pod_cidrs6;
+	int n6 = x ? x->n_cidrs6 : c->n_pod_cidrs6, outer = x ? plan_v6_outer(c, x) : 0;
 
 	if (ipv6_is_zero(ip6) && !n6)
 		return V6_NONE;
-	if (x ? !plan_pair6(c, x) : ipv6_is_zero(c->node_ip6))
-		return V6_OVER_V4;
-	return c->encrypt ? V6_ESP6 : V6_OBSERVE;
+	if (x && !outer)
+		return V6_NO_LOCAL;
+	if (!c->encrypt)
+		return V6_OBSERVE;
+	return !x ? V6_ESP : outer == AF_INET6 ? V6_ESP6 : V6_ESP4;
 }
 
 bool status_v6_encrypted(enum status_v6 v)
 {
-	return v == V6_ESP6;
+	return v == V6_ESP || v == V6_ESP6 || v == V6_ESP4;
+}
+
+const char *status_v6_outer(enum status_v6 v)
+{
+	return v == V6_ESP6 ? "ipv6" : v == V6_ESP4 ? "ipv4" : NULL;
 }
 
 const char *status_v6_reason(enum status_v6 v)
 {
 	switch (v) {
 	case V6_OBSERVE: return "observe-only mode";
-	case V6_OVER_V4: return "no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version";
+	case V6_NO_LOCAL: return "this node has no IPv6 half (enable --node-ip or --pod-cidr of IPv6)";
 	default: return "";
 	}
 }
@@ -208,9 +216,23 @@ static void plan_drift(struct status *s, const struct plan *p, enum status_probl
 /* Drift, in the order shown: programs not attached, what the kernel
  * lacks, what it holds beyond intent, and peers it rejects (a peer whose
  * packets fail their checks is not what tenc intends either). */
+/* sp's IPv4 SAs that cannot carry its IPv6 over IPv4 (SP_IPV4_ONLY). */
+static void v4_only(struct status *s, const struct status_peer *sp)
+{
+	if (plan_v6_outer(&s->n.cfg, sp->p) != AF_INET || !s->n.cfg.encrypt)
+		return;
+	for (size_t i = 0; i < sp->n_sas; i++) {
+		const struct xsa *a = s->sas[sp->sa0 + i].sa;
+
+		if (kfam(a->family) == AF_INET && !a->sel_any)
+			push(s, SD_SA, SP_IPV4_ONLY, (size_t)(a - s->have.sas));
+	}
+}
+
 static int find_drift(struct status *s)
 {
-	size_t n = plan_objects(&s->missing) + plan_objects(&s->extra) + (size_t)s->n_progs + s->n.peers.n;
+	size_t n = plan_objects(&s->missing) + plan_objects(&s->extra) + (size_t)s->n_progs + s->n.peers.n +
+		   s->have.n_sas;
 
 	if (!(s->drift = calloc(n ? n : 1, sizeof(*s->drift))))
 		return -ENOMEM;
@@ -222,6 +244,8 @@ static int find_drift(struct status *s)
 	for (size_t k = 0; k < s->n.peers.n; k++)
 		if (s->peers[k].rejected)
 			push(s, SD_PEER, SP_REJECTING, k);
+	for (size_t k = 0; k < s->n.peers.n; k++)
+		v4_only(s, &s->peers[k]);
 	return 0;
 }
 
@@ -323,7 +347,8 @@ static void peer_str(const struct status_peer *sp, char *b, size_t n)
 
 const char *status_drift_object(const struct status *s, const struct status_drift *d, char *b, size_t n)
 {
-	const struct plan *p = d->problem == SP_UNEXPECTED ? &s->extra : &s->missing;
+	const struct plan *p = d->problem == SP_UNEXPECTED ? &s->extra
+			       : d->problem == SP_IPV4_ONLY ? &s->have : &s->missing;
 	char a[64];
 
 	switch (d->kind) {

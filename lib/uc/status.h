@@ -47,19 +47,22 @@ struct status_peer {
 };
 
 /* What is done with an IPv6 half (the node's, or a peer's towards this
- * node): V6_ESP6, IPv6 in IPv6 ESP between the IPv6 node ips; else not
- * encrypted, and why. */
+ * node, plan_v6_outer): encrypted, in IPv6 ESP between the IPv6 node ips
+ * or in IPv4 ESP (IPv6 over IPv4); else not, and why. */
 enum status_v6 {
 	V6_NONE,		/* no IPv6 half */
-	V6_ESP6,		/* encrypted: ESP between the IPv6 node ips */
+	V6_ESP,			/* the node's: encrypted (to each peer as below) */
+	V6_ESP6,		/* a peer's: in IPv6 ESP */
+	V6_ESP4,		/* a peer's: in IPv4 ESP (IPv6 over IPv4) */
 	V6_OBSERVE,		/* planned, but observe-only mode: not encrypted */
-	V6_OVER_V4,		/* a side lacks an IPv6 node ip: IPv6 over IPv4,
-				 * not planned by this version */
+	V6_NO_LOCAL,		/* a peer's, but this node has no IPv6 half */
 };
-/* The node's (x NULL: for every peer with an IPv6 node ip) or peer x's. */
+/* The node's (x NULL) or peer x's. */
 enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x);
 bool status_v6_encrypted(enum status_v6 v);
-/* Why not encrypted ("" when encrypted or none); its outer family. */
+/* The outer family's name ("ipv6", "ipv4") of a peer's, else NULL. */
+const char *status_v6_outer(enum status_v6 v);
+/* Why not encrypted ("" when encrypted or none). */
 const char *status_v6_reason(enum status_v6 v);
 
 struct xfrm_counter {
@@ -71,10 +74,14 @@ enum status_drift_kind {
 	SD_PROGRAM, SD_SPD, SD_SA, SD_POLICY, SD_RULE, SD_ROUTE, SD_IPCACHE, SD_PEER,
 };
 
-enum status_problem { SP_MISSING, SP_UNEXPECTED, SP_REJECTING };
+/* SP_IPV4_ONLY: an IPv4 SA of a peer whose IPv6 goes over IPv4 carries
+ * IPv4 only (installed by a tenc before IPv6 over IPv4; kept, never
+ * replaced: the next key's SAs carry both): that IPv6 is dropped. */
+enum status_problem { SP_MISSING, SP_UNEXPECTED, SP_REJECTING, SP_IPV4_ONLY };
 
 /* One drift entry: which object, found where (i: a position in s->progs,
- * in the missing or extra plan's array of its kind, or in s->peers). */
+ * in the missing or extra plan's array of its kind, in s->have.sas for
+ * SP_IPV4_ONLY, or in s->peers). */
 struct status_drift {
 	enum status_drift_kind kind;
 	enum status_problem problem;

@@ -249,6 +249,8 @@ int uc_enable(struct enable_req *a, struct enable_res *res)
 	if (n.enabled) {
 		a->c.n_subnets = n.cfg.n_subnets;
 		memcpy(a->c.subnets, n.cfg.subnets, sizeof(a->c.subnets));
+		a->c.n_subnets6 = n.cfg.n_subnets6;
+		memcpy(a->c.subnets6, n.cfg.subnets6, sizeof(a->c.subnets6));
 	}
 	pick_name(&a->c, &n);
 	ret = env_bpffs(bpffs, sizeof(bpffs), true);

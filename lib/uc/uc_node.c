@@ -34,42 +34,60 @@ void uc_end(struct node *n)
 	writer_end();
 }
 
-static int find_subnet(const struct tenc_config *c, const struct cidr *x)
+/* c's count of subnets of x's family. */
+static int *n_subnets(struct tenc_config *c, const struct prefix *x)
 {
-	for (int i = 0; i < c->n_subnets; i++)
-		if (c->subnets[i].addr == x->addr && c->subnets[i].len == x->len)
+	return x->family == AF_INET6 ? &c->n_subnets6 : &c->n_subnets;
+}
+
+static int find_subnet(struct tenc_config *c, const struct prefix *x)
+{
+	for (int i = 0; i < *n_subnets(c, x); i++) {
+		struct prefix s = config_subnet(c, x->family, i);
+
+		if (!cidr6_cmp(&s.c, &x->c))
 			return i;
+	}
 	return -1;
 }
 
-/* x into c's subnets: refused when it overlaps one, or there are enough. */
-static int subnet_insert(struct tenc_config *c, const struct cidr *x)
+/* x into c's subnets: refused when it overlaps one of its family, or there
+ * are enough. */
+static int subnet_insert(struct tenc_config *c, const struct prefix *x)
 {
-	char a[32], b[32];
+	char a[64], b[64];
+	int *n = n_subnets(c, x);
 
-	for (int k = 0; k < c->n_subnets; k++)
-		if (cidr_overlap(x, &c->subnets[k]))
-			return tenc_err(TENC_USAGE, "cidr", "%s overlaps the subnet %s", fmt_cidr(x, a, 32),
-					fmt_cidr(&c->subnets[k], b, 32));
-	if (c->n_subnets == MAX_SUBNETS)
-		return tenc_err(TENC_USAGE, "cidr", "at most %d subnets", MAX_SUBNETS);
-	c->subnets[c->n_subnets++] = *x;
+	for (int k = 0; k < *n; k++) {
+		struct prefix s = config_subnet(c, x->family, k);
+
+		if (cidr6_overlap(&x->c, &s.c))
+			return tenc_err(TENC_USAGE, "cidr", "%s overlaps the subnet %s", fmt_prefix(x, a, sizeof(a)),
+					fmt_prefix(&s, b, sizeof(b)));
+	}
+	if (*n == MAX_SUBNETS)
+		return tenc_err(TENC_USAGE, "cidr", "at most %d subnets of a family", MAX_SUBNETS);
+	config_subnet_set(c, (*n)++, x);
 	return 0;
 }
 
-static int subnet_remove(struct tenc_config *c, const struct cidr *x)
+static int subnet_remove(struct tenc_config *c, const struct prefix *x)
 {
-	int k = find_subnet(c, x);
-	char a[32];
+	int k = find_subnet(c, x), *n = n_subnets(c, x);
+	char a[64];
 
 	if (k < 0)
-		return tenc_err(TENC_USAGE, "cidr", "%s is not a subnet", fmt_cidr(x, a, 32));
-	memmove(&c->subnets[k], &c->subnets[k + 1], (size_t)(c->n_subnets - k - 1) * sizeof(*x));
-	c->n_subnets--;
+		return tenc_err(TENC_USAGE, "cidr", "%s is not a subnet", fmt_prefix(x, a, sizeof(a)));
+	for (; k + 1 < *n; k++) {
+		struct prefix next = config_subnet(c, x->family, k + 1);
+
+		config_subnet_set(c, k, &next);
+	}
+	(*n)--;
 	return 0;
 }
 
-static int subnet_change(const struct cidr *x, bool add, struct subnet_res *res)
+static int subnet_change(const struct prefix *x, bool add, struct subnet_res *res)
 {
 	struct node n;
 	int ret;
@@ -90,12 +108,12 @@ static int subnet_change(const struct cidr *x, bool add, struct subnet_res *res)
 	return ret;
 }
 
-int uc_subnet_add(const struct cidr *x, struct subnet_res *res)
+int uc_subnet_add(const struct prefix *x, struct subnet_res *res)
 {
 	return subnet_change(x, true, res);
 }
 
-int uc_subnet_del(const struct cidr *x, struct subnet_res *res)
+int uc_subnet_del(const struct prefix *x, struct subnet_res *res)
 {
 	return subnet_change(x, false, res);
 }

@@ -20,7 +20,7 @@ int uc_begin(struct node *n, bool recover);
 void uc_end(struct node *n);
 
 struct subnet_res {
-	struct cidr cidr;	/* the subnet added or removed */
+	struct prefix cidr;	/* the subnet added or removed, either family */
 	bool added;
 	size_t kernel_changes;
 };
@@ -29,8 +29,8 @@ struct subnet_res {
  * whole node is reconciled and config.json saved. 0, or a TENC_* code
  * (reported; TENC_USAGE: not subnet mode, an overlap, too many, no such
  * subnet). */
-int uc_subnet_add(const struct cidr *x, struct subnet_res *res);
-int uc_subnet_del(const struct cidr *x, struct subnet_res *res);
+int uc_subnet_add(const struct prefix *x, struct subnet_res *res);
+int uc_subnet_del(const struct prefix *x, struct subnet_res *res);
 
 struct disable_res {
 	size_t kernel_changes;

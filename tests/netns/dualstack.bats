@@ -54,19 +54,19 @@ kobjs() {
 	[[ $output == *"node_ip6 fd00::1"*"cidrs6 fd01:1::/64"* ]]
 	run tenc_on node1 -j status
 	[ "$(echo "$output" | json_get "(j['node_ip6'], j['pod_cidrs6'], j['ipv6'])")" = \
-		"('fd00::1', ['fd01:1::/64'], {'encrypted': True, 'outer': 'ipv6'})" ]
+		"('fd00::1', ['fd01:1::/64'], {'encrypted': True})" ]
 	[ "$(echo "$output" | json_get "(j['peers'][0]['node_ip6'], j['peers'][0]['cidrs6'], j['peers'][0]['ipv6'])")" = \
 		"('fd00::2', ['fd01:2::/64'], {'encrypted': True, 'outer': 'ipv6'})" ]
 	run tenc_on node1 status
-	[[ $output == *"ipv6 fd00::1, cidrs fd01:1::/64: encrypted (esp over ipv6)"* ]]
+	[[ $output == *"ipv6 fd00::1, cidrs fd01:1::/64: encrypted"* ]]
 	[[ $output == *"    ipv6 fd00::2, cidrs fd01:2::/64: encrypted (esp over ipv6)"* ]]
-	# a peer without an IPv6 node ip: IPv6 over IPv4, not encrypted
+	# a peer without an IPv6 node ip: IPv6 over IPv4
 	tenc_on node1 peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24 --cidr fd01:3::/64
 	run tenc_on node1 -j status
 	[ "$(echo "$output" | json_get "[p['ipv6'] for p in j['peers'] if p['name'] == 'node3'][0]")" = \
-		"{'encrypted': False, 'reason': 'no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version'}" ]
+		"{'encrypted': True, 'outer': 'ipv4'}" ]
 	run tenc_on node1 status
-	[[ $output == *"    ipv6 -, cidrs fd01:3::/64: not encrypted (no IPv6 node ip on both ends: IPv6 over IPv4 is not planned by this version)"* ]]
+	[[ $output == *"    ipv6 -, cidrs fd01:3::/64: encrypted (esp over ipv4)"* ]]
 	tenc_on node1 peer del node3
 	tenc_on node1 -j peer list >"$T_DIR/list.json"
 	before=$(snapshot node1; cat "$T_DIR/node1/peers.json")
@@ -266,4 +266,30 @@ json.dump(j, open(sys.argv[1], 'w'))" "$T_DIR/nodes.json"
 	tenc_on node1 disable
 	[ "$(kobjs node1 6 | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 0 ]
 	[[ $(kobjs node1 6) == *"SPD IPv6 thresholds: local 128 remote 128"* && $(kobjs node1 6) != *fd0* ]]
+}
+
+@test "IPv6 over IPv4: a peer without an IPv6 node ip, or a node without one: IPv6 prefixes planned over the IPv4 node ips" {
+	enable_node 1 --encrypt --pod-cidr fd01:1::/64
+	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.1.2.0/24 --cidr fd01:2::/64
+	tenc_on node1 peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24
+	o=$(kobjs node1 6)
+	echo "$o"
+	# no key yet: entries flagged no key, the route allows for IPv4's overhead
+	[[ $o == *"fd01:2::/64 peer 1 spi 0 flags nokey"* && $o == *"fd00::2/128 peer 1 spi 0 flags node,nokey"* ]]
+	[[ $o == *"fd01:2::/64 dev eth0 proto 229 metric 1024 mtu 1420"* ]]
+	[[ $o == *"SPD IPv6 thresholds: local 0 remote 64"* ]]
+	[ "$(echo "$o" | grep -c "src ::/0 dst ::/0 .*dir \(in\|fwd\) .*mark 0xd00/0xf00")" -eq 2 ]
+	[[ $o != *fd01:3* ]]
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "[(p['name'], p.get('ipv6')) for p in j['peers']]")" = \
+		"[('node2', {'encrypted': True, 'outer': 'ipv4'}), ('node3', None)]" ]
+	[ "$(echo "$output" | json_get "(j['ipv6'], len(j['drift']))")" = "({'encrypted': True}, 0)" ]
+	# this node without any IPv6 half: nothing IPv6 is planned, the peer's
+	# IPv6 half says why
+	tenc_on node1 disable
+	enable_node 1 --encrypt
+	[ "$(kobjs node1 6 | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 0 ]
+	run tenc_on node1 -j status
+	[ "$(echo "$output" | json_get "j['peers'][0]['ipv6']['reason']")" = \
+		"this node has no IPv6 half (enable --node-ip or --pod-cidr of IPv6)" ]
 }

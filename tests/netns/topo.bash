@@ -79,9 +79,14 @@ topo_up() {
 # detection (nodad): usable at once, no tentative state to wait for;
 # neighbour discovery still resolves every hop.
 topo_dual() {
+	topo_up "${1:-2}"
+	topo_dual_addrs "${1:-2}"
+}
+
+# topo_dual_addrs N: topo_dual's IPv6 half, on nodes topo_up N made.
+topo_dual_addrs() {
 	local n=${1:-2} i nodes
 	nodes=$(seq 1 "$n")
-	topo_up "$n"
 	for i in $nodes; do
 		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
 		{
@@ -192,6 +197,14 @@ tcp_receiver() {
 	wait_listen "$1" tcp 5001 "$T_RECV_PID"
 }
 
+# tcp_receiver6 NS: the same on IPv6 (socat's TCP-LISTEN is IPv4's);
+# tcp_send then takes the address in brackets: tcp_send pod1 '[fd01:2::2]' KB.
+tcp_receiver6() {
+	bg_on "$1" socat -u TCP6-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc
+	T_RECV_PID=$!
+	wait_listen "$1" tcp 5001 "$T_RECV_PID"
+}
+
 tcp_send() {
 	local from=$1 to=$2 kb=$3
 	python3 -c "import sys; sys.stdout.write(''.join('TENC-CANARY-PAYLOAD-%08d\n' % i for i in range($kb * 1024 // 29)))" >"$T_DIR/send"
@@ -297,4 +310,26 @@ seqs_kept() {
 no_plaintext() { # nothing on the wire with a pod address outside ESP, no canary
 	[ "$(cap_count 'net 10.1.0.0/16 or net 10.2.0.0/16')" -eq 0 ]
 	! cap_has TENC-CANARY
+}
+
+# topo_v6pods N: topo_up N, then IPv6 on the pods only (IPv6 over IPv4):
+# pod i fd01:i::2/64 behind fd01:i::1 on node i's pod0; the wire stays
+# IPv4 (the nodes' eth0 have link-local addresses only), so each node
+# routes the other pods' /64s onto eth0 with no gateway: what tenc's
+# policies send through IPv4 ESP never reaches neighbour discovery.
+topo_v6pods() {
+	local n=${1:-2} i j nodes
+	nodes=$(seq 1 "$n")
+	topo_up "$n"
+	for i in $nodes; do
+		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
+		{
+			echo "addr add fd01:$i::1/64 dev pod0 nodad"
+			for j in $nodes; do [ "$i" = "$j" ] || echo "route add fd01:$j::/64 dev eth0"; done
+		} | ip_in "node$i"
+		ip_in "pod$i" <<-EOF2
+			addr add fd01:$i::2/64 dev eth0 nodad
+			route add ::/0 via fd01:$i::1
+		EOF2
+	done
 }

@@ -10,6 +10,7 @@ load helpers
 load topo
 
 PRE6=${TENC_PRE6:-$REPO/build/pre6/tenc}
+PREV6=${TENC_PREV6:-$REPO/build/prev6/tenc}
 
 test_setup() {
 	need_root
@@ -55,4 +56,25 @@ pod0_prog() {
 	# and disable removes the new pin with the others
 	tenc_on node1 disable
 	[ ! -e "$T_DIR/node1/bpf/flows6" ]
+}
+
+@test "enable over a tenc whose flows6 had 65,536 entries: flows6 migrated to 262,144, the IPv4 flows kept" {
+	[ -x "$PREV6" ] || { echo "no $PREV6 (make prev6-tenc makes it)"; return 1; }
+	TENC_STATE_DIR="$T_DIR/node1" ip netns exec "$(ns node1)" "$PREV6" enable --node-ip 10.0.0.1 \
+		--pod-cidr 10.1.1.0/24 --dev pod0
+	TENC_STATE_DIR="$T_DIR/node1" ip netns exec "$(ns node1)" "$PREV6" peer add node2 --node-ip 10.0.0.2 \
+		--cidr 10.1.2.0/24
+	on pod1 ping -c 2 -i 0.2 10.1.2.2
+	[ "$(on node1 bpftool -j map show pinned "$T_DIR/node1/bpf/flows6" | json_get "j['max_entries']")" -eq 65536 ]
+	flows_id=$(on node1 bpftool -j map show pinned "$T_DIR/node1/bpf/flows" | json_get "j['id']")
+	run tenc_on node1 enable
+	[ "$status" -eq 0 ]
+	[ "$(on node1 bpftool -j map show pinned "$T_DIR/node1/bpf/flows6" | json_get "j['max_entries']")" -eq 262144 ]
+	[ "$(on node1 bpftool -j map show pinned "$T_DIR/node1/bpf/flows" | json_get "j['id']")" -eq "$flows_id" ]
+	[ ! -e "$T_DIR/node1/bpf/flows6_old" ]
+	on pod1 ping -6 -c 1 fd01:2::2
+	audit_json node1
+	[ "$(json_get "[(f['family'], f['packets']) for f in j['flows'] if f['dst'] in ('10.1.2.2', 'fd01:2::2')]" <"$T_DIR/audit.json")" = \
+		"[('ipv4', 2), ('ipv6', 1)]" ]
+	[ "$(tenc_on node1 -j status | json_get "len(j['drift'])")" -eq 0 ]
 }

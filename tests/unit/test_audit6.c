@@ -62,8 +62,8 @@ static void peer(struct audit *a, const char *name, uint16_t id, const char *ip,
 }
 
 /* The node: 10.0.0.1 / fd00::1, key SPI. Peers: node2 (id 1) with an
- * IPv6 node ip (a planned IPv6 pair), node3 (id 2) with IPv6 pod cidrs
- * but no IPv6 node ip (IPv6 over IPv4: not planned). */
+ * IPv6 node ip (an IPv6 pair), node3 (id 2) with IPv6 pod cidrs but no
+ * IPv6 node ip (IPv6 over IPv4: node3's IPv4 SAs carry its IPv6). */
 static void node(struct audit *a, bool encrypt)
 {
 	struct tenc_config *c = &a->n.cfg;
@@ -122,6 +122,17 @@ static void pol6(struct plan *p, uint16_t peer, const char *dst, uint8_t len)
 	a6(x->tmpl_dst6, "fd00::2");
 }
 
+/* node3's IPv6 cidr: an IPv6 policy with an IPv4 template (IPv6 over IPv4). */
+static void pol64(struct plan *p, uint16_t peer, const char *dst, uint8_t len)
+{
+	struct xpol *x = plan_push_pol(p);
+
+	*x = (struct xpol){ .dir = XFRM_POLICY_OUT, .sel_family = AF_INET6, .sel_dst_len = len,
+			    .mark = TENC_MARK_OUT(SPI, peer), .mark_mask = TENC_MARK_OUT_MASK, .priority = 100,
+			    .tmpl_src = a4("10.0.0.1"), .tmpl_dst = a4("10.0.0.3"), .reqid = TENC_REQID(SPI) };
+	a6(x->sel_dst6, dst);
+}
+
 static void drop(struct plan *p, uint8_t family)
 {
 	struct xpol *x = plan_push_pol(p);
@@ -139,8 +150,9 @@ static void ipc6(struct plan *p, const char *prefix, uint8_t len, uint16_t peer,
 }
 
 /* What the planner gives the node: node2's objects of both families,
- * node3's IPv4 ones, both default drops, node2's ipcache6 entries. The
- * SAs have carried packets (as a dump shows them). */
+ * node3's IPv4 ones and its IPv6 policy over IPv4, both default drops,
+ * the ipcache6 entries. The SAs have carried packets (as a dump shows
+ * them). */
 static void kernel(struct audit *a)
 {
 	struct plan *p = &a->have;
@@ -165,6 +177,8 @@ static void kernel(struct audit *a)
 	ipc6(p, "fd00::2", 128, 1, IPC_F_NODE);
 	ipc6(p, "fd01:2::", 64, 1, 0);
 	ipc6(p, "fd01:1::", 64, 0, IPC_F_LOCAL);
+	pol64(p, 2, "fd01:3::", 64);
+	ipc6(p, "fd01:3::", 64, 2, 0);
 }
 
 /* A flow as the programs record it, and the "verdict: reason" the audit
@@ -220,7 +234,6 @@ static void flows(struct audit *a, const struct fl *t, size_t n)
 #define NO_PEER "dropped: marked for a peer id that no peer has now"
 #define ENC "encrypted: marked for the peer's OUT SA; ESP with that SPI left the node; the SA counters moved"
 #define NO_ENTRY "violation: in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext"
-#define NOT_PLANNED "violation: in scope (a peer's IPv6 prefix), but IPv6 over IPv4 is not planned by this version: plaintext"
 
 /* Pod traffic both ways with node2 and node3, as encrypting programs
  * record it: marked out flows, ESP both ways, decrypted replies. */
@@ -235,9 +248,11 @@ static const struct fl traffic[] = {
 	  ENC, "to its IPv6 node ip (the /128 policy): encrypted" },
 	{ "10.1.1.2", "10.1.2.2", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 1, SPI, ENC, "IPv4 beside it: unchanged" },
 	{ "10.0.0.1", "10.0.0.2", 50, FLOW_OUT, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 1, SPI, ESP, "IPv4 ESP" },
-	/* IPv6 over IPv4 (node3): no ipcache6 entry, so plaintext */
-	{ "fd01:1::2", "fd01:3::2", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0,
-	  NOT_PLANNED, "IPv6 over IPv4 (no IPv6 node ip): a violation, from the model" },
+	{ "10.0.0.1", "10.0.0.3", 50, FLOW_OUT, V_ENCRYPTED, SEEN_WIRE_ESP | SEEN_NODE, 2, SPI, ESP,
+	  "IPv4 ESP to node3 (its IPv6 inside)" },
+	/* IPv6 over IPv4 (node3): marked, carried by its IPv4 SA */
+	{ "fd01:1::2", "fd01:3::2", 17, FLOW_OUT, V_ENCRYPTED, SEEN_POD, 2, SPI,
+	  ENC, "IPv6 over IPv4 (no IPv6 node ip): encrypted by the IPv4 SA, its ESP IPv4's" },
 	{ "fd01:1::2", "fd01:1::7", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0, LOCAL, "a local IPv6 pod cidr" },
 	{ "fd01:1::2", "fd00::9", 17, FLOW_OUT, V_PLAINTEXT, SEEN_POD, 0, 0,
 	  OUT_OF_SCOPE, "no one's IPv6 address: plaintext" },
@@ -335,10 +350,10 @@ static void test_judged(void)
 	for (size_t i = 0; i < ARRAY_SIZE(traffic); i++)
 		is_str(judged(&a, traffic[i].src, traffic[i].dst, traffic[i].proto), traffic[i].got, "%s",
 		       traffic[i].what);
-	is_int(a.counts[V_VIOLATION], 6, "six violations");
-	is_int(a.fcounts[1][V_ENCRYPTED], 5, "five IPv6 flows encrypted");
+	is_int(a.counts[V_VIOLATION], 5, "five violations");
+	is_int(a.fcounts[1][V_ENCRYPTED], 6, "six IPv6 flows encrypted");
 	is_str(problems(&a, 0), "", "node2: no problem, both families");
-	is_str(problems(&a, 1), "", "node3: no problem (no IPv6 objects are planned for it)");
+	is_str(problems(&a, 1), "", "node3: no problem (IPv6 over IPv4: its IPv6 policy, its IPv4 SAs)");
 	ok(a.peers[0].fam[AUDIT_V6].out[SPI] && a.peers[0].fam[AUDIT_V6].in[SPI] &&
 	   a.peers[0].fam[AUDIT_V6].out[SPI]->family == AF_INET6 &&
 	   a.peers[0].fam[AUDIT_V4].out[SPI]->family == 0, "each family's SAs indexed apart");
@@ -435,9 +450,8 @@ static void test_not_planned(void)
 	memset(a.n.cfg.node_ip6, 0, 16);
 	a.flows.v[0].v.verdict = V_PLAINTEXT;
 	audit_correlate(&a);
-	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17), NOT_PLANNED,
-	       "the node lacks an IPv6 node ip: not planned, a violation");
-	is_str(problems(&a, 0), "", "no IPv6 health problem for a pair not planned");
+	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17), NO_ENTRY,
+	       "the node lacks an IPv6 node ip (IPv6 over IPv4), the flow unmarked: a violation");
 	ok(!a.peers[0].fam[AUDIT_V6].out[SPI], "nor its IPv6 SAs taken for the node's");
 	audit_free(&a);
 
@@ -446,7 +460,7 @@ static void test_not_planned(void)
 	a.n.cfg.n_pod_cidrs6 = 0;
 	audit_correlate(&a);
 	is_str(judged(&a, "fd01:1::2", "fd01:2::2", 17),
-	       "plaintext: ipv6 not configured (tenc encrypts IPv4 only): out of scope",
+	       "plaintext: ipv6 not configured (this node has no IPv6 half): out of scope",
 	       "no IPv6 half: not configured");
 	audit_free(&a);
 }
@@ -487,8 +501,8 @@ static void test_decide6(void)
 	   "a planned pair's marked flow: the programs' claim, to check");
 	ok(!audit_decide6(&a.n.cfg, &a.scope6, &a.flows.v[1], &v, &r) && v == V_ENCRYPTED && r == R_ESP,
 	   "its ESP: encrypted");
-	ok(!audit_decide6(&a.n.cfg, &a.scope6, &a.flows.v[7], &v, &r) && v == V_VIOLATION &&
-	   r == R_V6_NOT_PLANNED, "IPv6 over IPv4: a violation");
+	ok(audit_decide6(&a.n.cfg, &a.scope6, &a.flows.v[8], &v, &r) && v == V_ENCRYPTED,
+	   "IPv6 over IPv4's marked flow: a claim to check too");
 	audit_free(&a);
 }
 

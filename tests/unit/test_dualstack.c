@@ -359,6 +359,30 @@ static void ipv6_objects(const struct plan *m)
 	   "  the cidr marked for the peer, spi 3");
 }
 
+/* The IPv6 objects m of local_node() when its peer has no IPv6 node ip
+ * (p: the whole plan). */
+static void ipv6_over_ipv4(const struct plan *p, const struct plan *m)
+{
+	const struct xpol *x;
+	const struct ipc_entry *e;
+	size_t any = 0;
+
+	for (size_t i = 0; i < p->n_sas; i++)
+		any += p->sas[i].family != AF_INET6 && p->sas[i].sel_any;
+	ok(p->n_sas == 4 && any == 4, "  the IPv4 SAs carry either family (%zu of %zu)", any, p->n_sas);
+	ok(!m->n_sas && m->spd6 && m->n_rules == 1, "  no IPv6 SA; hthresh6 and the IPv6 rule");
+	is_int((int)m->n_pols, 6, "  policies: default drop, in, fwd, 1 per key (the cidr), 1 node-originated");
+	ok((x = find_pol(m, XFRM_POLICY_OUT, "fd01:2::", 64, PRIO_PEER)) && x->sel_family == AF_INET6 &&
+	   kfam(x->tmpl_family) == AF_INET && x->tmpl_src == htonl(0x0a000001) && x->tmpl_dst == htonl(0x0a000002) &&
+	   x->mark == TENC_MARK_OUT(3, 1), "  the marked OUT policy: IPv6 selector, IPv4 template between the node ips");
+	ok((x = find_pol(m, XFRM_POLICY_OUT, "fd01:2::", 64, PRIO_HOST)) && kfam(x->tmpl_family) == AF_INET &&
+	   x->reqid == TENC_REQID(3), "  the node-originated one too");
+	ok(m->n_routes == 1 && m->routes[0].family == AF_INET6 && m->routes[0].mtu == 1500 - 60,
+	   "  the route's mtu less the IPv4 ESP overhead (%u)", m->n_routes ? m->routes[0].mtu : 0);
+	is_int((int)m->n_ipc, 2, "  ipcache6: the local cidr and the peer's (no node ip entry)");
+	ok((e = find_ipc(m, "fd01:2::", 64)) && e->val.peer_id == 1 && e->val.spi == 3, "  the cidr marked for the peer");
+}
+
 /* The planner's objects with the IPv6 half and without it. */
 static void plans(void)
 {
@@ -396,11 +420,12 @@ static void plans(void)
 	plan_free(&m);
 	plan_free(&e);
 	plan_free(&p6);
-	/* IPv6 over IPv4 (the peer has no IPv6 node ip) is not planned: only
-	 * the local IPv6 half's node-wide objects are added. */
+	/* IPv6 over IPv4 (the peer has no IPv6 node ip): its IPv6 prefixes
+	 * are policed and routed as IPv6, their templates and SAs are the
+	 * IPv4 ones, which carry both families (sel_any). */
 	memset(n.peers.v[0].node_ip6, 0, 16);
-	ok(node_plan(&n, &p6) == 0 && diff(&p6, &p4, &m, &e) && plan_empty(&e) && all_ipv6(&m) && !m.n_sas &&
-	   m.n_pols == 3 && m.n_ipc == 1 && !m.n_routes, "a peer without an IPv6 node ip: no IPv6 object of its own");
+	ok(node_plan(&n, &p6) == 0 && diff(&p6, &p4, &m, &e) && plan_empty(&e), "IPv6 over IPv4: planned");
+	ipv6_over_ipv4(&p6, &m);
 	plan_free(&m);
 	plan_free(&e);
 	plan_free(&p6);

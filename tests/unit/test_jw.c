@@ -328,8 +328,27 @@ static void test_state_files(void)
 		s->replay_errors = (uint32_t)i;
 		s->integrity_errors = 7;
 	}
+	{
+		struct xsa *s = plan_push_sa(&p); /* an IPv6 IN SA: the same peer, spi and add time */
+
+		*s = p.sas[1];
+		s->family = AF_INET6;
+		inet_pton(AF_INET6, "fd00::2", s->src6);
+		s->replay_errors = 2;
+	}
 	rxbase_save(&p);
 	as_jansson_wrote("rx.json");
+	{
+		struct rxbase rx;
+
+		rxbase_load(&rx);
+		is_int((int)rx.n, 3, "rx.json: the IN SAs of both families read back");
+		p.sas[1].replay_errors += 5;
+		p.sas[3].replay_errors += 1;
+		ok(rxbase_refused_since(&rx, &p.sas[1]) == 5 && rxbase_refused_since(&rx, &p.sas[3]) == 1,
+		   "  each family's IN SA against its own base (IPv4 5 refused since, IPv6 1)");
+		rxbase_free(&rx);
+	}
 	plan_free(&p);
 
 	for (int i = 0; i < 2; i++) {
