@@ -29,11 +29,7 @@ enable6() {
 
 test_setup() {
 	need_root
-	need_feature esp
-	need_feature aes_gcm
-	topo_dual 3
-	KEY=$T_DIR/key
-	(umask 077; "$TENC" key gen >"$KEY")
+	esp_topo 3 topo_dual
 	local i j
 	for i in 1 2 3; do enable6 "$i"; done
 	key_all 3 "$KEY"
@@ -78,8 +74,8 @@ xfrm_block() {
 	[ "$(cap_count 'net 10.1.0.0/16 or net fd01::/16')" -eq 0 ]
 	[ "$(cap_count "$PLAIN4")" -eq 0 ]
 	[ "$(cap_count "$PLAIN6")" -eq 0 ]
-	! cap_has TENC-CANARY-PING
-	! cap_has TENC-CANARY-PAYLOAD
+	run ! cap_has TENC-CANARY-PING
+	run ! cap_has TENC-CANARY-PAYLOAD
 	# ND went over the wire in plaintext and resolved node2 again
 	# (the solicitation's source may be node1's link-local address)
 	tcpdump -r "$T_DIR/wire.pcap" -nn "icmp6 and icmp6[icmp6type] == 135" 2>/dev/null | grep -q "who has fd00::2"
@@ -104,7 +100,7 @@ xfrm_block() {
 	[ "$(cap_count icmp)" -eq 0 ]
 	[ "$(cap_count "$ECHO6")" -eq 0 ]
 	[ "$(cap_count "$PLAIN6")" -eq 0 ]
-	! cap_has TENC-CANARY-PING
+	run ! cap_has TENC-CANARY-PING
 }
 
 @test "same-node and non-peer traffic, each family, stays plaintext and flows" {
@@ -137,7 +133,7 @@ xfrm_block() {
 	[ "$(cap_count 'ip6 proto 50')" -eq 0 ]
 	[ "$(cap_count 'ip proto 50')" -ge 4 ]
 	[ "$(cap_count "$PLAIN6")" -eq 0 ]
-	! cap_has TENC-CANARY-PING
+	run ! cap_has TENC-CANARY-PING
 	run tenc_on node1 -j status
 	echo "$output"
 	[ "$(echo "$output" | json_get "sorted(set((d['kind'], d['problem']) for d in j['drift']))")" = "[('sa', 'missing')]" ]
@@ -228,11 +224,12 @@ xfrm_block() {
 	k21=$(echo "$sa21" | grep -o 'aead rfc4106(gcm(aes)) 0x[0-9a-f]*')
 	k12_on2=$(on node2 ip -s xfrm state list src fd00::1 dst fd00::2 | grep -o 'aead rfc4106(gcm(aes)) 0x[0-9a-f]*')
 	k12_v4=$(on node1 ip -s xfrm state list src 10.0.0.1 dst 10.0.0.2 | grep -o 'aead rfc4106(gcm(aes)) 0x[0-9a-f]*')
-	[ -n "$k12" ] && [ -n "$k12_v4" ]
+	[ -n "$k12" ]
+	[ -n "$k12_v4" ]
 	[ "$k12" = "$k12_on2" ]
 	[ "$k12" != "$k21" ]
 	[ "$k12" != "$k12_v4" ]
-	! grep -q "${k12##* 0x}" "$KEY"
+	run ! grep -q "${k12##* 0x}" "$KEY"
 	# disable leaves no IPv6 trace either
 	tenc_on node1 disable
 	o=$(on node1 sh -c 'echo "# state"; ip xfrm state; echo "# policy"; ip xfrm policy
