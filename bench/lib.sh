@@ -4,18 +4,25 @@
 # kubectl's watch events) and small number formatting.
 #
 # Peer i (1..): name p<i>, node ip 10.0.0.1 + i, pod cidr
-# 10.<128 + i/256>.<i%256>.0/24 (peer sync numbers them in order); in
+# 10.<128 + i/256>.<i%256>.0/24 (peer sync numbers them in order), and
+# for the dual-stack runs node ip fd00::<1 + i in hex>, pod cidr
+# fd01:<i in hex>::/64 as well; in
 # kubectl's forms also the annotation tenc.io/epoch <V as 8 hex><i as 8
 # hex>, and node 0 is the local node (10.0.0.1, 10.1.0.0/24).
 
-# gen_peers FROM TO: a `tenc -j peer list` document for peers FROM..TO.
+# gen_peers FROM TO [dual]: a `tenc -j peer list` document for peers
+# FROM..TO; with dual, each peer has an IPv6 half too: node ip
+# fd00::<1 + i in hex>, pod cidr fd01:<i in hex>::/64.
 gen_peers() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
+	awk -v a="$1" -v b="$2" -v dual="${3:-}" 'BEGIN {
 		printf "{\"peers\": ["
 		for (i = a; i <= b; i++) {
 			o = i + 1
-			printf "%s\n{\"name\": \"p%d\", \"node_ip\": \"10.0.%d.%d\", \"cidrs\": [\"10.%d.%d.0/24\"]}",
+			printf "%s\n{\"name\": \"p%d\", \"node_ip\": \"10.0.%d.%d\", \"cidrs\": [\"10.%d.%d.0/24\"]",
 				(i > a ? "," : ""), i, int(o / 256), o % 256, 128 + int(i / 256), i % 256
+			if (dual != "")
+				printf ", \"node_ip6\": \"fd00::%x\", \"cidrs6\": [\"fd01:%x::/64\"]", o, i
+			printf "}"
 		}
 		print "]}"
 	}'

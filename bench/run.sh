@@ -116,6 +116,8 @@ jq -r '
 	"",
 	"One change at \(.small_peers) vs \(.peers) peers (median of \(.reps)): peer add \(.scaling.peer_add_s.small | s) vs \(.scaling.peer_add_s.big | s), peer del \(.scaling.peer_del_s.small | s) vs \(.scaling.peer_del_s.big | s); for scale, `tenc version` (process start) \(.scaling.tenc_version_s.small | s) vs \(.scaling.tenc_version_s.big | s), `tenc peer list` (loads the state files) \(.scaling.peer_list_s.small | s) vs \(.scaling.peer_list_s.big | s).",
 	"",
+	"Dual-stack, \(.dual_stack.peers) peers (IPv4 and IPv6 halves) in one `peer sync`: tenc \(.dual_stack.tenc_s | s), baseline \(.dual_stack.baseline_s | s) (IPv4 \(.dual_stack.baseline_ipv4_s | s) + IPv6 \(.dual_stack.baseline_ipv6_s | s)), ratio \(.dual_stack.ratio | r) (target <= \(.dual_stack.target_ratio): \(if .dual_stack.ratio <= .dual_stack.target_ratio then "met" else "missed" end)).",
+	"",
 	"| netlink, one command (strace) | messages | bytes sent | dump requests | bpf map changes |",
 	"|---|---:|---:|---:|---:|",
 	(.netlink | to_entries[] | .key as $k | .value | to_entries[] |

@@ -11,7 +11,9 @@
 # peers for the scaling comparison, BENCH_REPS (5) runs of each small one.
 #
 # Peer i (1..): name p<i>, node ip 10.0.0.1 + i, pod cidr
-# 10.<128 + i/256>.<i%256>.0/24, peer id i (peer sync numbers them in order).
+# 10.<128 + i/256>.<i%256>.0/24, peer id i (peer sync numbers them in order);
+# in the dual-stack run (d) also node ip fd00::<1 + i in hex>, pod cidr
+# fd01:<i in hex>::/64, the local node fd00::1 and fd01::/64.
 #
 # Baseline: iproute2 (`ip -batch FILE`) doing the same XFRM and route work
 # as tenc: per peer an OUT and an IN SA (the same AEAD and key length, ESN,
@@ -20,6 +22,10 @@
 # policy, and the route in table 2005, with tenc's policy hash thresholds.
 # States, policies and routes go in three separate batches: iproute2 6.1
 # stops a batch that mixes xfrm and route commands without an error.
+#
+# Dual-stack (d): the same with peers of both families, against the IPv4
+# baseline plus its IPv6 counterpart (three more batches, hthresh6 0 64);
+# the two namespaces' objects are then compared, family by family.
 #
 # Timing: each command is timed from a shell already inside the namespace
 # (bash's EPOCHREALTIME around one exec of tenc or ip), so `ip netns exec`
@@ -35,33 +41,49 @@ REPS=${BENCH_REPS:-5}
 	{ echo "bench: need 1 <= BENCH_SMALL <= BENCH_PEERS <= 30000, BENCH_REPS >= 1" >&2; exit 2; }
 
 # Baseline batch files for peers FROM..TO at SPI: states, policies, routes,
-# and the matching deletions. Key bytes differ per SA, like tenc's.
+# and the matching deletions, of IPv4 or (FAMILY 6) of the peers' IPv6
+# halves (gen_peers' dual form): the IPv6 SAs between the IPv6 node ips,
+# with an IPv6 selector as tenc's, the OUT mark policies for the node ip
+# /128 and the pod cidr, the routes with AES-GCM's IPv6 overhead (80).
+# Key bytes differ per SA, like tenc's.
 gen_batch() {
-	local from=$1 to=$2 spi=$3 kind=$4
-	awk -v a="$from" -v b="$to" -v spi="$spi" -v kind="$kind" -v l="$LOCAL" -v mtu="$((MTU - 60))" 'BEGIN {
+	local from=$1 to=$2 spi=$3 kind=$4 fam=${5:-4}
+	local l=$LOCAL mtu=$((MTU - 60))
+	[[ $fam == 4 ]] || l=$LOCAL6 mtu=$((MTU - 80))
+	awk -v a="$from" -v b="$to" -v spi="$spi" -v kind="$kind" -v fam="$fam" -v l="$l" -v mtu="$mtu" 'BEGIN {
 		reqid = 32256 + spi
 		alg = "aead rfc4106(gcm(aes))"
+		any = fam == 6 ? "::/0" : "0.0.0.0/0"
+		host = fam == 6 ? 128 : 32
+		# tenc gives an SA the selector family of its addresses; iproute2
+		# leaves it unset unless told.
+		sel = fam == 6 ? " sel src ::/0 dst ::/0" : ""
 		for (i = a; i <= b; i++) {
 			o = i + 1
-			ip = sprintf("10.0.%d.%d", int(o / 256), o % 256)
-			cidr = sprintf("10.%d.%d.0/24", 128 + int(i / 256), i % 256)
+			if (fam == 6) {
+				ip = sprintf("fd00::%x", o)
+				cidr = sprintf("fd01:%x::/64", i)
+			} else {
+				ip = sprintf("10.0.%d.%d", int(o / 256), o % 256)
+				cidr = sprintf("10.%d.%d.0/24", 128 + int(i / 256), i % 256)
+			}
 			inmark = sprintf("0x%x", i * 65536 + 3328)           # 0xd00 | id<<16
 			outmark = sprintf("0x%x", i * 65536 + spi * 4096 + 3584) # 0xe00 | spi<<12 | id<<16
 			if (kind == "states") {
-				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 32 %s 0x%08x%08x%08x%08x%08x 128\n",
-					l, ip, spi, reqid, alg, i, spi, 1, 1515870810, i * 7
-				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 4096 mark %s mask 0xffff0f00 %s 0x%08x%08x%08x%08x%08x 128\n",
-					ip, l, spi, reqid, inmark, alg, i, spi, 2, 1515870810, i * 7
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 32%s %s 0x%08x%08x%08x%08x%08x 128\n",
+					l, ip, spi, reqid, sel, alg, i, spi, 1 + 2 * (fam == 6), 1515870810, i * 7
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 4096 mark %s mask 0xffff0f00%s %s 0x%08x%08x%08x%08x%08x 128\n",
+					ip, l, spi, reqid, inmark, sel, alg, i, spi, 2 + 2 * (fam == 6), 1515870810, i * 7
 			} else if (kind == "policies" || kind == "mark-policies" || kind == "node-policies-update") {
 				if (kind != "node-policies-update") {
-					printf "xfrm policy add src 0.0.0.0/0 dst %s/32 dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
-						ip, outmark, l, ip, reqid
-					printf "xfrm policy add src 0.0.0.0/0 dst %s dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
-						cidr, outmark, l, ip, reqid
+					printf "xfrm policy add src %s dst %s/%d dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						any, ip, host, outmark, l, ip, reqid
+					printf "xfrm policy add src %s dst %s dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						any, cidr, outmark, l, ip, reqid
 				}
 				if (kind != "mark-policies")
-					printf "xfrm policy %s src 0.0.0.0/0 dst %s dir out priority 200 mark 0 mask 0xf00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
-						(kind == "policies" ? "add" : "update"), cidr, l, ip, reqid
+					printf "xfrm policy %s src %s dst %s dir out priority 200 mark 0 mask 0xf00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
+						(kind == "policies" ? "add" : "update"), any, cidr, l, ip, reqid
 			} else if (kind == "routes") {
 				printf "route add %s dev eth0 table 2005 proto 229 scope link mtu %d\n", cidr, mtu
 			} else if (kind == "del-states") {
@@ -71,10 +93,10 @@ gen_batch() {
 				# Only the mark policy: iproute2 6.1 leaves XFRMA_MARK out of a
 				# delete whose mark value is 0, so it cannot name the
 				# node-originated policy (mark 0/0xf00); see del-pol0.
-				printf "xfrm policy del src 0.0.0.0/0 dst %s/32 dir out mark %s mask 0xffffff00\n", ip, outmark
-				printf "xfrm policy del src 0.0.0.0/0 dst %s dir out mark %s mask 0xffffff00\n", cidr, outmark
+				printf "xfrm policy del src %s dst %s/%d dir out mark %s mask 0xffffff00\n", any, ip, host, outmark
+				printf "xfrm policy del src %s dst %s dir out mark %s mask 0xffffff00\n", any, cidr, outmark
 			} else if (kind == "del-pol0") {
-				printf "xfrm policy deleteall src 0.0.0.0/0 dst %s dir out\n", cidr
+				printf "xfrm policy deleteall src %s dst %s dir out\n", any, cidr
 			} else if (kind == "del-routes") {
 				printf "route del %s dev eth0 table 2005\n", cidr
 			}
@@ -269,6 +291,92 @@ result "key rotate --commit --all, like for like" "$t_commit" "$b_commit" \
 	"tenc also moves $((2 * N)) ipcache entries (no iproute2 equivalent)" $commit_cpu
 }
 
+# === d. dual-stack: one peer sync of N peers with both families ===========
+# Peers with an IPv4 and an IPv6 half (gen_peers' dual form) into a node
+# enabled with both (node ip $LOCAL6, pod cidr fd01::/64) and keyed; the
+# baseline is the IPv4 baseline above plus the same for the IPv6 halves
+# (gen_batch's family 6), three batches per family, with both families'
+# policy hash thresholds as tenc sets them (hthresh4 0/24, hthresh6 0/64).
+# Afterwards each family's SAs, policies and routes are counted, and the
+# two namespaces' objects compared dump against dump (below).
+
+# norm_dump NS 4|6: one family's SAs (keys masked), per-peer policies
+# (the node-wide ones, selector dst 0/0 or ::/0, are tenc's alone) and
+# table 2005 routes, one object a line, sorted.
+norm_dump() {
+	{
+		ip -n "$1" "-$2" -o xfrm state | sed -E 's/0x[0-9a-f]{40}/KEY/g' | sed 's/^/state /'
+		ip -n "$1" "-$2" -o xfrm policy | grep -v ' dst \(0\.0\.0\.0\|::\)/0 ' |
+			sed -E 's/index [0-9]+ //' | sed 's/^/policy /'
+		ip -n "$1" "-$2" -o route show table 2005 | sed 's/^/route /'
+	} | sed 's/[[:space:]]\+/ /g' | sort
+}
+
+# Warm-up, untimed: the first IPv6 SA loads IPv6 ESP's modules.
+W6=$PREFIX-warm6
+mknode6 warm6
+enable_node6 "$W6" "$work/key1"
+tn "$W6" peer add w1 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.200.0.0/24 --cidr fd02::/64 >/dev/null
+tn "$W6" peer del w1 >/dev/null
+for f in 4 6; do
+	for k in states policies routes; do gen_batch 1 2 1 "$k" "$f" >"$work/warm6.$k.$f"; done
+	for k in states policies routes; do timed "$W6" _ ip -batch "$work/warm6.$k.$f"; done
+done
+log "warmed up (IPv6)"
+
+mknode6 base6
+B6=$PREFIX-base6
+ip -n "$B6" xfrm policy set hthresh4 0 24 hthresh6 0 64
+for f in 4 6; do
+	for k in states policies routes; do gen_batch 1 "$N" 1 "$k" "$f" >"$work/base6.$k.$f"; done
+done
+for f in 4 6; do
+	log "baseline, dual-stack: ip -batch, IPv$f: $((2 * N)) states, $((3 * N)) policies, $N routes"
+	timed "$B6" "b6_states_$f" ip -batch "$work/base6.states.$f"
+	timed "$B6" "b6_pols_$f" ip -batch "$work/base6.policies.$f"
+	timed "$B6" "b6_routes_$f" ip -batch "$work/base6.routes.$f"
+done
+check46 "$B6" "dual-stack baseline" "$((2 * N)) $((3 * N)) $N" "$((2 * N)) $((3 * N)) $N"
+b6_4=$(awk -v a="$b6_states_4" -v b="$b6_pols_4" -v c="$b6_routes_4" 'BEGIN { printf "%.6f", a + b + c }')
+b6_6=$(awk -v a="$b6_states_6" -v b="$b6_pols_6" -v c="$b6_routes_6" 'BEGIN { printf "%.6f", a + b + c }')
+b6_sync=$(awk -v a="$b6_4" -v b="$b6_6" 'BEGIN { printf "%.6f", a + b }')
+log "baseline, dual-stack: IPv4 $b6_4 s ($b6_states_4 + $b6_pols_4 + $b6_routes_4), IPv6 $b6_6 s ($b6_states_6 + $b6_pols_6 + $b6_routes_6); total $b6_sync s"
+
+T6=$PREFIX-dual
+mknode6 dual
+enable_node6 "$T6" "$work/key1"
+sa40=$(n_sa_f "$T6" 4) pol40=$(n_pol_f "$T6" 4) rt40=$(n_rt_f "$T6" 4) ipc40=$(n_ipc_f "$T6" 4)
+sa60=$(n_sa_f "$T6" 6) pol60=$(n_pol_f "$T6" 6) rt60=$(n_rt_f "$T6" 6) ipc60=$(n_ipc_f "$T6" 6)
+log "tenc, dual-stack: enabled (kernel before the peers: IPv4 $sa40 SAs, $pol40 policies, $rt40 routes, $ipc40 ipcache entries; IPv6 $sa60, $pol60, $rt60, $ipc60)"
+gen_peers 1 "$N" dual >"$work/peers6.json"
+log "tenc, dual-stack: peer sync of $N peers"
+timed "$T6" t6_sync "$TENC" peer sync "$work/peers6.json"
+sync6_cpu="$CPU_USER $CPU_SYS"
+grep -q "^peers: $N added, 0 changed, 0 removed, 0 unchanged" "$work/last.out" ||
+	fail "peer sync (dual-stack) said: $(cat "$work/last.out")"
+check46 "$T6" "dual-stack peer sync" \
+	"$((sa40 + 2 * N)) $((pol40 + 3 * N)) $((rt40 + N)) $((ipc40 + 2 * N))" \
+	"$((sa60 + 2 * N)) $((pol60 + 3 * N)) $((rt60 + N)) $((ipc60 + 2 * N))"
+log "tenc, dual-stack: peer sync took $t6_sync s (user/sys $sync6_cpu; baseline $b6_sync s)"
+# The baseline's objects are tenc's, family by family: the same lines
+# but for the keys (tenc derives one per SA) and tenc's node-wide ones.
+for f in 4 6; do
+	norm_dump "$T6" "$f" >"$work/dump.tenc.$f"
+	norm_dump "$B6" "$f" >"$work/dump.base.$f"
+	cmp -s "$work/dump.tenc.$f" "$work/dump.base.$f" || {
+		diff "$work/dump.tenc.$f" "$work/dump.base.$f" | head -n 20 >&2
+		fail "dual-stack: the baseline's IPv$f objects are not tenc's (diff tenc baseline above)"
+	}
+done
+log "dual-stack: tenc's and the baseline's objects match, family by family ($(cat "$work"/dump.tenc.[46] | wc -l) lines), e.g. IPv6:"
+awk '!seen[$1]++ || / priority 200 / && !seen["p200"]++' "$work/dump.base.6" | sed 's/^/  | /' >&2
+# shellcheck disable=SC2086 # user and sys
+result "dual-stack full sync, $N peers from empty" "$t6_sync" "$b6_sync" \
+	"$(printf 'ip -batch, IPv4: %.2fs states + %.2fs policies + %.2fs routes; IPv6: %.2fs + %.2fs + %.2fs' \
+		"$b6_states_4" "$b6_pols_4" "$b6_routes_4" "$b6_states_6" "$b6_pols_6" "$b6_routes_6")" \
+	"per family $((2 * N)) SAs, $((3 * N)) policies, $N routes, equal to the baseline's dump for dump (keys masked); tenc also writes $((4 * N)) ipcache/ipcache6 entries and peers.json; IPv4-only sync above: ${t_sync}s" \
+	$sync6_cpu
+
 # --- the document ------------------------------------------------------------
 jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
 	--argjson cpus "$(nproc)" --arg ip "$(ip -V)" --arg tenc "$("$TENC" version 2>/dev/null | head -n 1)" \
@@ -278,6 +386,7 @@ jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg ker
 	--argjson list_small "$list_small" --argjson list_big "$list_big" \
 	--argjson nab "$(nl_json "$nl_add_big")" --argjson ndb "$(nl_json "$nl_del_big")" \
 	--argjson nas "$(nl_json "$nl_add_small")" --argjson nds "$(nl_json "$nl_del_small")" \
+	--argjson t6 "$t6_sync" --argjson b6 "$b6_sync" --argjson b64 "$b6_4" --argjson b66 "$b6_6" \
 	--argjson total "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" \
 	'{date: $date, kernel: $kernel, cpus: $cpus, iproute2: $ip, tenc: $tenc,
 	  peers: $n, small_peers: $small, reps: $reps, guest_seconds: $total,
@@ -287,5 +396,7 @@ jq -n --slurpfile r "$RES" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg ker
 		    tenc_version_s: {small: $ver_small, big: $ver_big},
 		    peer_list_s: {small: $list_small, big: $list_big},
 		    peer_sync_small_s: $sync_small},
-	  netlink: {peer_add: {small: $nas, big: $nab}, peer_del: {small: $nds, big: $ndb}}}'
+	  netlink: {peer_add: {small: $nas, big: $nab}, peer_del: {small: $nds, big: $ndb}},
+	  dual_stack: {peers: $n, tenc_s: $t6, baseline_s: $b6, baseline_ipv4_s: $b64, baseline_ipv6_s: $b66,
+		       ratio: ($t6 / $b6 * 1000 | round / 1000), target_ratio: 1.0}}'
 log "done"

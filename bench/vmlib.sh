@@ -4,13 +4,15 @@
 # tools), a scratch dir and the namespaces deleted at exit, progress and
 # failure, the node namespaces, timing one command inside one, counting
 # what the kernel holds, and counting the netlink messages in an strace.
-# Sets repo, TENC, LOCAL, MTU, PREFIX, work, start; sources bench/lib.sh.
+# Sets repo, TENC, LOCAL, LOCAL6, MTU, PREFIX, work, start; sources
+# bench/lib.sh.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 TENC=${TENC:-$repo/build/tenc}
 # shellcheck source=bench/lib.sh
 . "$repo/bench/lib.sh"
 LOCAL=10.0.0.1
+LOCAL6=fd00::1
 MTU=1500
 PREFIX=tencb-$$
 
@@ -57,6 +59,14 @@ mknode() {
 	ip -n "$ns" link set podeth up
 }
 
+# mknode6 NAME: mknode NAME, dual-stack: $LOCAL6/64 on eth0 and
+# fd01::1/64 on pod0 as well (nodad: usable at once).
+mknode6() {
+	mknode "$1"
+	ip -n "$PREFIX-$1" addr add "$LOCAL6/64" dev eth0 nodad
+	ip -n "$PREFIX-$1" addr add fd01::1/64 dev pod0 nodad
+}
+
 # tn NS ARGS...: tenc as the node of namespace NS (state dir $work/NS).
 tn() {
 	local ns=$1
@@ -85,6 +95,15 @@ enable_node() {
 	tn "$1" key add "$2" >/dev/null
 }
 
+# enable_node6 NS KEYFILE: enable_node with an IPv6 half too (node ip
+# $LOCAL6, pod cidr fd01::/64).
+enable_node6() {
+	mkdir -p "$work/$1"
+	tn "$1" enable --encrypt --node-ip "$LOCAL" --node-ip "$LOCAL6" --pod-cidr 10.1.0.0/24 \
+		--pod-cidr fd01::/64 --dev pod0 >/dev/null
+	tn "$1" key add "$2" >/dev/null
+}
+
 # What the kernel holds, read from full dumps.
 n_sa() { ip -n "$1" xfrm state | grep -c '^src' || true; }
 n_pol() { ip -n "$1" xfrm policy | grep -c '^src' || true; }
@@ -92,6 +111,12 @@ n_pol_reqid() { ip -n "$1" xfrm policy | grep -c "reqid $2 " || true; }
 n_rt() { ip -n "$1" route show table 2005 2>/dev/null | grep -c . || true; }
 ipc_json() { bpftool -j map dump pinned "$work/$1/bpf/ipcache"; }
 n_ipc() { ipc_json "$1" | jq length; }
+# One family's (4 or 6): SAs by their addresses, policies by their
+# selector, the routes of table 2005; ipcache or ipcache6 entries.
+n_sa_f() { ip -n "$1" "-$2" xfrm state | grep -c '^src' || true; }
+n_pol_f() { ip -n "$1" "-$2" xfrm policy | grep -c '^src' || true; }
+n_rt_f() { ip -n "$1" "-$2" route show table 2005 2>/dev/null | grep -c . || true; }
+n_ipc_f() { bpftool -j map dump pinned "$work/$1/bpf/ipcache${2#4}" | jq length; }
 n_ipc_spi() { ipc_json "$1" | jq --argjson s "$2" '[.[] | select(.formatted.value.spi == $s)] | length'; }
 
 # expect WHAT GOT WANT
@@ -106,6 +131,20 @@ check() {
 	expect "$when: xfrm policies" "$(n_pol "$ns")" "$4"
 	expect "$when: routes in table 2005" "$(n_rt "$ns")" "$5"
 	[[ -z ${6:-} ]] || expect "$when: ipcache entries" "$(n_ipc "$ns")" "$6"
+}
+
+# check46 NS WHEN "SAS POLS ROUTES [IPCACHE]" "SAS6 POLS6 ROUTES6 [IPCACHE6]":
+# check's counts, each family on its own.
+check46() {
+	local ns=$1 when=$2 f
+	local -a v
+	for f in 4 6; do
+		read -r -a v <<<"$(if [[ $f == 4 ]]; then echo "$3"; else echo "$4"; fi)"
+		expect "$when: IPv$f xfrm states" "$(n_sa_f "$ns" "$f")" "${v[0]}"
+		expect "$when: IPv$f xfrm policies" "$(n_pol_f "$ns" "$f")" "${v[1]}"
+		expect "$when: IPv$f routes in table 2005" "$(n_rt_f "$ns" "$f")" "${v[2]}"
+		[[ -z ${v[3]:-} ]] || expect "$when: ipcache${f#4} entries" "$(n_ipc_f "$ns" "$f")" "${v[3]}"
+	done
 }
 
 # netlink NS WHAT TENC-ARGS...: what one tenc command sends, from strace:
