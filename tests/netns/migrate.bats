@@ -47,7 +47,7 @@ mapdump() {
 # old_layout NODE: node1 is as the current tenc left it.
 old_layout() {
 	[ "$(pinned "$1" ipcache max_entries)" -eq 262144 ]
-	! ls "$T_DIR/$1"/bpf/*_old 2>/dev/null
+	! ls "$T_DIR/$1"/bpf/*_old 2>/dev/null || false
 }
 
 @test "migrate: the next layout's maps are filled, then attached, then the old ones go" {
@@ -60,7 +60,7 @@ old_layout() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"pinned by a tenc of another layout"* ]]
 	[ "$(pinned node1 ipcache max_entries)" -eq 524288 ]
-	! ls "$T_DIR"/node1/bpf/*_old
+	! ls "$T_DIR"/node1/bpf/*_old || false
 	[ "$(on node1 "$DPTOOL" ipc-dump "$T_DIR/node1/bpf" | sort)" = "$before" ]
 	id=$(pinned node1 ipcache id)
 	runs_map node1 pod0 ingress "$id"
@@ -142,7 +142,7 @@ half_moved() {
 	run tenc_on node1 enable
 	echo "$output"
 	[ "$status" -eq 0 ]
-	! ls "$T_DIR"/node1/bpf/*_old
+	! ls "$T_DIR"/node1/bpf/*_old || false
 	[ "$(pinned node1 ipcache max_entries)" -eq 524288 ]
 	[ "$(drift_count node1)" -eq 0 ]
 }
@@ -154,5 +154,5 @@ half_moved() {
 	[ "$status" -eq 0 ]
 	[ -z "$(on node1 ip -o xfrm policy)" ]
 	[ -z "$(on node1 ip route show table 2005)" ]
-	! grep -q " $T_DIR/node1/bpf " /proc/mounts
+	! grep -q " $T_DIR/node1/bpf " /proc/mounts || false
 }

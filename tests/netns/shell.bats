@@ -169,7 +169,7 @@ on_screen() { [ "$(screen | grep -cF -- "$1")" -ge "$2" ]; }
 	wait_for "tenc>" 2
 	keys version Enter
 	wait_for "features:"
-	! screen | grep -q "unknown command"
+	! screen | grep -q "unknown command" || false
 }
 
 @test "key rotate --auto stopped by Ctrl-C leaves nothing behind: --commit and --auto again" {
@@ -239,7 +239,7 @@ on_screen() { [ "$(screen | grep -cF -- "$1")" -ge "$2" ]; }
 	wait_for "tenc> version" 2
 	keys C-u exit Enter
 	wait_for "[exit 0]"
-	! screen | grep -q "tenc: "
+	! screen | grep -q "tenc: " || false
 	[ ! -e "$TENC_STATE_DIR" ]
 }
 

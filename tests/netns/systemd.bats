@@ -58,7 +58,7 @@ as_unit() {
 	[ "$(unit_key "$u/tenc-audit.service" Environment)" = TENC_TEXTFILE=/var/lib/prometheus/node-exporter/tenc.prom ]
 	[ "$(unit_key "$u/tenc-audit.service" ReadWritePaths)" = -/var/lib/prometheus/node-exporter ]
 	# every template filled in; nothing enabled (no .wants links)
-	! grep -rn @ "$u" "$d/usr/local/libexec"
+	! grep -rn @ "$u" "$d/usr/local/libexec" || false
 	[ -z "$(find "$d" -name '*.wants')" ]
 	mk uninstall DESTDIR="$d"
 	[ -z "$(find "$d" -type f -o -type l)" ]

@@ -66,7 +66,7 @@ migrated() { [[ $output == *"pinned by a tenc of another layout"* ]]; }
 	upgrade_each "$NEXT" migrated
 	for i in 1 2 3; do
 		[ "$(on node$i bpftool -j map show pinned "$T_DIR/node$i/bpf/ipcache" | json_get "j['max_entries']")" -eq 524288 ]
-		! ls "$T_DIR/node$i"/bpf/*_old
+		! ls "$T_DIR/node$i"/bpf/*_old || false
 		[ "$(json_get "j['layout']" <"$T_DIR/node$i/config.json")" -eq 2 ]
 	done
 }
