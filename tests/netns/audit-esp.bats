@@ -18,15 +18,11 @@ test_setup() {
 # dual_cluster: encrypted_cluster 2 on topo_dual, the nodes and their
 # peers with both families (IPv6 pairs: IPv6 in IPv6 ESP).
 dual_cluster() {
-	local i j
+	local i
 	esp_topo 2 topo_dual
 	for i in 1 2; do enable_node "$i" --encrypt --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64"; done
 	key_all 2 "$KEY"
-	for i in 1 2; do
-		j=$((3 - i))
-		tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --node-ip "fd00::$j" \
-			--cidr "10.1.$j.0/24" --cidr "fd01:$j::/64"
-	done
+	peer_all6 2
 }
 
 # q EXPR: python over the audit JSON (j), printed.

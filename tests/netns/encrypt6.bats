@@ -30,23 +30,10 @@ enable6() {
 test_setup() {
 	need_root
 	esp_topo 3 topo_dual
-	local i j
+	local i
 	for i in 1 2 3; do enable6 "$i"; done
 	key_all 3 "$KEY"
-	for i in 1 2 3; do
-		for j in 1 2 3; do
-			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --node-ip "fd00::$j" \
-				--cidr "10.1.$j.0/24" --cidr "fd01:$j::/64"
-		done
-	done
-}
-
-# tcp_receiver6 NS: tcp_receiver on IPv6 (socat's TCP-LISTEN is IPv4's);
-# tcp_send then takes the address in brackets: tcp_send pod1 '[fd01:2::2]' KB.
-tcp_receiver6() {
-	bg_on "$1" socat -u TCP6-LISTEN:5001,reuseaddr OPEN:"$T_DIR/recv",creat,trunc
-	T_RECV_PID=$!
-	wait_listen "$1" tcp 5001 "$T_RECV_PID"
+	peer_all6 3
 }
 
 # xfrm_block HEADER: the blocks of ip xfrm's output whose first line

@@ -16,3 +16,22 @@ rotate_cluster() {
 	peer_all 3
 	on pod1 ping -c 1 -W 5 10.1.2.2 >/dev/null
 }
+
+# worst_order: node1 prepares and commits key 2 ($T_DIR/k2) before the
+# others prepare (its finish refused while they still use spi 1), then
+# they catch up: each suite's advertise tells the nodes the SPIs. Run while
+# the suite's traffic flows.
+worst_order() {
+	tenc_on node1 key rotate "$T_DIR/k2"
+	run tenc_on node1 -j key rotate --commit
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get "j['waiting']")" -eq 2 ]
+	run tenc_on node1 key rotate --finish --quiet-for 1
+	[ "$status" -eq 1 ]
+	[[ $output == *"OUT still uses spi 1 towards: node2, node3"* ]]
+	for i in 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
+	advertise
+	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
+	sleep 2 # traffic on key 2 while key 1 retires
+	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+}

@@ -67,18 +67,7 @@ spis_on_wire() { tcpdump -r "$T_DIR/wire.pcap" -nn esp 2>/dev/null | grep -o 'sp
 @test "worst order: one node runs every phase before the others prepare, and nothing is lost" {
 	traffic_start 12
 	sleep 1 # traffic on key 1 first
-	tenc_on node1 key rotate "$T_DIR/k2"
-	run tenc_on node1 -j key rotate --commit
-	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | json_get "j['waiting']")" -eq 2 ]
-	run tenc_on node1 key rotate --finish --quiet-for 1
-	[ "$status" -eq 1 ]
-	[[ $output == *"OUT still uses spi 1 towards: node2, node3"* ]]
-	for i in 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
-	advertise
-	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
-	sleep 2 # traffic on key 2 while key 1 retires
-	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+	worst_order
 	traffic_check
 }
 

@@ -83,22 +83,28 @@ topo_dual() {
 	topo_dual_addrs "${1:-2}"
 }
 
-# topo_dual_addrs N: topo_dual's IPv6 half, on nodes topo_up N made.
+# topo_dual_addrs N [pods]: topo_dual's IPv6 half, on nodes topo_up N
+# made. With pods, IPv6 on the pods only (topo_v6pods).
 topo_dual_addrs() {
-	local n=${1:-2} i nodes
+	local n=${1:-2} pods=${2:-} i j nodes
 	nodes=$(seq 1 "$n")
 	for i in $nodes; do
 		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
 		{
-			echo "addr add fd00::$i/64 dev eth0 nodad"
+			[ -n "$pods" ] || echo "addr add fd00::$i/64 dev eth0 nodad"
 			echo "addr add fd01:$i::1/64 dev pod0 nodad"
-			routes_to_others "$i" "$nodes" "route add fd01:%s::/64 via fd00::%s"
+			for j in $nodes; do
+				[ "$i" = "$j" ] && continue
+				if [ -n "$pods" ]; then echo "route add fd01:$j::/64 dev eth0"
+				else echo "route add fd01:$j::/64 via fd00::$j"; fi
+			done
 		} | ip_in "node$i"
 		ip_in "pod$i" <<-EOF
 			addr add fd01:$i::2/64 dev eth0 nodad
 			route add ::/0 via fd01:$i::1
 		EOF
 	done
+	[ -z "$pods" ] || return 0
 	{
 		echo "addr add fd00::9/64 dev eth0 nodad"
 		for i in $nodes; do echo "route add fd01:$i::/64 via fd00::$i"; done
@@ -117,6 +123,18 @@ peer_all() {
 	for i in $(seq 1 "$n"); do
 		for j in $(seq 1 "$n"); do
 			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --cidr "10.1.$j.0/24"
+		done
+	done
+}
+
+# peer_all6 N: peer_all with both families (topo_dual's addresses: every
+# pair an IPv6 pair).
+peer_all6() {
+	local n=$1 i j
+	for i in $(seq 1 "$n"); do
+		for j in $(seq 1 "$n"); do
+			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --node-ip "fd00::$j" \
+				--cidr "10.1.$j.0/24" --cidr "fd01:$j::/64"
 		done
 	done
 }
@@ -318,18 +336,6 @@ no_plaintext() { # nothing on the wire with a pod address outside ESP, no canary
 # routes the other pods' /64s onto eth0 with no gateway: what tenc's
 # policies send through IPv4 ESP never reaches neighbour discovery.
 topo_v6pods() {
-	local n=${1:-2} i j nodes
-	nodes=$(seq 1 "$n")
-	topo_up "$n"
-	for i in $nodes; do
-		on "node$i" sysctl -qw net.ipv6.conf.all.forwarding=1
-		{
-			echo "addr add fd01:$i::1/64 dev pod0 nodad"
-			for j in $nodes; do [ "$i" = "$j" ] || echo "route add fd01:$j::/64 dev eth0"; done
-		} | ip_in "node$i"
-		ip_in "pod$i" <<-EOF2
-			addr add fd01:$i::2/64 dev eth0 nodad
-			route add ::/0 via fd01:$i::1
-		EOF2
-	done
+	topo_up "${1:-2}"
+	topo_dual_addrs "${1:-2}" pods
 }
