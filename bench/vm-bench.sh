@@ -55,9 +55,11 @@ gen_batch() {
 		alg = "aead rfc4106(gcm(aes))"
 		any = fam == 6 ? "::/0" : "0.0.0.0/0"
 		host = fam == 6 ? 128 : 32
-		# tenc gives an SA the selector family of its addresses; iproute2
-		# leaves it unset unless told.
+		# tenc gives an IPv6 SA an IPv6 selector, and an IPv4 one a
+		# selector of no family (it carries either: flag af-unspec, else
+		# the kernel gives it the SA's); iproute2 does neither unless told.
 		sel = fam == 6 ? " sel src ::/0 dst ::/0" : ""
+		fl = fam == 6 ? "esn" : "esn af-unspec"
 		for (i = a; i <= b; i++) {
 			o = i + 1
 			if (fam == 6) {
@@ -70,10 +72,10 @@ gen_batch() {
 			inmark = sprintf("0x%x", i * 65536 + 3328)           # 0xd00 | id<<16
 			outmark = sprintf("0x%x", i * 65536 + spi * 4096 + 3584) # 0xe00 | spi<<12 | id<<16
 			if (kind == "states") {
-				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 32%s %s 0x%08x%08x%08x%08x%08x 128\n",
-					l, ip, spi, reqid, sel, alg, i, spi, 1 + 2 * (fam == 6), 1515870810, i * 7
-				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag esn replay-window 4096 mark %s mask 0xffff0f00%s %s 0x%08x%08x%08x%08x%08x 128\n",
-					ip, l, spi, reqid, inmark, sel, alg, i, spi, 2 + 2 * (fam == 6), 1515870810, i * 7
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag %s replay-window 32%s %s 0x%08x%08x%08x%08x%08x 128\n",
+					l, ip, spi, reqid, fl, sel, alg, i, spi, 1 + 2 * (fam == 6), 1515870810, i * 7
+				printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel flag %s replay-window 4096 mark %s mask 0xffff0f00%s %s 0x%08x%08x%08x%08x%08x 128\n",
+					ip, l, spi, reqid, fl, inmark, sel, alg, i, spi, 2 + 2 * (fam == 6), 1515870810, i * 7
 			} else if (kind == "policies" || kind == "mark-policies" || kind == "node-policies-update") {
 				if (kind != "node-policies-update") {
 					printf "xfrm policy add src %s dst %s/%d dir out priority 100 mark %s mask 0xffffff00 tmpl src %s dst %s proto esp reqid %d mode tunnel\n",

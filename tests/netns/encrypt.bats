@@ -133,7 +133,7 @@ test_setup() {
 	[ "$k12_on1" != "$k21_on1" ]
 	! grep -q "${k12_on1##* 0x}" "$KEY" || false
 	# ESN and the replay window are on
-	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "flag esn"
+	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "flag.* esn"
 	on node1 ip xfrm state list src 10.0.0.2 dst 10.0.0.1 | grep -q "replay_window 4096, bitmap-length 128"
 }
 
