@@ -57,7 +57,8 @@ gen_batch() {
 		host = fam == 6 ? 128 : 32
 		# tenc gives an IPv6 SA an IPv6 selector, and an IPv4 one a
 		# selector of no family (it carries either: flag af-unspec, else
-		# the kernel gives it the SA's); iproute2 does neither unless told.
+		# the kernel gives it the family of the SA); iproute2 does neither
+		# unless told.
 		sel = fam == 6 ? " sel src ::/0 dst ::/0" : ""
 		fl = fam == 6 ? "esn" : "esn af-unspec"
 		for (i = a; i <= b; i++) {
