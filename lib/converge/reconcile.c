@@ -88,22 +88,19 @@ static int read_ipc6(const uint8_t a[16], uint8_t plen, const struct ipcache_val
 	return 0;
 }
 
-static bool hthresh_is(struct dp *d, int family, struct xfrm_hthresh want, int *r)
+static bool hthresh_is(struct xfrm_hthresh t, struct xfrm_hthresh want)
 {
-	struct xfrm_hthresh t;
-
-	*r = xfrm_hthresh_get_af(d->x, family, &t);
-	return !*r && t.lbits == want.lbits && t.rbits == want.rbits;
+	return t.lbits == want.lbits && t.rbits == want.rbits;
 }
 
 int dp_read_xfrm(struct dp *d, struct plan *have)
 {
+	struct xfrm_hthresh t4, t6;
 	char why[512];
-	int r;
+	int r = xfrm_hthresh_get_both(d->x, &t4, &t6);
 
-	have->spd = hthresh_is(d, AF_INET, TENC_HTHRESH, &r);
-	if (!r)
-		have->spd6 = hthresh_is(d, AF_INET6, TENC_HTHRESH6, &r);
+	have->spd = hthresh_is(t4, TENC_HTHRESH);
+	have->spd6 = hthresh_is(t6, TENC_HTHRESH6);
 	if (r || (r = xfrm_sa_dump_af(d->x, AF_UNSPEC, read_sa, have)) ||
 	    (r = xfrm_pol_dump_af(d->x, AF_UNSPEC, read_pol, have)))
 		return tenc_err(TENC_FAIL, "kernel", "reading back: %s",

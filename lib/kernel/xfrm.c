@@ -438,27 +438,23 @@ static uint16_t hthresh_attr(int family)
 	       family == AF_INET6 ? XFRMA_SPD_IPV6_HTHRESH : 0;
 }
 
-struct spd_get {
-	uint16_t type;			/* the attribute wanted */
-	struct xfrm_hthresh *out;
-};
-
+/* One SPDINFO reply's thresholds: [0] IPv4's, [1] IPv6's. */
 static int spd_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct spd_get *g = data;
+	struct xfrm_hthresh *out = data;
 	const struct nlattr *a;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSPDINFO)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(uint32_t)) {
+		uint16_t type = mnl_attr_get_type(a);
 		const struct xfrmu_spdhthresh *t;
 
-		if (mnl_attr_get_type(a) != g->type)
+		if (type != XFRMA_SPD_IPV4_HTHRESH && type != XFRMA_SPD_IPV6_HTHRESH)
 			continue;
 		if (!(t = attr_data(a, sizeof(*t))))
 			return MNL_CB_ERROR;
-		*g->out = (struct xfrm_hthresh){ t->lbits, t->rbits, };
-		return MNL_CB_OK;
+		out[type == XFRMA_SPD_IPV6_HTHRESH] = (struct xfrm_hthresh){ t->lbits, t->rbits, };
 	}
 	return MNL_CB_OK;
 }
@@ -475,16 +471,28 @@ static struct nlmsghdr *spd_msg(char *buf, uint16_t type)
 	return nlh;
 }
 
-int xfrm_hthresh_get_af(struct nlb *b, int family, struct xfrm_hthresh *out)
+int xfrm_hthresh_get_both(struct nlb *b, struct xfrm_hthresh *v4, struct xfrm_hthresh *v6)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
-	struct spd_get g = { hthresh_attr(family), out };
+	/* the defaults, should the reply lack them */
+	struct xfrm_hthresh t[2] = { XFRM_HTHRESH_DEFAULT, XFRM_HTHRESH6_DEFAULT };
+	int r = nlb_call(b, spd_msg(buf, XFRM_MSG_GETSPDINFO), spd_cb, t, NULL);
 
-	if (!g.type)
+	*v4 = t[0];
+	*v6 = t[1];
+	return r;
+}
+
+int xfrm_hthresh_get_af(struct nlb *b, int family, struct xfrm_hthresh *out)
+{
+	struct xfrm_hthresh v4, v6;
+	int r;
+
+	if (!hthresh_attr(family))
 		return -EAFNOSUPPORT;
-	/* should the reply lack them */
-	*out = family == AF_INET6 ? XFRM_HTHRESH6_DEFAULT : XFRM_HTHRESH_DEFAULT;
-	return nlb_call(b, spd_msg(buf, XFRM_MSG_GETSPDINFO), spd_cb, &g, NULL);
+	r = xfrm_hthresh_get_both(b, &v4, &v6);
+	*out = family == AF_INET6 ? v6 : v4;
+	return r;
 }
 
 int xfrm_hthresh_set_af(struct nlb *b, int family, struct xfrm_hthresh t)

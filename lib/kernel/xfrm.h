@@ -58,6 +58,8 @@ int xfrm_sa_get(struct nlb *b, const struct xsa *id, struct xsa *out);
  * -EAFNOSUPPORT). Setting them makes the kernel rehash every policy (a
  * work item, soon after). The _af-less ones are IPv4's. */
 int xfrm_hthresh_get_af(struct nlb *b, int family, struct xfrm_hthresh *out);
+/* Both families' from one request. */
+int xfrm_hthresh_get_both(struct nlb *b, struct xfrm_hthresh *v4, struct xfrm_hthresh *v6);
 int xfrm_hthresh_set_af(struct nlb *b, int family, struct xfrm_hthresh t);
 int xfrm_hthresh_get(struct nlb *b, struct xfrm_hthresh *out);
 int xfrm_hthresh_set(struct nlb *b, struct xfrm_hthresh t);
