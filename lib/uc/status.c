@@ -114,20 +114,17 @@ static int stat_cb(const char *name, uint64_t val, void *data)
 	return 0;
 }
 
-/* Is a (a KADDR view of family fam) x's node ip of that family? */
-static bool is_peer_ip(uint8_t fam, const uint8_t *a, const struct peer *x)
+/* Is a (a KADDR view of family fam) the node ip of that family of the
+ * node or peer whose ips are ip4, ip6 (all zero: none)? */
+static bool is_ip(uint8_t fam, const uint8_t *a, const uint32_t *ip4, const uint8_t ip6[16])
 {
 	if (kfam(fam) == AF_INET6)
-		return !ipv6_is_zero(x->node_ip6) && kaddr_eq(fam, a, x->node_ip6);
-	return kaddr_eq(fam, a, (const uint8_t *)&x->node_ip);
+		return !ipv6_is_zero(ip6) && kaddr_eq(fam, a, ip6);
+	return kaddr_eq(fam, a, (const uint8_t *)ip4);
 }
 
-static bool is_my_ip(uint8_t fam, const uint8_t *a, const struct tenc_config *c)
-{
-	if (kfam(fam) == AF_INET6)
-		return !ipv6_is_zero(c->node_ip6) && kaddr_eq(fam, a, c->node_ip6);
-	return kaddr_eq(fam, a, (const uint8_t *)&c->node_ip);
-}
+#define is_peer_ip(fam, a, x) is_ip((fam), (a), &(x)->node_ip, (x)->node_ip6)
+#define is_my_ip(fam, a, c) is_ip((fam), (a), &(c)->node_ip, (c)->node_ip6)
 
 /* Does SA a run between this node and x, in either family? *out: from
  * this node. */
