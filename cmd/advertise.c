@@ -42,7 +42,9 @@ static void print_adv_plain(const struct peer *x)
 {
 	char b[64], e[EPOCH_TEXT_LEN + 1];
 
-	printf("name %s\nnode_ip %s\n", x->name, fmt_ipv4(x->node_ip, b, sizeof(b)));
+	printf("name %s\n", x->name);
+	if (x->node_ip)
+		printf("node_ip %s\n", fmt_ipv4(x->node_ip, b, sizeof(b)));
 	if (!ipv6_is_zero(x->node_ip6))
 		printf("node_ip6 %s\n", fmt_ipv6(x->node_ip6, b, sizeof(b)));
 	printf("cidrs");

@@ -29,12 +29,12 @@ static void plain_sas(const struct audit_fam *f, const char *tag)
 
 void audit_print_plain(const struct audit *a)
 {
-	char ip[16], pb[8], src[56], dst[56];
+	char ip[64], pb[8], src[56], dst[56];
 	size_t nv = a->counts[V_VIOLATION];
 	int nz = 0;
 
 	printf("node %s, %s: %zu flows: %zu encrypted, %zu plaintext, %zu local, %zu violation, "
-	       "%zu dropped\n", fmt_ipv4(a->n.cfg.node_ip, ip, sizeof(ip)),
+	       "%zu dropped\n", fmt_node_ips(a->n.cfg.node_ip, a->n.cfg.node_ip6, ip, sizeof(ip)),
 	       a->n.cfg.encrypt ? "encrypting" : "observing only", a->flows.n, a->counts[V_ENCRYPTED],
 	       a->counts[V_PLAINTEXT], a->counts[V_LOCAL], nv, a->counts[V_DROPPED]);
 	printf("flows:\n  %-9s %-3s %-4s %-21s %-21s %-12s %3s %9s %11s  %s\n", "VERDICT", "DIR",
@@ -58,7 +58,7 @@ void audit_print_plain(const struct audit *a)
 	for (size_t i = 0; i < a->n.peers.n; i++) {
 		const struct audit_peer *ap = &a->peers[i];
 
-		printf("  %-12s %-15s out spi %-2d", ap->p->name, fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)),
+		printf("  %-12s %-15s out spi %-2d", ap->p->name, fmt_node_ips(ap->p->node_ip, ap->p->node_ip6, ip, sizeof(ip)),
 		       ap->out_spi);
 		for (int v = AUDIT_V4; v <= AUDIT_V6; v++)
 			plain_sas(&ap->fam[v], v == AUDIT_V6 ? "6" : "");
@@ -154,8 +154,6 @@ static void json_flows(const struct audit *a)
 
 static void json_peers(const struct audit *a)
 {
-	char ip[INET6_ADDRSTRLEN];
-
 	jw_name(jw, "sa_health");
 	jw_start_array(jw);
 	for (size_t i = 0; i < a->n.peers.n; i++) {
@@ -163,9 +161,8 @@ static void json_peers(const struct audit *a)
 
 		jw_start_object(jw);
 		jw_string_field(jw, "peer", ap->p->name);
-		jw_string_field(jw, "node_ip", fmt_ipv4(ap->p->node_ip, ip, sizeof(ip)));
-		if (!ipv6_is_zero(ap->p->node_ip6))
-			jw_string_field(jw, "node_ip6", fmt_ipv6(ap->p->node_ip6, ip, sizeof(ip)));
+		jw_ipv4_field(jw, "node_ip", ap->p->node_ip);
+		jw_ipv6_field(jw, "node_ip6", ap->p->node_ip6);
 		jw_uint_field(jw, "out_spi", (uint64_t)ap->out_spi);
 		if (ap->p->epoch) {
 			char e[EPOCH_TEXT_LEN + 1];
@@ -210,7 +207,8 @@ void audit_print_json(const struct audit *a)
 	jw_start_object(jw);
 	jw_uint_field(jw, "version", AUDIT_SCHEMA_VERSION);
 	jw_string_field(jw, "time", mono_str(a->now_ns, ts, sizeof(ts)));
-	jw_string_field(jw, "node_ip", fmt_ipv4(a->n.cfg.node_ip, ip, sizeof(ip)));
+	jw_ipv4_field(jw, "node_ip", a->n.cfg.node_ip);
+	jw_ipv6_field(jw, "node_ip6", a->n.cfg.node_ip6);
 	jw_bool_field(jw, "encrypt", a->n.cfg.encrypt);
 	jw_name(jw, "summary");
 	jw_start_object(jw);

@@ -83,13 +83,16 @@ static int enable_opt(int key, char *arg, void *ctx)
 
 static void enable_print(const struct tenc_config *c, size_t changes)
 {
-	char ip[32];
+	char ip[64];
 
-	fmt_ipv4(c->node_ip, ip, sizeof(ip));
+	if (c->node_ip) /* the IPv4 one, else (an IPv6-only node) the IPv6 one */
+		fmt_ipv4(c->node_ip, ip, sizeof(ip));
+	else
+		fmt_ipv6(c->node_ip6, ip, sizeof(ip));
 	if (tenc_json_begin()) {
 		jw_start_object(jw);
 		jw_bool_field(jw, "encrypt", c->encrypt);
-		jw_string_field(jw, "node_ip", ip);
+		jw_ipv4_field(jw, "node_ip", c->node_ip);
 		jw_ipv6_field(jw, "node_ip6", c->node_ip6);
 		jw_string_field(jw, "mode", mode_str(c->mode));
 		jw_uint_field(jw, "changes", changes);

@@ -72,6 +72,8 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 {
 	struct add_args a = { 0 };
 	struct peer_add_res res;
+	const char *f;
+	char err[160];
 	int i, ret;
 
 	i = cmd_parse(self, argc, argv, add_opt, &a, 1, 1);
@@ -80,12 +82,9 @@ static int do_add(const struct cmd *self, int argc, char **argv)
 	if (!peer_name_ok(argv[i]))
 		return tenc_err(TENC_USAGE, "name", "must be " PEER_NAME_RULE);
 	snprintf(a.p.name, sizeof(a.p.name), "%s", argv[i]);
-	if (!(a.have_ip & 1))
-		return tenc_err(TENC_USAGE, "--node-ip", "%s", a.have_ip ? IPV4_REQUIRED : "required");
-	if (a.p.n_cidrs == 0)
-		return tenc_err(TENC_USAGE, "--cidr", "%s",
-				a.p.n_cidrs6 ? "an IPv4 cidr is required (IPv6-only nodes are not supported yet)"
-					     : "at least one is required");
+	if (halves_check(a.p.node_ip, a.p.n_cidrs, a.p.node_ip6, a.p.n_cidrs6, "--node-ip", "--cidr", &f, err,
+			 sizeof(err)))
+		return tenc_err(TENC_USAGE, f, "%s", err);
 	if (!(ret = uc_peer_add(&a.p, &res)))
 		print_add(&res);
 	return ret;
@@ -124,7 +123,7 @@ void peer_json(const struct peer *x, const char *result)
 		jw_string_field(jw, "result", result);
 	jw_string_field(jw, "name", x->name);
 	jw_uint_field(jw, "id", x->id);
-	jw_string_field(jw, "node_ip", fmt_ipv4(x->node_ip, buf, sizeof(buf)));
+	jw_ipv4_field(jw, "node_ip", x->node_ip);
 	jw_name(jw, "cidrs");
 	jw_start_array(jw);
 	for (int k = 0; k < x->n_cidrs; k++)
@@ -153,9 +152,7 @@ static void list_plain(const struct peers *ps)
 	for (size_t k = 0; k < ps->n; k++) {
 		const struct peer *x = &ps->v[k];
 
-		fmt_ipv4(x->node_ip, ip, sizeof(ip));
-		if (!ipv6_is_zero(x->node_ip6))
-			snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), ",%s", fmt_ipv6(x->node_ip6, buf, sizeof(buf)));
+		fmt_node_ips(x->node_ip, x->node_ip6, ip, sizeof(ip));
 		printf("%-20s %5u %-15s ", x->name, x->id, ip);
 		if (x->adv_spi)
 			printf("%4d", x->adv_spi);

@@ -114,12 +114,12 @@ static void plain_ipv6(enum status_v6 v, const char *indent, const uint8_t ip[16
 static void json_peer(const struct status *s, const struct status_peer *sp)
 {
 	const struct peer *x = sp->p;
-	char a[32], e[EPOCH_TEXT_LEN + 1];
+	char e[EPOCH_TEXT_LEN + 1];
 
 	jw_start_object(jw);
 	jw_string_field(jw, "name", x->name);
 	jw_uint_field(jw, "id", x->id);
-	jw_string_field(jw, "node_ip", fmt_ipv4(x->node_ip, a, sizeof(a)));
+	jw_ipv4_field(jw, "node_ip", x->node_ip);
 	json_ipv6(status_ipv6(&s->n.cfg, x), "cidrs6", x->node_ip6, x->cidrs6, x->n_cidrs6);
 	jw_uint_field(jw, "out_spi", (uint64_t)sp->out_spi);
 	if (x->adv_spi)
@@ -149,7 +149,7 @@ static void json_node(const struct status *s)
 
 	jw_string_field(jw, "mode", mode_str(c->mode));
 	jw_bool_field(jw, "encrypt", c->encrypt);
-	jw_string_field(jw, "node_ip", fmt_ipv4(c->node_ip, a, sizeof(a)));
+	jw_ipv4_field(jw, "node_ip", c->node_ip);
 	jw_name(jw, "pod_cidrs");
 	jw_start_array(jw);
 	for (int i = 0; i < c->n_pod_cidrs; i++)
@@ -231,7 +231,7 @@ static void plain_peer(const struct status *s, const struct status_peer *sp)
 
 	if (x->epoch)
 		epoch_fmt(x->epoch, e);
-	printf("  %s (id %u) %s, out spi %d, epoch %s%s\n", x->name, x->id, fmt_ipv4(x->node_ip, a, 32),
+	printf("  %s (id %u) %s, out spi %d, epoch %s%s\n", x->name, x->id, x->node_ip ? fmt_ipv4(x->node_ip, a, 32) : "-",
 	       sp->out_spi, e, sp->rejected ? ", REJECTING (see drift)" : "");
 	plain_ipv6(status_ipv6(&s->n.cfg, x), "    ", x->node_ip6, x->cidrs6, x->n_cidrs6);
 	for (size_t i = 0; i < sp->n_sas; i++) {
@@ -256,7 +256,7 @@ static void plain_node(const struct status *s)
 	const struct tenc_config *c = &s->n.cfg;
 	char a[32];
 
-	printf("node %s, %s mode, %s, underlay %s mtu %u\npod cidrs:", fmt_ipv4(c->node_ip, a, 32),
+	printf("node %s, %s mode, %s, underlay %s mtu %u\npod cidrs:", c->node_ip ? fmt_ipv4(c->node_ip, a, 32) : "-",
 	       mode_str(c->mode), c->encrypt ? "encrypting" : "observing only", c->underlay, s->n.mtu);
 	for (int i = 0; i < c->n_pod_cidrs; i++)
 		printf(" %s", fmt_cidr(&c->pod_cidrs[i], a, sizeof(a)));

@@ -35,6 +35,8 @@ static const char *const reasons[R__COUNT] = {
 	[R_UNMARKED_NOKEY] = "in scope, not marked (no key for it): leaves in plaintext",
 	[R_V6_NOT_CONFIGURED] = "ipv6 not configured (this node has no IPv6 half): out of scope",
 	[R_V6_NO_ENTRY] = "in scope (a peer's IPv6 prefix), but not in ipcache6, so not marked: plaintext",
+	[R_V6_NO_OUTER] = "in scope (a peer's IPv6 prefix), but the pair has no node ips of one family to carry it: plaintext",
+	[R_V4_NOT_CONFIGURED] = "ipv4 not configured (this node has no IPv4 half): out of scope",
 };
 
 const char *audit_reason_str(int r)
@@ -201,7 +203,7 @@ static void index_sa(struct audit *a, struct ip_idx *idx, size_t n, const struct
 	const uint8_t *me = node_ip_of(&a->n.cfg, v);
 	struct audit_peer *ap;
 
-	if (s->spi < TENC_SPI_MIN || s->spi > TENC_SPI_MAX || (v == AUDIT_V6 && ipv6_is_zero(me)))
+	if (s->spi < TENC_SPI_MIN || s->spi > TENC_SPI_MAX || (v == AUDIT_V6 ? ipv6_is_zero(me) : !a->n.cfg.node_ip))
 		return;
 	if (kaddr_eq(s->family, s->src6, me) && (ap = by_ip(idx, n, v, s->dst6)))
 		ap->fam[v].out[s->spi] = s;
@@ -274,7 +276,8 @@ static int index_kernel(struct audit *a)
 		ap->p = &a->n.peers.v[i];
 		ap->out_spi = plan_out_spi(&a->n.keys, ap->p);
 		a->by_id[ap->p->id] = ap;
-		idx[ni++] = ip_key(AUDIT_V4, peer_ip_of(ap->p, AUDIT_V4), ap);
+		if (ap->p->node_ip)
+			idx[ni++] = ip_key(AUDIT_V4, peer_ip_of(ap->p, AUDIT_V4), ap);
 		if (!ipv6_is_zero(ap->p->node_ip6))
 			idx[ni++] = ip_key(AUDIT_V6, peer_ip_of(ap->p, AUDIT_V6), ap);
 	}
@@ -357,7 +360,8 @@ static void sa_health(struct audit *a)
 			problem(ap, "no key to send with");
 			continue;
 		}
-		fam_health(ap, AUDIT_V4, true);
+		if (plan_pair4(&a->n.cfg, ap->p))
+			fam_health(ap, AUDIT_V4, true);
 		if (plan_v6_outer(&a->n.cfg, ap->p))
 			fam_health(ap, AUDIT_V6, plan_pair6(&a->n.cfg, ap->p));
 	}
@@ -414,6 +418,8 @@ bool audit_decide6(const struct tenc_config *c, const struct scope6 *sc, const s
 	s = scope6_find(sc, flow_ip(f, f->k.dir != FLOW_IN));
 	if (s && !s->p)
 		*verdict = V_LOCAL, *reason = R_LOCAL;
+	else if (s && f->v.verdict == V_PLAINTEXT && !plan_v6_outer(c, s->p))
+		*verdict = V_VIOLATION, *reason = R_V6_NO_OUTER;
 	else if (s && f->v.verdict == V_PLAINTEXT)
 		*verdict = V_VIOLATION, *reason = R_V6_NO_ENTRY;
 	else
@@ -432,6 +438,11 @@ void audit_decide(const struct audit *a, const struct flow *f, uint8_t *verdict,
 	bool claim = f->v6 ? audit_decide6(&a->n.cfg, &a->scope6, f, verdict, reason)
 			   : audit_flow_verdict(a->n.cfg.encrypt, f, verdict, reason);
 
+	if (!f->v6 && !a->n.cfg.node_ip) { /* no IPv4 half (IPv4 cidrs need the node ip) */
+		*verdict = V_PLAINTEXT;
+		*reason = R_V4_NOT_CONFIGURED;
+		return;
+	}
 	if (!claim)
 		return;
 	*verdict = V_DROPPED;

@@ -32,6 +32,10 @@ enum audit_reason {
 				 * half (out of scope) */
 	R_V6_NO_ENTRY,		/* violation: IPv6 to an IPv6 pair's prefix
 				 * that ipcache6 lacks: not marked */
+	R_V6_NO_OUTER,		/* violation: IPv6 to a peer's prefix, and
+				 * the pair has no node ips of one family */
+	R_V4_NOT_CONFIGURED,	/* plaintext: IPv4, and this node has no IPv4
+				 * half (an IPv6-only node; out of scope) */
 	R__COUNT
 };
 

@@ -95,6 +95,15 @@ const char *fmt_ipv4(uint32_t a, char *buf, size_t n)
 	return inet_ntop(AF_INET, &in, buf, (socklen_t)n) ? buf : "?";
 }
 
+const char *fmt_node_ips(uint32_t ip4, const uint8_t ip6[16], char *buf, size_t n)
+{
+	char a[32], b[48];
+
+	snprintf(buf, n, "%s%s%s", ip4 ? fmt_ipv4(ip4, a, sizeof(a)) : "", ip4 && !ipv6_is_zero(ip6) ? "," : "",
+		 ipv6_is_zero(ip6) ? "" : fmt_ipv6(ip6, b, sizeof(b)));
+	return buf;
+}
+
 const char *fmt_cidr(const struct cidr *c, char *buf, size_t n)
 {
 	char a[INET_ADDRSTRLEN];

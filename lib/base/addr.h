@@ -61,6 +61,9 @@ struct prefix prefix6(const struct cidr6 *c);
 /* IPv4 prefix p as a struct cidr. */
 struct cidr prefix_cidr4(const struct prefix *p);
 const char *fmt_ipv4(uint32_t a, char *buf, size_t n);
+/* A node's or peer's node ips as text: "IPV4", "IPV4,IPV6" or "IPV6"
+ * (an absent one left out: 0, all zero); buf of 64 bytes holds any. */
+const char *fmt_node_ips(uint32_t ip4, const uint8_t ip6[16], char *buf, size_t n);
 const char *fmt_cidr(const struct cidr *c, char *buf, size_t n);
 /* The IPv4 header checksum (RFC 1071) of n bytes at p. */
 uint16_t ip_csum(const void *p, size_t n);

@@ -60,14 +60,15 @@ int sf_bool(json_t *o, const char *key, bool required, bool *out, char *err, siz
 	return 0;
 }
 
-int sf_ipv4(json_t *o, const char *key, uint32_t *out, char *err, size_t n)
+int sf_ipv4(json_t *o, const char *key, bool req, uint32_t *out, char *err, size_t n)
 {
 	const char *s = NULL;
 	char why[128];
 
-	if (sf_str(o, key, true, &s, err, n))
+	*out = 0;
+	if (sf_str(o, key, req, &s, err, n))
 		return -1;
-	if (parse_ipv4(s, out, why, sizeof(why)))
+	if (s && parse_ipv4(s, out, why, sizeof(why)))
 		return snprintf(err, n, "%s: %s", key, why), -1;
 	return 0;
 }

@@ -17,7 +17,8 @@ int sf_str(json_t *o, const char *key, bool required, const char **out, char *er
 int sf_int(json_t *o, const char *key, bool required, long long min, long long max, long long *out,
 	   char *err, size_t n);
 int sf_bool(json_t *o, const char *key, bool required, bool *out, char *err, size_t n);
-int sf_ipv4(json_t *o, const char *key, uint32_t *out, char *err, size_t n);
+/* An IPv4 address (parse_ipv4); missing: 0, or an error when req. */
+int sf_ipv4(json_t *o, const char *key, bool req, uint32_t *out, char *err, size_t n);
 /* An array of min..max CIDR strings (required when min > 0). */
 int sf_cidrs(json_t *o, const char *key, int min, int max, struct cidr *out, int *count, char *err,
 	     size_t n);

@@ -441,6 +441,14 @@ void jw_ipv6_field(jw_t *w, const char *name, const uint8_t a[16])
 		jw_string_field(w, name, fmt_ipv6(a, buf, sizeof(buf)));
 }
 
+void jw_ipv4_field(jw_t *w, const char *name, uint32_t a)
+{
+	char buf[32];
+
+	if (a)
+		jw_string_field(w, name, fmt_ipv4(a, buf, sizeof(buf)));
+}
+
 void jw_cidrs6_field(jw_t *w, const char *name, const struct cidr6 *c, int n)
 {
 	char buf[64];

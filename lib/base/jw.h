@@ -95,6 +95,9 @@ void jw_bool_field(jw_t *w, const char *name, bool v);
  * they were. */
 struct cidr6;
 void jw_ipv6_field(jw_t *w, const char *name, const uint8_t a[16]);
+/* An IPv4 node ip field, left out when there is none (0: an IPv6-only
+ * node or peer). */
+void jw_ipv4_field(jw_t *w, const char *name, uint32_t a);
 void jw_cidrs6_field(jw_t *w, const char *name, const struct cidr6 *c, int n);
 
 #endif

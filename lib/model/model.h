@@ -3,11 +3,12 @@
  * peers (the set, its index, the checks every peer and every set must
  * pass) and its keyring (what each key is for). Pure: no file, no kernel;
  * store.h reads and writes these from the state files, plan.h turns them
- * into kernel objects. Dual-stack: the node and each peer have an IPv4
- * node ip (required) and IPv4 pod cidrs (at least one), and optionally an
- * IPv6 node ip and IPv6 pod cidrs (the "6" fields, all zero when absent).
- * The planner does not use the IPv6 half yet: it is carried, checked,
- * stored and shown, never installed. */
+ * into kernel objects. Both families: the node and each peer have a node
+ * ip of either family or both (an absent IPv4 one is 0, an absent IPv6
+ * one all zero: the "6" fields hold IPv6) and at least one pod cidr of
+ * either family; IPv4 pod cidrs need an IPv4 node ip (IPv4 is never
+ * carried over IPv6), IPv6 ones are carried over IPv4 when a pair lacks
+ * IPv6 node ips (plan.h). */
 #ifndef TENC_MODEL_H
 #define TENC_MODEL_H
 #include <net/if.h>
@@ -80,16 +81,25 @@ struct keyring {
 const char *key_state_str(enum key_state s);
 const char *mode_str(enum tenc_mode m);
 
-/* What every stored peer is on its own: a valid name, an id, 1..16
- * IPv4 cidrs, 0..16 IPv6 ones, SPIs 0..15. 0, or -1 with err naming the
+/* What every stored peer is on its own: a valid name, an id, 0..16
+ * cidrs of each family, halves_check, SPIs 0..15. 0, or -1 with err naming the
  * field. */
 int peer_check_fields(const struct peer *x, char *err, size_t n);
 /* Names and ids unique in the set: 0, or -1 with err and *bad the
  * position of the second holder. */
 int peers_check_set(const struct peers *p, size_t *bad, char *err, size_t n);
 void peers_free(struct peers *p);
-/* The message for a node or peer with an IPv6 node ip and no IPv4 one. */
-#define IPV4_REQUIRED "an IPv4 node ip is required (IPv6-only nodes are not supported yet)"
+/* The message for a node or peer with IPv4 pod cidrs and no IPv4 node ip. */
+#define IPV4_CIDRS_NEED_IP "IPv4 pod cidrs need an IPv4 node ip (IPv4 is not carried over IPv6)"
+/* A node's or peer's halves as a whole (node ip, count of IPv4 cidrs, IPv6
+ * node ip, count of IPv6 cidrs): a node ip of either family, a pod cidr of
+ * either, IPv4 cidrs only with an IPv4 node ip. 0, or -1 with err and
+ * *field the field at fault as the caller calls it (ipf: the node ip's,
+ * cidrf: the cidrs'). halves_check_msg: the same, err "FIELD: why". */
+int halves_check(uint32_t ip4, int n4, const uint8_t ip6[16], int n6, const char *ipf, const char *cidrf,
+		 const char **field, char *err, size_t n);
+int halves_check_msg(uint32_t ip4, int n4, const uint8_t ip6[16], int n6, const char *ipf, const char *cidrf,
+		     char *err, size_t n);
 /* A node ip of either family, parsed by its family (parse_ipv4,
  * parse_ipv6_node) into *v4 or v6, refusing a second one of a family
  * already held (*have: bit 1 IPv4, bit 2 IPv6, updated). 0, or -1 with
@@ -103,6 +113,15 @@ int cidr_take(const char *s, struct cidr *v4, int *n4, struct cidr6 *v6, int *n6
 int config_n_subnets(const struct tenc_config *c, int fam);
 struct prefix config_subnet(const struct tenc_config *c, int fam, int k);
 void config_subnet_set(struct tenc_config *c, int k, const struct prefix *x);
+/* A node's own node ips, as peer sync knows itself in a node list: an
+ * absent family 0 (IPv4) or all zero (IPv6). */
+struct node_ips {
+	uint32_t ip4;
+	uint8_t ip6[16];
+};
+/* Does x have one of l's node ips (a present one, either family)? l NULL:
+ * the node's ips are not known (no). */
+bool node_ips_held(const struct node_ips *l, const struct peer *x);
 struct peer *peers_find(const struct peers *p, const char *name);
 struct peer *peers_add(struct peers *p);	/* zeroed slot; NULL on ENOMEM */
 void peers_remove(struct peers *p, struct peer *x);

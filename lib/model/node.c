@@ -67,7 +67,7 @@ static int check_alone4(const struct node *n, const struct peer *x, char *err, s
 {
 	char a[32], b[32];
 
-	if (n->enabled && x->node_ip == n->cfg.node_ip)
+	if (n->enabled && x->node_ip && x->node_ip == n->cfg.node_ip)
 		return snprintf(err, len, "--node-ip: %s is this node's own ip",
 				fmt_ipv4(x->node_ip, a, sizeof(a))), -1;
 	for (int i = 0; i < x->n_cidrs; i++) {
@@ -118,7 +118,7 @@ static int check_other(const struct peer *x, const struct peer *o, char *err, si
 {
 	char a[64], b[64];
 
-	if (o->node_ip == x->node_ip)
+	if (x->node_ip && o->node_ip == x->node_ip)
 		return snprintf(err, len, "--node-ip: %s is peer '%s''s node ip",
 				fmt_ipv4(x->node_ip, a, sizeof(a)), o->name), -1;
 	if (same_ip6(x->node_ip6, o->node_ip6))
@@ -144,8 +144,8 @@ int node_check_peer(const struct node *n, const struct peer *x, const struct pee
 {
 	if (!peer_name_ok(x->name))
 		return snprintf(err, len, "name: must be " PEER_NAME_RULE), -1;
-	if (!x->node_ip && !ipv6_is_zero(x->node_ip6))
-		return snprintf(err, len, "--node-ip: " IPV4_REQUIRED), -1;
+	if (halves_check_msg(x->node_ip, x->n_cidrs, x->node_ip6, x->n_cidrs6, "--node-ip", "--cidr", err, len))
+		return -1;
 	if (check_alone4(n, x, err, len) || check_alone6(n, x, err, len))
 		return -1;
 	for (size_t k = 0; k < n->peers.n; k++) {
@@ -219,7 +219,8 @@ static void collect(const struct peers *ps, struct cidr_ref *ips, size_t *ni, st
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct peer *x = &ps->v[i];
 
-		ips[(*ni)++] = (struct cidr_ref){ 4, ntohl(x->node_ip), ntohl(x->node_ip), i };
+		if (x->node_ip)
+			ips[(*ni)++] = (struct cidr_ref){ 4, ntohl(x->node_ip), ntohl(x->node_ip), i };
 		if (!ipv6_is_zero(x->node_ip6))
 			ips[(*ni)++] = (struct cidr_ref){ 6, u128_of(x->node_ip6), u128_of(x->node_ip6), i };
 		for (int j = 0; j < x->n_cidrs; j++)

@@ -57,9 +57,7 @@ static int kube_ip(json_t *it, const char **ip, const char **ip6, char *err, siz
 			return snprintf(err, n, "status.addresses[%zu]: not an IP address", i), -1;
 		}
 	}
-	if (!*ip && *ip6)
-		return snprintf(err, n, "status.addresses: " IPV4_REQUIRED), -1;
-	if (!*ip)
+	if (!*ip && !*ip6)
 		return snprintf(err, n, "status.addresses: no InternalIP"), -1;
 	return 0;
 }
@@ -110,9 +108,7 @@ static int tenc_node(json_t *it, struct peer *x, const char **ip, const char **i
 	if (sf_str(it, "node_ip6", false, ip6, err, n) || sf_cidrs6(it, "cidrs6", MAX_PEER_CIDRS, x->cidrs6,
 									  &x->n_cidrs6, err, n))
 		return -1;
-	if (!json_object_get(it, "node_ip") && *ip6)
-		return snprintf(err, n, "node_ip: " IPV4_REQUIRED), -1;
-	if (sf_str(it, "node_ip", true, ip, err, n) || sf_int(it, "spi", false, 0, 15, &spi, err, n) ||
+	if (sf_str(it, "node_ip", !*ip6, ip, err, n) || sf_int(it, "spi", false, 0, 15, &spi, err, n) ||
 	    sf_str(it, "epoch", false, &epoch, err, n))
 		return -1;
 	if (epoch && epoch_parse(epoch, &x->epoch))
@@ -142,18 +138,17 @@ static int node_cidrs(json_t *cidrs, bool kube, struct peer *x, char *err, size_
 		if (cidr_take(s, x->cidrs, &x->n_cidrs, x->cidrs6, &x->n_cidrs6, MAX_PEER_CIDRS, why, sizeof(why)))
 			return snprintf(err, n, "cidrs[%zu]: %s", i, why), -1;
 	}
-	if (x->n_cidrs == 0 && x->n_cidrs6)
-		return snprintf(err, n, "cidrs: an IPv4 pod cidr is required (IPv6-only nodes are not supported yet)"),
-		       -1;
-	if (x->n_cidrs == 0)
+	if (x->n_cidrs + x->n_cidrs6 == 0)
 		return snprintf(err, n, "cidrs: none"), -1;
+	if (x->n_cidrs && !x->node_ip)
+		return snprintf(err, n, "%s: " IPV4_CIDRS_NEED_IP, kube ? "spec.podCIDRs" : "cidrs"), -1;
 	node_sort_cidrs(x);
 	return 0;
 }
 
 /* One element: 0, 1 (skip: the local node), or -1 with why (x->name set
  * when the node has a valid one). */
-static int parse_item(json_t *it, bool kube, uint32_t local, struct peer *x, char *why, size_t n)
+static int parse_item(json_t *it, bool kube, const struct node_ips *local, struct peer *x, char *why, size_t n)
 {
 	json_t *cidrs = NULL;
 	const char *ip = NULL, *ip6 = NULL;
@@ -162,11 +157,11 @@ static int parse_item(json_t *it, bool kube, uint32_t local, struct peer *x, cha
 
 	memset(x, 0, sizeof(*x));
 	r = kube ? kube_node(it, x, &ip, &ip6, &cidrs, why, n) : tenc_node(it, x, &ip, &ip6, &cidrs, why, n);
-	if (!r && parse_ipv4(ip, &x->node_ip, ipe, sizeof(ipe)))
+	if (!r && ip && parse_ipv4(ip, &x->node_ip, ipe, sizeof(ipe)))
 		r = (snprintf(why, n, "node_ip: %s", ipe), -1);
 	if (!r && ip6 && parse_ipv6_node(ip6, x->node_ip6, ipe, sizeof(ipe)))
 		r = (snprintf(why, n, "node_ip6: %s", ipe), -1);
-	if (!r && local && x->node_ip == local)
+	if (!r && node_ips_held(local, x))
 		r = 1; /* the local node */
 	if (!r)
 		r = node_cidrs(cidrs, kube, x, why, n);
@@ -174,7 +169,7 @@ static int parse_item(json_t *it, bool kube, uint32_t local, struct peer *x, cha
 	return r;
 }
 
-int nodelist_kube_node(json_t *node, uint32_t local, struct peer *x, char *why, size_t n)
+int nodelist_kube_node(json_t *node, const struct node_ips *local, struct peer *x, char *why, size_t n)
 {
 	return parse_item(node, true, local, x, why, n);
 }
@@ -222,7 +217,7 @@ static int drop_dups(struct peers *out, const bool *dup, struct node_rejects *re
 }
 
 /* Element i into out, or into rej; -ENOMEM. */
-static int take_item(json_t *it, bool kube, uint32_t local, size_t i, struct peers *out,
+static int take_item(json_t *it, bool kube, const struct node_ips *local, size_t i, struct peers *out,
 		     struct peer_index *names, bool **dup, struct node_rejects *rej)
 {
 	const struct peer *first;
@@ -251,7 +246,7 @@ static int take_item(json_t *it, bool kube, uint32_t local, size_t i, struct pee
 	return peer_index_add(names, out->n - 1);
 }
 
-static int parse_list(json_t *j, uint32_t local, struct peers *out, struct node_rejects *rej, char *err,
+static int parse_list(json_t *j, const struct node_ips *local, struct peers *out, struct node_rejects *rej, char *err,
 		      size_t n)
 {
 	bool kube = json_is_array(json_object_get(j, "items")), *dup = NULL;
@@ -275,7 +270,7 @@ static int parse_list(json_t *j, uint32_t local, struct peers *out, struct node_
 	return r ? (snprintf(err, n, "out of memory"), -1) : 0;
 }
 
-int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, struct node_rejects *rej,
+int nodelist_parse(const char *text, size_t len, const struct node_ips *local, struct peers *out, struct node_rejects *rej,
 		   char *err, size_t n)
 {
 	json_error_t je;

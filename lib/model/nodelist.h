@@ -6,7 +6,8 @@
  * advertise` (name, node_ip, the optional node_ip6, cidrs of either
  * family, the optional cidrs6, spi, epoch); and the nodes of such a
  * document that cannot be peered, each with its reason (struct
- * node_rejects: an IPv6-only node is one, IPV4_REQUIRED). Pure: nothing
+ * node_rejects: one with IPv4 pod cidrs and no IPv4 InternalIP is one,
+ * IPV4_CIDRS_NEED_IP). Pure: nothing
  * is printed, no state is read. */
 #ifndef TENC_NODELIST_H
 #define TENC_NODELIST_H
@@ -30,19 +31,20 @@ int rejects_add(struct node_rejects *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void rejects_free(struct node_rejects *r);
 
-/* Parse text[0..len). local: the node's own ip (skipped), 0 when it is
- * not known. 0 with *out (ids and out_spi unset, cidrs sorted, names
+/* Parse text[0..len). local: the node's own ips (the node holding one is
+ * skipped), NULL when they are not known. 0 with *out (ids and out_spi unset, cidrs sorted, names
  * unique) and in *rej each node that cannot be peered on its own (a bad
- * field, no IPv4 InternalIP, no IPv4 cidr, a name given twice: every
+ * field, no InternalIP, no cidr, IPv4 cidrs without an IPv4 InternalIP, a
+ * name given twice: every
  * holder of it), the reason naming the field ("spi: ..."). -1 when the
  * document as a whole is bad (not JSON, not a node or peer list; out of
  * memory), with err, and *out and *rej empty. */
-int nodelist_parse(const char *text, size_t len, uint32_t local, struct peers *out, struct node_rejects *rej,
+int nodelist_parse(const char *text, size_t len, const struct node_ips *local, struct peers *out, struct node_rejects *rej,
 		   char *err, size_t n);
 struct json_t;
 /* One kubectl Node object (a watch event's), as nodelist_parse reads each
  * of a list: 0 with *x, 1 (the local node: skip it), or -1 with why. */
-int nodelist_kube_node(struct json_t *node, uint32_t local, struct peer *x, char *why, size_t n);
+int nodelist_kube_node(struct json_t *node, const struct node_ips *local, struct peer *x, char *why, size_t n);
 /* An advertised SPI ("tenc.io/spi", --spi): num_parse, 1..15. 0 or -1. */
 int parse_spi(const char *s, int *out);
 

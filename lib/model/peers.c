@@ -15,15 +15,48 @@ int peer_check_fields(const struct peer *x, char *err, size_t n)
 		return snprintf(err, n, "name: not " PEER_NAME_RULE), -1;
 	if (x->id == 0)
 		return snprintf(err, n, "id: 0 is not a peer id (1..65535)"), -1;
-	if (x->n_cidrs < 1 || x->n_cidrs > MAX_PEER_CIDRS)
-		return snprintf(err, n, "cidrs: %d, expected 1..%d", x->n_cidrs, MAX_PEER_CIDRS), -1;
+	if (x->n_cidrs < 0 || x->n_cidrs > MAX_PEER_CIDRS)
+		return snprintf(err, n, "cidrs: %d, expected 0..%d", x->n_cidrs, MAX_PEER_CIDRS), -1;
 	if (x->n_cidrs6 < 0 || x->n_cidrs6 > MAX_PEER_CIDRS)
 		return snprintf(err, n, "cidrs6: %d, expected 0..%d", x->n_cidrs6, MAX_PEER_CIDRS), -1;
+	if (halves_check_msg(x->node_ip, x->n_cidrs, x->node_ip6, x->n_cidrs6, "node_ip", "cidrs", err, n))
+		return -1;
 	if (x->adv_spi < 0 || x->adv_spi > 15)
 		return snprintf(err, n, "spi: out of range 0..15"), -1;
 	if (x->out_spi < 0 || x->out_spi > 15)
 		return snprintf(err, n, "out_spi: out of range 0..15"), -1;
 	return 0;
+}
+
+int halves_check(uint32_t ip4, int n4, const uint8_t ip6[16], int n6, const char *ipf, const char *cidrf,
+		 const char **field, char *err, size_t n)
+{
+	*field = ipf;
+	if (!ip4 && ipv6_is_zero(ip6))
+		return snprintf(err, n, "required (one of either family, or both)"), -1;
+	*field = cidrf;
+	if (n4 + n6 == 0)
+		return snprintf(err, n, "required (one of either family at least)"), -1;
+	if (n4 && !ip4)
+		return snprintf(err, n, IPV4_CIDRS_NEED_IP), -1;
+	return 0;
+}
+
+int halves_check_msg(uint32_t ip4, int n4, const uint8_t ip6[16], int n6, const char *ipf, const char *cidrf,
+		     char *err, size_t n)
+{
+	const char *f;
+	char why[128];
+
+	if (!halves_check(ip4, n4, ip6, n6, ipf, cidrf, &f, why, sizeof(why)))
+		return 0;
+	return snprintf(err, n, "%s: %s", f, why), -1;
+}
+
+bool node_ips_held(const struct node_ips *l, const struct peer *x)
+{
+	return l && ((l->ip4 && l->ip4 == x->node_ip) ||
+		     (!ipv6_is_zero(l->ip6) && !memcmp(l->ip6, x->node_ip6, 16)));
 }
 
 int node_ip_take(const char *s, uint32_t *v4, uint8_t v6[16], unsigned *have, char *err, size_t n)

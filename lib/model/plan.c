@@ -93,7 +93,14 @@ int plan_v6_outer(const struct tenc_config *c, const struct peer *x)
 {
 	if (!has_v6(c->node_ip6, c->n_pod_cidrs6) || !has_v6(x->node_ip6, x->n_cidrs6))
 		return 0;
-	return !ipv6_is_zero(c->node_ip6) && !ipv6_is_zero(x->node_ip6) ? AF_INET6 : AF_INET;
+	if (!ipv6_is_zero(c->node_ip6) && !ipv6_is_zero(x->node_ip6))
+		return AF_INET6;
+	return plan_pair4(c, x) ? AF_INET : 0;
+}
+
+bool plan_pair4(const struct tenc_config *c, const struct peer *x)
+{
+	return c->node_ip && x->node_ip;
 }
 
 bool plan_pair6(const struct tenc_config *c, const struct peer *x)
@@ -255,12 +262,11 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
 		}
 	if (!c->encrypt)
 		return 0;
-	p->spd = true;
-	if ((ret = node_xfrm(AF_INET, p)))
-		return ret;
-	if (h[1].has_ip || h[1].n) {
-		p->spd6 = true;
-		if ((ret = node_xfrm(AF_INET6, p)))
+	for (int f = 0; f < 2; f++) {
+		if (!h[f].has_ip && !h[f].n)
+			continue; /* no half of that family */
+		*(f ? &p->spd6 : &p->spd) = true;
+		if ((ret = node_xfrm(h[f].fam, p)))
 			return ret;
 	}
 	for (int f = 0; f < 2 && c->mode == MODE_SUBNET; f++)
@@ -423,7 +429,7 @@ int plan_peer(const struct tenc_config *c, const struct keyring *r, const struct
 
 	node_halves(c, me);
 	peer_halves(x, it);
-	ret = peer_family(c, r, x, &me[0], &it[0], &it[0], ifindex, mtu, p);
+	ret = plan_pair4(c, x) ? peer_family(c, r, x, &me[0], &it[0], &it[0], ifindex, mtu, p) : 0;
 	if (!ret && outer)
 		ret = peer_family(c, r, x, &me[o], &it[o], &it[1], ifindex, mtu, p);
 	return ret;

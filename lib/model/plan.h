@@ -63,8 +63,8 @@ struct plan {
 #define PRIO_DROP	2000	/* default drop of marked traffic */
 
 /* Node-wide: default-drop, in/fwd policies, the fwmark rule, the policy
- * hash thresholds (all only with encrypt; for IPv6 too when the node has
- * an IPv6 node ip), and the ipcache entries of the local pod cidrs of
+ * hash thresholds (all only with encrypt, each family's when the node has
+ * a half of that family: a node ip or pod cidrs of it), and the ipcache entries of the local pod cidrs of
  * both families. In subnet mode also, per declared subnet: its ipcache entry (SUBNET), its route in table
  * 2005, and a block policy for node-originated traffic to it, with an
  * allow policy per local pod cidr in front. */
@@ -73,8 +73,14 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
  * IPv6 half (an IPv6 node ip or IPv6 pod cidrs): AF_INET6, in IPv6 ESP
  * between the IPv6 node ips (both have one: an "IPv6 pair"); AF_INET, in
  * IPv4 ESP between the IPv4 node ips, by the IPv4 SAs (IPv6 over IPv4:
- * either lacks an IPv6 node ip); 0: not at all (either has no IPv6 half). */
+ * either lacks an IPv6 node ip, both have an IPv4 one); 0: not at all
+ * (either has no IPv6 half, or the pair has no node ips of one family). */
 int plan_v6_outer(const struct tenc_config *c, const struct peer *x);
+/* Is x's IPv4 half planned: do both this node and x have an IPv4 node ip
+ * (an "IPv4 pair")? Without one of them (an IPv6-only node or peer), no
+ * IPv4 object of x's is planned: IPv4 is never carried over IPv6, and
+ * IPv4 pod cidrs need an IPv4 node ip (model.h). */
+bool plan_pair4(const struct tenc_config *c, const struct peer *x);
 /* plan_v6_outer(c, x) == AF_INET6. */
 bool plan_pair6(const struct tenc_config *c, const struct peer *x);
 /* One peer, per family (IPv6 as plan_v6_outer says): its ipcache entries; with encrypt, its routes, and per key its

@@ -110,7 +110,7 @@ static int scan(struct watch_stream *s)
 }
 
 /* ev from the event object j. */
-static void event_of(json_t *j, uint32_t local, struct watch_event *ev)
+static void event_of(json_t *j, const struct node_ips *local, struct watch_event *ev)
 {
 	const char *type = json_string_value(json_object_get(j, "type"));
 	json_t *obj = json_object_get(j, "object");
@@ -144,7 +144,7 @@ static void event_of(json_t *j, uint32_t local, struct watch_event *ev)
 	}
 }
 
-static void parse_event(const char *p, size_t n, uint32_t local, struct watch_event *ev)
+static void parse_event(const char *p, size_t n, const struct node_ips *local, struct watch_event *ev)
 {
 	json_error_t je;
 	json_t *j = json_loadb(p, n, 0, &je);
@@ -157,7 +157,7 @@ static void parse_event(const char *p, size_t n, uint32_t local, struct watch_ev
 	json_decref(j);
 }
 
-int watch_next(struct watch_stream *s, uint32_t local, struct watch_event *ev)
+int watch_next(struct watch_stream *s, const struct node_ips *local, struct watch_event *ev)
 {
 	for (;;) {
 		int r = scan(s);

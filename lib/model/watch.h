@@ -23,7 +23,7 @@ struct watch_event {
 	/* ADDED, MODIFIED: the node as a peer (no id; cidrs sorted) unless
 	 * rejected; DELETED: its name alone. */
 	struct peer peer;
-	bool local;		/* ADDED, MODIFIED: the local node (by node ip): skip it */
+	bool local;		/* ADDED, MODIFIED: the local node (by a node ip): skip it */
 	bool rejected;		/* ADDED, MODIFIED: the node cannot be peered: err says why */
 	char name[PEER_NAME_MAX + 1];	/* the node's name, when it has a valid one */
 	char err[256];		/* rejected or WATCH_BAD: why; WATCH_ERROR: the Status message */
@@ -46,8 +46,8 @@ void watch_free(struct watch_stream *s);
 /* Append n bytes. 0 or -ENOMEM. */
 int watch_feed(struct watch_stream *s, const char *p, size_t n);
 /* The next event the bytes so far hold: 1 with *ev, 0 when more are
- * needed. local: the node's own ip, 0 when not known. */
-int watch_next(struct watch_stream *s, uint32_t local, struct watch_event *ev);
+ * needed. local: the node's own ips, NULL when not known. */
+int watch_next(struct watch_stream *s, const struct node_ips *local, struct watch_event *ev);
 /* At the end of the input, after watch_next gave 0: 1 with a WATCH_BAD
  * for what is left unfinished, else 0. */
 int watch_finish(struct watch_stream *s, struct watch_event *ev);

@@ -61,13 +61,15 @@ static int parse_config(json_t *j, struct tenc_config *c, char *err, size_t n)
 
 	if (!json_is_object(j))
 		return snprintf(err, n, "not an object"), -1;
-	if (sf_bool(j, "encrypt", true, &c->encrypt, err, n) || sf_ipv4(j, "node_ip", &c->node_ip, err, n) ||
-	    sf_cidrs(j, "pod_cidrs", 1, MAX_POD_CIDRS, c->pod_cidrs, &c->n_pod_cidrs, err, n) ||
+	if (sf_bool(j, "encrypt", true, &c->encrypt, err, n) || sf_ipv4(j, "node_ip", false, &c->node_ip, err, n) ||
+	    sf_cidrs(j, "pod_cidrs", 0, MAX_POD_CIDRS, c->pod_cidrs, &c->n_pod_cidrs, err, n) ||
 	    sf_ipv6_node(j, "node_ip6", c->node_ip6, err, n) ||
 	    sf_cidrs6(j, "pod_cidrs6", MAX_POD_CIDRS, c->pod_cidrs6, &c->n_pod_cidrs6, err, n) ||
 	    sf_cidrs(j, "subnets", 0, MAX_SUBNETS, c->subnets, &c->n_subnets, err, n) ||
 	    sf_cidrs6(j, "subnets6", MAX_SUBNETS, c->subnets6, &c->n_subnets6, err, n) ||
 	    sf_str(j, "mode", true, &mode, err, n) || parse_identity(j, c, err, n))
+		return -1;
+	if (halves_check_msg(c->node_ip, c->n_pod_cidrs, c->node_ip6, c->n_pod_cidrs6, "node_ip", "pod_cidrs", err, n))
 		return -1;
 	if (strcmp(mode, "endpoint") && strcmp(mode, "subnet"))
 		return snprintf(err, n, "mode: expected endpoint or subnet"), -1;
@@ -169,7 +171,8 @@ static void config_w(jw_t *w, const struct tenc_config *c)
 	jw_string_field(w, "mode", mode_str(c->mode));
 	if (c->name[0])
 		jw_string_field(w, "name", c->name);
-	jw_string_field(w, "node_ip", fmt_ipv4(c->node_ip, ip, sizeof(ip)));
+	if (c->node_ip)
+		jw_string_field(w, "node_ip", fmt_ipv4(c->node_ip, ip, sizeof(ip)));
 	jw_ipv6_field(w, "node_ip6", c->node_ip6);
 	cidrs_w(w, "pod_cidrs", c->pod_cidrs, c->n_pod_cidrs);
 	jw_cidrs6_field(w, "pod_cidrs6", c->pod_cidrs6, c->n_pod_cidrs6);

@@ -221,7 +221,7 @@ static bool fast_peer(struct scan *c, struct peer *x)
 				x->out_spi = (int)v;
 		}
 	} while (eat(c, ','));
-	if ((seen & (F_NAME | F_ID | F_IP | F_CIDRS)) != (F_NAME | F_ID | F_IP | F_CIDRS))
+	if ((seen & (F_NAME | F_ID | F_CIDRS)) != (F_NAME | F_ID | F_CIDRS))
 		return false;
 	return eat(c, '}');
 }

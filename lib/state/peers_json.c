@@ -27,8 +27,8 @@ static int peer_from_json(json_t *v, struct peer *x, char *err, size_t n)
 	if (!peer_name_ok(name))
 		return snprintf(err, n, "name: not " PEER_NAME_RULE), -1;
 	snprintf(x->name, sizeof(x->name), "%s", name);
-	if (sf_int(v, "id", true, 1, 65535, &id, err, n) || sf_ipv4(v, "node_ip", &x->node_ip, err, n) ||
-	    sf_cidrs(v, "cidrs", 1, MAX_PEER_CIDRS, x->cidrs, &x->n_cidrs, err, n) ||
+	if (sf_int(v, "id", true, 1, 65535, &id, err, n) || sf_ipv4(v, "node_ip", false, &x->node_ip, err, n) ||
+	    sf_cidrs(v, "cidrs", 0, MAX_PEER_CIDRS, x->cidrs, &x->n_cidrs, err, n) ||
 	    sf_ipv6_node(v, "node_ip6", x->node_ip6, err, n) ||
 	    sf_cidrs6(v, "cidrs6", MAX_PEER_CIDRS, x->cidrs6, &x->n_cidrs6, err, n) ||
 	    sf_int(v, "spi", false, 0, 15, &spi, err, n) || sf_int(v, "out_spi", false, 0, 15, &out, err, n) ||

@@ -81,8 +81,10 @@ static void peer_w(jw_t *w, const struct peer *x)
 	jw_uint(w, x->id);
 	JW_NAME(w, "name");
 	jw_string_plain(w, x->name, strlen(x->name));
-	JW_NAME(w, "node_ip");
-	jw_string_end(w, w_ipv4(jw_string_begin(w, 19), x->node_ip));
+	if (x->node_ip) {
+		JW_NAME(w, "node_ip");
+		jw_string_end(w, w_ipv4(jw_string_begin(w, 19), x->node_ip));
+	}
 	jw_ipv6_field(w, "node_ip6", x->node_ip6);
 	if (x->out_spi) {
 		JW_NAME(w, "out_spi");
@@ -99,7 +101,8 @@ static void peer_w(jw_t *w, const struct peer *x)
  * {"peers": [
  * {"cidrs": [...], "cidrs6": [...], "epoch": "...", "id": N, "name": "...", "node_ip": "...",
  *  "node_ip6": "...", "out_spi": N, "spi": N},
- * (cidrs6 and node_ip6 only when the peer has them)
+ * (node_ip, cidrs6 and node_ip6 only when the peer has them; cidrs may be
+ * empty)
  * ...
  * ]} */
 int peers_save(const struct peers *p)

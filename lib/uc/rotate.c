@@ -260,7 +260,7 @@ static int in_counters(const struct node *n, int spi, uint64_t *pk)
 	for (size_t i = 0; !ret && i < n->peers.n; i++) {
 		const struct peer *x = &n->peers.v[i];
 
-		pk[i] = in_packets(&c, AF_INET, (const uint8_t *)&x->node_ip);
+		pk[i] = x->node_ip ? in_packets(&c, AF_INET, (const uint8_t *)&x->node_ip) : 0;
 		if (c.me6 && !ipv6_is_zero(x->node_ip6))
 			pk[i] += in_packets(&c, AF_INET6, x->node_ip6);
 	}

@@ -42,7 +42,7 @@ enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x)
 	if (ipv6_is_zero(ip6) && !n6)
 		return V6_NONE;
 	if (x && !outer)
-		return V6_NO_LOCAL;
+		return ipv6_is_zero(c->node_ip6) && !c->n_pod_cidrs6 ? V6_NO_LOCAL : V6_NO_PAIR;
 	if (!c->encrypt)
 		return V6_OBSERVE;
 	return !x ? V6_ESP : outer == AF_INET6 ? V6_ESP6 : V6_ESP4;
@@ -63,6 +63,7 @@ const char *status_v6_reason(enum status_v6 v)
 	switch (v) {
 	case V6_OBSERVE: return "observe-only mode";
 	case V6_NO_LOCAL: return "this node has no IPv6 half (enable --node-ip or --pod-cidr of IPv6)";
+	case V6_NO_PAIR: return "no node ips of one family on both nodes to carry it (IPv6 over IPv4 needs both IPv4 ones)";
 	default: return "";
 	}
 }

@@ -56,6 +56,8 @@ enum status_v6 {
 	V6_ESP4,		/* a peer's: in IPv4 ESP (IPv6 over IPv4) */
 	V6_OBSERVE,		/* planned, but observe-only mode: not encrypted */
 	V6_NO_LOCAL,		/* a peer's, but this node has no IPv6 half */
+	V6_NO_PAIR,		/* a peer's, both have IPv6 halves, but not
+				 * node ips of one family to carry it */
 };
 /* The node's (x NULL) or peer x's. */
 enum status_v6 status_ipv6(const struct tenc_config *c, const struct peer *x);

@@ -22,8 +22,21 @@
 #include "tenc.h"
 #include "uc_enable.h"
 
-/* The interface holding addr, into name. 0 or -1. */
-static int dev_of_addr(uint32_t addr, char *name)
+/* Does ifaddrs entry i hold c's node ip: the IPv4 one, or without one
+ * the IPv6 one? */
+static bool holds(const struct ifaddrs *i, const struct tenc_config *c)
+{
+	if (!i->ifa_addr)
+		return false;
+	if (c->node_ip)
+		return i->ifa_addr->sa_family == AF_INET &&
+		       ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == c->node_ip;
+	return i->ifa_addr->sa_family == AF_INET6 &&
+	       !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, c->node_ip6, 16);
+}
+
+/* The interface holding c's node ip (holds), into name. 0 or -1. */
+static int dev_of_addr(const struct tenc_config *c, char *name)
 {
 	struct ifaddrs *ifa, *i;
 	int r = -1;
@@ -31,8 +44,7 @@ static int dev_of_addr(uint32_t addr, char *name)
 	if (getifaddrs(&ifa))
 		return -1;
 	for (i = ifa; i; i = i->ifa_next) {
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == addr) {
+		if (holds(i, c)) {
 			snprintf(name, IF_NAMESIZE, "%s", i->ifa_name);
 			r = 0;
 			break;
@@ -46,13 +58,11 @@ static int validate(struct enable_req *a, const struct node *n)
 {
 	struct tenc_config *c = &a->c;
 	char err[160], x[32], y[32], x6[64], y6[64];
+	const char *f;
 
-	if (!(a->have_ip & 1))
-		return tenc_err(TENC_USAGE, "--node-ip", "%s", a->have_ip ? IPV4_REQUIRED : "required");
-	if (c->n_pod_cidrs == 0)
-		return tenc_err(TENC_USAGE, "--pod-cidr", "%s",
-				c->n_pod_cidrs6 ? "an IPv4 pod cidr is required (IPv6-only nodes are not supported yet)"
-						: "at least one is required");
+	if (halves_check(c->node_ip, c->n_pod_cidrs, c->node_ip6, c->n_pod_cidrs6, "--node-ip", "--pod-cidr",
+			 &f, err, sizeof(err)))
+		return tenc_err(TENC_USAGE, f, "%s", err);
 	for (int i = 0; i < c->n_pod_cidrs; i++)
 		for (int j = 0; j < i; j++)
 			if (cidr_overlap(&c->pod_cidrs[i], &c->pod_cidrs[j]))
@@ -64,9 +74,9 @@ static int validate(struct enable_req *a, const struct node *n)
 				return tenc_err(TENC_USAGE, "--pod-cidr", "%s overlaps %s",
 						fmt_cidr6(&c->pod_cidrs6[i], x6, 64),
 						fmt_cidr6(&c->pod_cidrs6[j], y6, 64));
-	if (!c->underlay[0] && dev_of_addr(c->node_ip, c->underlay))
+	if (!c->underlay[0] && dev_of_addr(c, c->underlay))
 		return tenc_err(TENC_USAGE, "--node-ip", "no interface holds %s; give --underlay-dev",
-				fmt_ipv4(c->node_ip, x, 32));
+				c->node_ip ? fmt_ipv4(c->node_ip, x, 32) : fmt_ipv6(c->node_ip6, x6, 64));
 	for (int i = 0; i < c->n_devs; i++)
 		if (strcmp(c->devs[i], c->underlay) == 0)
 			return tenc_err(TENC_USAGE, "--dev", "%s is the underlay device", c->devs[i]);

@@ -151,11 +151,21 @@ static int read_all(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+/* n's node ips, as node lists name them. */
+static struct node_ips local_ips(const struct tenc_config *c)
+{
+	struct node_ips l = { .ip4 = c->node_ip };
+
+	memcpy(l.ip6, c->node_ip6, 16);
+	return l;
+}
+
 /* The document at path as the wanted peer set (nodelist_parse), the
  * nodes that cannot be peered on their own in rej. */
 static int read_input(const char *path, const struct node *n, struct peers *out, struct node_rejects *rej)
 {
 	char *text = NULL, err[512];
+	struct node_ips l = local_ips(&n->cfg);
 	size_t len;
 	int r = read_all(path, &text, &len);
 
@@ -163,7 +173,7 @@ static int read_input(const char *path, const struct node *n, struct peers *out,
 	memset(rej, 0, sizeof(*rej));
 	if (r)
 		return tenc_errno(TENC_USAGE, -r, path, "reading");
-	r = nodelist_parse(text, len, n->enabled ? n->cfg.node_ip : 0, out, rej, err, sizeof(err));
+	r = nodelist_parse(text, len, n->enabled ? &l : NULL, out, rej, err, sizeof(err));
 	free(text);
 	return r ? tenc_err(TENC_USAGE, path, "%s", err) : 0;
 }
@@ -239,7 +249,7 @@ int uc_peer_sync(const struct peer_sync_req *req, struct peer_sync_res *res)
 static int batch_want(const struct node *n, const void *arg, struct peers *want, struct peer_sync_res *res)
 {
 	const struct peer_batch_req *req = arg;
-	uint32_t local = n->enabled ? n->cfg.node_ip : 0;
+	struct node_ips l = local_ips(&n->cfg), *local = n->enabled ? &l : NULL;
 	struct peer_index up, del;
 	struct peer *x;
 	int ret = -ENOMEM;
@@ -252,14 +262,14 @@ static int batch_want(const struct node *n, const void *arg, struct peers *want,
 			goto out;
 	for (size_t i = 0; i < n->peers.n; i++) {
 		x = peer_index_find(&up, n->peers.v[i].name);
-		if ((x && x->node_ip != local) || peer_index_find(&del, n->peers.v[i].name))
+		if ((x && !node_ips_held(local, x)) || peer_index_find(&del, n->peers.v[i].name))
 			continue;
 		if (!(x = peers_add(want)))
 			goto out;
 		*x = n->peers.v[i];
 	}
 	for (size_t i = 0; i < req->upsert->n; i++) {
-		if (req->upsert->v[i].node_ip == local)
+		if (node_ips_held(local, &req->upsert->v[i]))
 			continue;
 		if (!(x = peers_add(want)))
 			goto out;
@@ -279,11 +289,13 @@ int uc_peer_sync_batch(const struct peer_batch_req *req, struct peer_sync_res *r
 	return sync_framed(batch_want, req, true, false, res);
 }
 
-void uc_peer_local_ip(uint32_t *ip)
+void uc_peer_local_ip(struct node_ips *ip)
 {
 	struct tenc_config c;
 
-	*ip = config_load(&c) == 0 ? c.node_ip : 0;
+	memset(ip, 0, sizeof(*ip));
+	if (config_load(&c) == 0)
+		*ip = local_ips(&c);
 }
 
 void peer_sync_res_free(struct peer_sync_res *res)

@@ -63,8 +63,8 @@ struct peer_batch_req {
  * the upserts left out. 0, or a TENC_* code (reported). Free res with
  * peer_sync_res_free either way. */
 int uc_peer_sync_batch(const struct peer_batch_req *req, struct peer_sync_res *res);
-/* The node ip config.json holds, 0 when not enabled (no lock: a hint,
- * for skipping the local node's events early). */
-void uc_peer_local_ip(uint32_t *ip);
+/* The node ips config.json holds, none when not enabled (no lock: a
+ * hint, for skipping the local node's events early). */
+void uc_peer_local_ip(struct node_ips *ip);
 
 #endif

@@ -181,7 +181,7 @@ static int flush(const struct watch_req *req, struct watch_batch *b, unsigned *r
 }
 
 /* The parser's events so far into b; local: the node ip to skip. */
-static int drain(struct watch_stream *s, struct watch_batch *b, uint32_t local, bool eof)
+static int drain(struct watch_stream *s, struct watch_batch *b, const struct node_ips *local, bool eof)
 {
 	struct watch_event ev;
 
@@ -234,7 +234,7 @@ struct loop {
 	struct watch_stream s;
 	struct watch_batch b;
 	double deadline;
-	uint32_t local;
+	struct node_ips local;
 	int failed;
 };
 
@@ -252,7 +252,7 @@ static int read_chunk(const struct watch_req *req, struct loop *l)
 		tenc_errno(TENC_FAIL, errno, "watch", "reading the stream");
 		return -1;
 	}
-	if ((n && watch_feed(&l->s, buf, (size_t)n)) || drain(&l->s, &l->b, l->local, !n)) {
+	if ((n && watch_feed(&l->s, buf, (size_t)n)) || drain(&l->s, &l->b, &l->local, !n)) {
 		tenc_err(TENC_FAIL, "watch", "out of memory");
 		return -1;
 	}

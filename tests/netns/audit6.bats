@@ -145,6 +145,31 @@ udp6_recv() {
 	grep -q "new .*out udp  \[fd01:1::2\]:4004 -> \[fd00::9\]:7003  plaintext  \[from_pod\]" "$T_DIR/trace"
 }
 
+@test "an IPv6-only node: its pods' IPv4 traffic is listed as plaintext, ipv4 not configured; its IPv6 peer's judged" {
+	local i
+	for i in 1 2; do
+		tenc_on "node$i" disable
+		rm -f "$T_DIR/node$i"/*.json
+		tenc_on "node$i" enable --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64" --dev pod0
+	done
+	tenc_on node1 peer add node2 --node-ip fd00::2 --cidr fd01:2::/64
+	on pod1 ping -c 2 -i 0.2 10.1.2.2
+	on pod1 ping -6 -c 2 -i 0.2 fd01:2::2
+	audit_json node1
+	[ "$(json_get "[(f['verdict'], f['reason']) for f in j['flows'] if f['family'] == 'ipv4']" <"$T_DIR/audit.json")" = \
+		"[('plaintext', 'ipv4 not configured (this node has no IPv4 half): out of scope')]" ]
+	# the IPv6 peer's traffic in scope, observe-only: unmarked, a violation (exit 3)
+	[ "$AUDIT_RC" -eq 3 ]
+	[ "$(flows "f['family']=='ipv6'")" = "$(printf '%s\n' \
+		'ipv6 in icmp6 fd01:2::2 0 fd01:1::2 0 violation' \
+		'ipv6 out icmp6 fd01:1::2 0 fd01:2::2 0 violation')" ]
+	[ "$(json_get "('node_ip' in j, j['node_ip6'], [('node_ip' in p, p['node_ip6']) for p in j['sa_health']])" <"$T_DIR/audit.json")" = \
+		"(False, 'fd00::1', [(False, 'fd00::2')])" ]
+	run tenc_on node1 audit
+	[[ $output == "node fd00::1, observing only"* ]]
+	[[ $output == *"node2"*"fd00::2"* ]]
+}
+
 @test "neighbour discovery and link-local traffic are in no flow" {
 	# resolve every hop afresh: NS/NA between pod1 and node1, node1 and
 	# node2 (unicast NUD probes too), and a link-local ping

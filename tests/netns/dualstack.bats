@@ -135,7 +135,7 @@ kobjs() {
 	bad_input $e --pod-cidr fd01:2::/56
 	[[ $output == *"--pod-cidr"*"peer 'node2'"* ]]
 	bad_input enable --encrypt --node-ip fd00::1 --pod-cidr 10.1.1.0/24 --dev pod0
-	[[ $output == *"--node-ip: an IPv4 node ip is required (IPv6-only nodes are not supported yet)"* ]]
+	[[ $output == *"--pod-cidr: IPv4 pod cidrs need an IPv4 node ip (IPv4 is not carried over IPv6)"* ]]
 	}
 	local p="peer add node3 --node-ip 10.0.0.3 --cidr 10.1.3.0/24"
 	# shellcheck disable=SC2086
@@ -163,9 +163,13 @@ kobjs() {
 	bad_input $p --node-ip fd00::1
 	[[ $output == *"--node-ip: fd00::1 is this node's own ip"* ]]
 	bad_input peer add node3 --node-ip fd00::3 --cidr 10.1.3.0/24
-	[[ $output == *"--node-ip: an IPv4 node ip is required (IPv6-only nodes are not supported yet)"* ]]
-	bad_input peer add node3 --node-ip 10.0.0.3 --cidr fd01:3::/64
-	[[ $output == *"--cidr"*"IPv4"*"required"* ]]
+	[[ $output == *"--cidr: IPv4 pod cidrs need an IPv4 node ip (IPv4 is not carried over IPv6)"* ]]
+	bad_input peer add node3 --node-ip fd00::3 --cidr fd01:3::/64 --cidr 10.1.3.0/24
+	[[ $output == *"--cidr: IPv4 pod cidrs need an IPv4 node ip"* ]]
+	bad_input peer add node3 --node-ip fd00::3
+	[[ $output == *"--cidr: required (one of either family at least)"* ]]
+	bad_input peer add node3 --cidr fd01:3::/64
+	[[ $output == *"--node-ip: required (one of either family, or both)"* ]]
 	}
 	echo '{"peers": [{"name": "x", "node_ip": "10.0.0.3", "node_ip6": "fe80::3", "cidrs": ["10.1.3.0/24"]}]}' >"$T_DIR/p.json"
 	bad_input peer sync --strict "$T_DIR/p.json"
@@ -173,6 +177,52 @@ kobjs() {
 	echo '{"peers": [{"name": "x", "node_ip": "10.0.0.3", "cidrs": ["10.1.3.0/24"], "cidrs6": ["fd01:2::/65"]}]}' >"$T_DIR/p.json"
 	bad_input peer sync --strict "$T_DIR/p.json"
 	[[ $output == *"x: --cidr: fd01:2::/65 overlaps peer 'node2''s fd01:2::/64"* ]]
+}
+
+@test "an IPv6-only node: IPv6 peers only, no IPv4 object; peer list and advertise round-trip; the local node known by its IPv6 node ip" {
+	for i in 1 2; do
+		tenc_on "node$i" enable --encrypt --name "node$i" --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64" --dev pod0
+	done
+	! grep -q '"node_ip":' "$T_DIR/node1/config.json" || false
+	tenc_on node1 peer add node2 --node-ip fd00::2 --cidr fd01:2::/64
+	tenc_on node1 peer add node3 --node-ip 10.0.0.3 --node-ip fd00::3 --cidr 10.1.3.0/24 --cidr fd01:3::/64
+	# no IPv4 object of tenc's: no policy, rule, route, ipcache entry; the
+	# kernel's IPv4 hash thresholds
+	k4=$(kobjs node1 4)
+	echo "$k4"
+	[ "$(echo "$k4" | grep -v '^#' | grep -c '2005\|0xe00\|0xd00\|proto 229\| peer ')" -eq 0 ]
+	[[ $k4 == *"SPD IPv4 thresholds: local 32 remote 32"* ]]
+	k6=$(kobjs node1 6)
+	echo "$k6"
+	[ "$(echo "$k6" | grep -c "src ::/0 dst ::/0 .*dir out action block priority 2000 .*mark 0xe00/0xf00")" -eq 1 ]
+	[[ $k6 == *"from all fwmark 0xe00/0xf00 lookup 2005 proto 229"* && $k6 == *"SPD IPv6 thresholds: local 0 remote 64"* ]]
+	for pfx in fd00::2/128 fd01:2::/64 fd00::3/128 fd01:3::/64; do [[ $k6 == *"$pfx peer"* ]]; done
+	for pfx in fd01:2::/64 fd01:3::/64; do [[ $k6 == *"$pfx dev eth0 proto 229"* ]]; done
+	# the underlay found by the IPv6 node ip; status and peer list without an IPv4 node ip
+	tenc_on node1 -j status >"$T_DIR/st.json"
+	[ "$(json_get "('node_ip' in j, j['node_ip6'], j['pod_cidrs'], j['underlay']['name'], len(j['drift']))" <"$T_DIR/st.json")" = \
+		"(False, 'fd00::1', [], 'eth0', 0)" ]
+	[ "$(json_get "[(p['name'], [e['prefix'] for e in p['ipcache']], p['ipv6']) for p in j['peers']]" <"$T_DIR/st.json")" = \
+		"[('node2', ['fd00::2/128', 'fd01:2::/64'], {'encrypted': True, 'outer': 'ipv6'}), ('node3', ['fd00::3/128', 'fd01:3::/64'], {'encrypted': True, 'outer': 'ipv6'})]" ]
+	run tenc_on node1 status
+	[[ $output == "node -, endpoint mode, encrypting"* && $output == *"ipv6 fd00::1, cidrs fd01:1::/64: encrypted"* ]]
+	run tenc_on node1 peer list
+	[[ $output == *"node2"*" fd00::2 "*"fd01:2::/64"* ]]
+	# node1's peer list on node2: node2 itself skipped (its IPv6 node ip), node3 taken
+	tenc_on node1 -j peer list >"$T_DIR/list.json"
+	run tenc_on node2 -j peer sync "$T_DIR/list.json"
+	[ "$(echo "$output" | json_get "(j['added'], j['rejected'])")" = "(1, 0)" ]
+	tenc_on node1 -j advertise >"$T_DIR/adv.json"
+	[ "$(json_get "[('node_ip' in p, p['node_ip6'], p['cidrs'], p['cidrs6']) for p in j['peers']]" <"$T_DIR/adv.json")" = \
+		"[(False, 'fd00::1', [], ['fd01:1::/64'])]" ]
+	run tenc_on node2 -j peer sync "$T_DIR/adv.json"
+	[ "$(echo "$output" | json_get "(j['added'], j['rejected'])")" = "(1, 0)" ]
+	[ "$(tenc_on node2 -j peer list | json_get "[(p['name'], p.get('node_ip'), p['node_ip6'], p['cidrs6']) for p in j['peers']]")" = \
+		"[('node1', None, 'fd00::1', ['fd01:1::/64']), ('node3', '10.0.0.3', 'fd00::3', ['fd01:3::/64'])]" ]
+	run tenc_on node1 advertise
+	[[ $output != *"node_ip "* && $output == *"node_ip6 fd00::1"* ]]
+	tenc_on node1 disable
+	[ "$(kobjs node1 6 | grep -c 'fd0\|0xe00\|proto 229')" -eq 0 ]
 }
 
 kube_dual() {
@@ -191,22 +241,26 @@ kube_dual() {
 	EOF
 }
 
-@test "peer sync of a dual-stack kubectl list: both families, the IPv6-only node rejected, a second run changes nothing" {
+@test "peer sync of a dual-stack kubectl list: both families, the IPv6-only node peered, a second run changes nothing" {
 	enable6 1
 	kube_dual >"$T_DIR/nodes.json"
 	run --separate-stderr tenc_on node1 -j peer sync --prune "$T_DIR/nodes.json"
 	[ "$status" -eq 0 ]
-	[[ $stderr == *"node4: status.addresses: an IPv4 node ip is required"*"(rejected)"* ]]
-	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['removed'])")" = "(2, 0, 0)" ]
-	[ "$(echo "$output" | json_get "[(r['name'], r['reason']) for r in j['rejected_nodes']]")" = \
-		"[('node4', 'status.addresses: an IPv4 node ip is required (IPv6-only nodes are not supported yet)')]" ]
+	[ -z "$stderr" ]
+	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['removed'], j['rejected'])")" = "(3, 0, 0, 0)" ]
 	run tenc_on node1 -j peer list
-	[ "$(echo "$output" | json_get "[(p['name'], p['node_ip'], p.get('node_ip6'), p['cidrs'], p.get('cidrs6')) for p in sorted(j['peers'], key=lambda p: p['name'])]")" = \
-		"[('node2', '10.0.0.2', 'fd00::2', ['10.1.2.0/24'], ['fd01:2::/64']), ('node3', '10.0.0.3', None, ['10.1.3.0/24'], None)]" ]
+	[ "$(echo "$output" | json_get "[(p['name'], p.get('node_ip'), p.get('node_ip6'), p['cidrs'], p.get('cidrs6')) for p in sorted(j['peers'], key=lambda p: p['name'])]")" = \
+		"[('node2', '10.0.0.2', 'fd00::2', ['10.1.2.0/24'], ['fd01:2::/64']), ('node3', '10.0.0.3', None, ['10.1.3.0/24'], None), ('node4', None, 'fd00::4', [], ['fd01:4::/64'])]" ]
+	# the IPv6-only peer: an IPv6 pair, no IPv4 object of its own
+	tenc_on node1 -j status >"$T_DIR/st.json"
+	[ "$(json_get "[(p['name'], 'node_ip' in p, p['ipv6']) for p in j['peers'] if p['name'] == 'node4']" <"$T_DIR/st.json")" = \
+		"[('node4', False, {'encrypted': True, 'outer': 'ipv6'})]" ]
+	[ "$(json_get "[e['prefix'] for p in j['peers'] if p['name'] == 'node4' for e in p['ipcache']]" <"$T_DIR/st.json")" = \
+		"['fd00::4/128', 'fd01:4::/64']" ]
 	before=$(snapshot node1; cat "$T_DIR/node1/peers.json")
 	run --separate-stderr tenc_on node1 -j peer sync --prune - <"$T_DIR/nodes.json"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['removed'], j['unchanged'])")" = "(0, 0, 0, 2)" ]
+	[ "$(echo "$output" | json_get "(j['added'], j['changed'], j['removed'], j['unchanged'])")" = "(0, 0, 0, 3)" ]
 	[ "$(snapshot node1; cat "$T_DIR/node1/peers.json")" = "$before" ]
 	[ "$(tenc_on node1 -j status | json_get "len(j['drift'])")" -eq 0 ]
 }
@@ -219,11 +273,11 @@ build_node1() {
 	if [ "$1" = 46 ]; then
 		six=(--node-ip fd00::1 --pod-cidr fd01:1::/64)
 		p6=(--node-ip fd00::3 --cidr fd01:3::/64 --cidr fd03::/48)
-	else # the list without its IPv6 half, and without the IPv6-only node
+	else # the list without its IPv6 half, but the IPv6-only node kept whole:
+		# a peer of this IPv4-only node with nothing in common, no object
 		python3 -c "import json,sys; j=json.load(open(sys.argv[1]))
 v4 = lambda s: ':' not in s
-j['items'] = [it for it in j['items'] if any(v4(a['address']) for a in it['status']['addresses'])]
-for it in j['items']:
+for it in [it for it in j['items'] if any(v4(a['address']) for a in it['status']['addresses'])]:
     it['spec']['podCIDRs'] = [c for c in it['spec']['podCIDRs'] if v4(c)]
     it['spec'].pop('podCIDR', None)
     it['status']['addresses'] = [a for a in it['status']['addresses'] if v4(a['address'])]
@@ -238,15 +292,19 @@ json.dump(j, open(sys.argv[1], 'w'))" "$T_DIR/nodes.json"
 
 @test "a dual-stack configuration: its IPv4 objects are its IPv4 half's; IPv6 ones for the pairs with IPv6 node ips" {
 	build_node1 4
-	tenc_on node1 -j peer list | json_get "[p['name'] for p in j['peers']]"
+	[ "$(tenc_on node1 -j peer list | json_get "[p['name'] for p in j['peers']]")" = "['node2', 'node4', 'node5', 'node6']" ]
 	a=$(kobjs node1 4)
+	id4=$(tenc_on node1 -j peer list | json_get "[p['id'] for p in j['peers'] if p['name'] == 'node4'][0]")
+	[[ $a == *"peer $((id4 + 1)) "* && $a != *"peer $id4 "* ]] # node4 (node6 after it): no IPv4 object of its own
+	[ "$(tenc_on node1 -j status | json_get "[p['ipv6'] for p in j['peers'] if p['name'] == 'node4']")" = \
+		"[{'encrypted': False, 'reason': 'this node has no IPv6 half (enable --node-ip or --pod-cidr of IPv6)'}]" ]
 	[ "$(kobjs node1 6 | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 0 ]
 	tenc_on node1 disable
 	rm -f "$T_DIR"/node1/*.json
 	[ "$(kobjs node1 4 | grep -c 10.1.5.0)" -eq 0 ]
 	build_node1 46
 	[ "$(tenc_on node1 -j peer list | json_get "[(p['name'], p.get('node_ip6')) for p in j['peers']]")" = \
-		"[('node2', 'fd00::2'), ('node5', 'fd00::3'), ('node6', None)]" ]
+		"[('node2', 'fd00::2'), ('node4', 'fd00::4'), ('node5', 'fd00::3'), ('node6', None)]" ]
 	b=$(kobjs node1 4)
 	diff <(echo "$a") <(echo "$b")
 	[[ $a == *"10.1.5.0/24"* && $a == *"10.1.2.0/24"* && $a == *"10.1.6.0/24"* ]]
@@ -257,10 +315,12 @@ json.dump(j, open(sys.argv[1], 'w'))" "$T_DIR/nodes.json"
 	[ "$(echo "$b6" | grep -c "src ::/0 dst ::/0 .*dir \(in\|fwd\) .*mark 0xd00/0xf00")" -eq 2 ]
 	[[ $b6 == *"from all fwmark 0xe00/0xf00 lookup 2005 proto 229"* ]]
 	[[ $b6 == *"SPD IPv6 thresholds: local 0 remote 64"* ]]
-	# node2 and node5 have IPv6 node ips: their IPv6 prefixes are planned
-	for pfx in fd00::2/128 fd01:2::/64 fd00::3/128 fd01:3::/64 fd03::/48; do [[ $b6 == *"$pfx peer"* ]]; done
-	for pfx in fd01:2::/64 fd01:3::/64 fd03::/48; do [[ $b6 == *"$pfx dev eth0 proto 229"* ]]; done
-	[ "$(echo "$b6" | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 6 ] # and the local fd01:1::/64
+	# node2, node4 (IPv6-only) and node5 have IPv6 node ips: their IPv6 prefixes are planned
+	for pfx in fd00::2/128 fd01:2::/64 fd00::4/128 fd01:4::/64 fd00::3/128 fd01:3::/64 fd03::/48; do
+		[[ $b6 == *"$pfx peer"* ]]
+	done
+	for pfx in fd01:2::/64 fd01:4::/64 fd01:3::/64 fd03::/48; do [[ $b6 == *"$pfx dev eth0 proto 229"* ]]; done
+	[ "$(echo "$b6" | sed -n '/^# ipcache/,/^# spd/p' | grep -c :)" -eq 8 ] # and the local fd01:1::/64
 	tenc_on node1 -j status >"$T_DIR/st.json"
 	[ "$(json_get "len(j['drift'])" <"$T_DIR/st.json")" -eq 0 ]
 	tenc_on node1 disable

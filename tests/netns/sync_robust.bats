@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # sync_robust.bats: one bad node never blocks the rest (issue 12, 0): a
 # kubectl node list with good nodes and each kind of node that cannot be
-# peered (no InternalIP, IPv6 only, no pod CIDR yet, a bad address, a
+# peered (no InternalIP, an IPv4 pod CIDR with an IPv6 InternalIP only,
+# no pod CIDR yet, a bad address, a
 # CIDR overlapping a peer's or the local pod CIDR, a peer's node ip, a
 # name given twice, two new nodes claiming the same CIDR): the good ones
 # applied, each bad one named with its reason on stderr and in -j, exit
@@ -33,7 +34,7 @@ nodes_doc() {
 		"$(node good3 "$(ip_ fd00::3), $(ip_ 10.0.0.3)" '"podCIDRs": ["10.1.3.0/24", "fd00:3::/64"]')"
 		"$(node inc "$(ip_ 10.0.0.20)" '"podCIDRs": ["10.1.20.0/24"]')"
 		"$(node noip '{"type": "Hostname", "address": "noip"}' '"podCIDRs": ["10.1.4.0/24"]')"
-		"$(node v6only "$(ip_ fd00::5)" '"podCIDRs": ["fd00:5::/64"]')"
+		"$(node v4on6 "$(ip_ fd00::5)" '"podCIDRs": ["fd00:5::/64", "10.1.5.0/24"]')"
 		"$(node nocidr "$(ip_ 10.0.0.6)" '')"
 		"$(node badip "$(ip_ 10.0.0.300)" '"podCIDRs": ["10.1.7.0/24"]')"
 		"$(node overlap "$(ip_ 10.0.0.8)" '"podCIDRs": ["10.1.20.128/25"]')"
@@ -61,7 +62,7 @@ reason() { json_get "{r['name']: r['reason'] for r in j['rejected_nodes']}['$1']
 	[ "$(json_get "(j['added'], j['changed'], j['removed'], j['unchanged'], j['rejected'])" <"$T_DIR/out")" = "(2, 0, 0, 1, 11)" ]
 	[ "$(json_get "list(j)[:6]" <"$T_DIR/out")" = "['added', 'changed', 'removed', 'unchanged', 'kernel_changes', 'rejected']" ]
 	[[ $(reason noip) == "status.addresses: no InternalIP" ]]
-	[[ $(reason v6only) == "status.addresses: an IPv4 node ip is required (IPv6-only nodes are not supported yet)" ]]
+	[[ $(reason v4on6) == "spec.podCIDRs: IPv4 pod cidrs need an IPv4 node ip (IPv4 is not carried over IPv6)" ]]
 	[[ $(reason nocidr) == *"spec.podCIDRs: none"* ]]
 	[[ $(reason badip) == *"not an IP address"* ]]
 	[[ $(reason overlap) == *"overlaps peer 'inc''s 10.1.20.0/24"* ]]
@@ -72,7 +73,7 @@ reason() { json_get "{r['name']: r['reason'] for r in j['rejected_nodes']}['$1']
 	[[ $(reason newb) == *"overlaps peer 'newa'"* ]]
 	[ "$(json_get "sum(r['name'] == 'twice' for r in j['rejected_nodes'])" <"$T_DIR/out")" -eq 2 ]
 	# each one on stderr too, with its reason
-	for n in noip v6only nocidr badip overlap localcidr dupip twice newa newb; do
+	for n in noip v4on6 nocidr badip overlap localcidr dupip twice newa newb; do
 		grep -q "^tenc: peer sync: $n: .*(rejected)$" "$T_DIR/err"
 	done
 	[ "$(grep -c '(rejected)$' "$T_DIR/err")" -eq 11 ]

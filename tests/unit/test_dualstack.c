@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_dualstack.c: the IPv6 half of the model (issue 13, model layer):
  * node ips and cidrs of either family taken from the command line's
- * text; the checks a peer's IPv6 half must pass; kubectl node lists with
+ * text; the checks a peer's IPv6 half must pass (and an IPv6-only peer's,
+ * IPv4 cidrs needing an IPv4 node ip); kubectl node lists with
  * dual-stack, IPv6-only and IPv4-only nodes in one list, and tenc's own
  * JSON with and without the IPv6 fields; config.json's round trip and an
- * old file; a change of only the IPv6 half is a change; and the plan of
- * a dual-stack node, with keys, is exactly its IPv4 half's. */
+ * old file; a change of only the IPv6 half is a change; the plan of a
+ * dual-stack node, with keys, is exactly its IPv4 half's plus the IPv6
+ * objects; an IPv6-only node's or peer's plan has no IPv4 object. */
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -13,6 +15,7 @@
 #include "node.h"
 #include "nodelist.h"
 #include "peerdiff.h"
+#include "status.h"
 #include "store.h"
 #include "tap.h"
 #include "tenc.h"
@@ -145,7 +148,19 @@ static void checks(void)
 	ip6("fd00::3", x.node_ip6);
 	x.n_cidrs = 1;
 	x.cidrs[0] = c4("10.1.3.0/24");
-	ok(node_check_peer(&n, &x, NULL, err, sizeof(err)) && strstr(err, IPV4_REQUIRED), "IPv6-only: %s", err);
+	ok(node_check_peer(&n, &x, NULL, err, sizeof(err)) && !strcmp(err, "--cidr: " IPV4_CIDRS_NEED_IP),
+	   "an IPv6 node ip only, with an IPv4 cidr: %s", err);
+	x.n_cidrs = 0;
+	x.n_cidrs6 = 1;
+	x.cidrs6[0] = c6("fd01:3::/64");
+	ok(node_check_peer(&n, &x, NULL, err, sizeof(err)) == 0, "IPv6-only (node ip and cidr) passes: %s", err);
+	x.n_cidrs6 = 0;
+	ok(node_check_peer(&n, &x, NULL, err, sizeof(err)) && !strncmp(err, "--cidr: required", 16),
+	   "no cidr of either family: %s", err);
+	memset(x.node_ip6, 0, 16);
+	x.n_cidrs6 = 1;
+	ok(node_check_peer(&n, &x, NULL, err, sizeof(err)) && !strncmp(err, "--node-ip: required", 19),
+	   "no node ip of either family: %s", err);
 	/* Two peers without an IPv6 node ip do not share one. */
 	memset(n.peers.v[0].node_ip6, 0, 16);
 	memset(n.cfg.node_ip6, 0, 16);
@@ -166,6 +181,8 @@ static const char kube[] =
 	" \"status\": {\"addresses\": [{\"type\": \"InternalIP\", \"address\": \"10.0.0.3\"}]}},"
 	"{\"metadata\": {\"name\": \"v6\"}, \"spec\": {\"podCIDRs\": [\"fd01:4::/64\"]},"
 	" \"status\": {\"addresses\": [{\"type\": \"InternalIP\", \"address\": \"fd00::4\"}]}},"
+	"{\"metadata\": {\"name\": \"v6v4cidr\"}, \"spec\": {\"podCIDRs\": [\"fd01:8::/64\", \"10.1.8.0/24\"]},"
+	" \"status\": {\"addresses\": [{\"type\": \"InternalIP\", \"address\": \"fd00::8\"}]}},"
 	"{\"metadata\": {\"name\": \"v6cidr\"}, \"spec\": {\"podCIDRs\": [\"fd01:5::/64\"]},"
 	" \"status\": {\"addresses\": [{\"type\": \"InternalIP\", \"address\": \"10.0.0.5\"}]}},"
 	"{\"metadata\": {\"name\": \"ll\"}, \"spec\": {\"podCIDRs\": [\"10.1.6.0/24\"]},"
@@ -188,21 +205,26 @@ static void nodelists(void)
 	struct peers out;
 	struct node_rejects rej;
 	char err[256], a[64], b[64];
-	const struct peer *d, *v;
+	const struct peer *d, *v, *o;
 
-	ok(nodelist_parse(kube, sizeof(kube) - 1, 0, &out, &rej, err, sizeof(err)) == 0, "a dual-stack list parses");
-	is_int(out.n, 2, "two nodes can be peered");
+	ok(nodelist_parse(kube, sizeof(kube) - 1, NULL, &out, &rej, err, sizeof(err)) == 0, "a dual-stack list parses");
+	is_int(out.n, 4, "four nodes can be peered");
 	d = peers_find(&out, "dual");
 	v = peers_find(&out, "v4");
+	o = peers_find(&out, "v6");
+	ok(o && !o->node_ip && !strcmp(fmt_ipv6(o->node_ip6, a, sizeof(a)), "fd00::4") && !o->n_cidrs &&
+	   o->n_cidrs6 == 1, "v6: an IPv6-only node, peered");
+	o = peers_find(&out, "v6cidr");
+	ok(o && o->node_ip == htonl(0x0a000005) && !o->n_cidrs && o->n_cidrs6 == 1,
+	   "v6cidr: an IPv4 node ip and IPv6 pod cidrs only, peered (IPv6 over IPv4)");
 	ok(d && d->node_ip == htonl(0x0a000002) && !strcmp(fmt_ipv6(d->node_ip6, a, sizeof(a)), "fd00::2"),
 	   "dual: the first InternalIP of each family (an IPv4-mapped one passed over)");
 	ok(d && d->n_cidrs == 1 && d->n_cidrs6 == 1 && !strcmp(fmt_cidr6(&d->cidrs6[0], b, sizeof(b)), "fd01:2::/64"),
 	   "dual: both pod cidrs");
 	ok(v && ipv6_is_zero(v->node_ip6) && v->n_cidrs6 == 0 && v->n_cidrs == 1, "v4: IPv4 only, as before");
-	is_int(rej.n, 4, "four rejected");
-	is_str(reason_of(&rej, "v6"), "status.addresses: " IPV4_REQUIRED, "the IPv6-only node, with the reason");
-	ok(strstr(reason_of(&rej, "v6cidr"), "IPv4 pod cidr is required") != NULL, "IPv6 pod cidrs only: %s",
-	   reason_of(&rej, "v6cidr"));
+	is_int(rej.n, 3, "three rejected");
+	is_str(reason_of(&rej, "v6v4cidr"), "spec.podCIDRs: " IPV4_CIDRS_NEED_IP,
+	       "an IPv4 pod cidr on a node with an IPv6 InternalIP only, with the reason");
 	ok(!strncmp(reason_of(&rej, "ll"), "node_ip6: ", 10) && strstr(reason_of(&rej, "ll"), "link-local"),
 	   "a link-local InternalIP: %s", reason_of(&rej, "ll"));
 	ok(strstr(reason_of(&rej, "hostbits"), "cidrs[1]: ") && strstr(reason_of(&rej, "hostbits"), "host bits"),
@@ -219,20 +241,26 @@ static void tenc_json(void)
 		"{\"name\": \"b\", \"node_ip\": \"10.0.0.3\", \"cidrs\": [\"10.1.3.0/24\", \"fd01:3::/64\"]},"
 		"{\"name\": \"c\", \"node_ip\": \"10.0.0.4\", \"cidrs\": [\"10.1.4.0/24\"]},"
 		"{\"name\": \"d\", \"node_ip6\": \"fd00::5\", \"cidrs\": [\"10.1.5.0/24\"]},"
-		"{\"name\": \"e\", \"node_ip\": \"10.0.0.6\", \"cidrs\": [\"10.1.6.0/24\"], \"cidrs6\": [\"10.1.7.0/24\"]}]}";
+		"{\"name\": \"e\", \"node_ip\": \"10.0.0.6\", \"cidrs\": [\"10.1.6.0/24\"], \"cidrs6\": [\"10.1.7.0/24\"]},"
+		"{\"name\": \"f\", \"node_ip6\": \"fd00::7\", \"cidrs\": [\"fd01:7::/64\"]},"
+		"{\"name\": \"g\", \"cidrs\": [\"fd01:8::/64\"]}]}";
 	struct peers out;
 	struct node_rejects rej;
 	char err[256];
 	const struct peer *a, *b, *c;
 
-	ok(nodelist_parse(doc, sizeof(doc) - 1, 0, &out, &rej, err, sizeof(err)) == 0, "tenc's JSON parses");
+	ok(nodelist_parse(doc, sizeof(doc) - 1, NULL, &out, &rej, err, sizeof(err)) == 0, "tenc's JSON parses");
 	a = peers_find(&out, "a");
 	b = peers_find(&out, "b");
 	c = peers_find(&out, "c");
 	ok(a && !ipv6_is_zero(a->node_ip6) && a->n_cidrs6 == 1, "node_ip6 and cidrs6 are read");
 	ok(b && b->n_cidrs == 1 && b->n_cidrs6 == 1, "an IPv6 entry of cidrs is read as IPv6");
 	ok(c && ipv6_is_zero(c->node_ip6) && !c->n_cidrs6, "an older tenc's entry reads as before");
-	is_str(reason_of(&rej, "d"), "node_ip: " IPV4_REQUIRED, "IPv6-only in tenc's form");
+	is_str(reason_of(&rej, "d"), "cidrs: " IPV4_CIDRS_NEED_IP, "an IPv4 cidr without an IPv4 node ip");
+	a = peers_find(&out, "f");
+	ok(a && !a->node_ip && !ipv6_is_zero(a->node_ip6) && !a->n_cidrs && a->n_cidrs6 == 1,
+	   "IPv6-only in tenc's form (no node_ip), peered");
+	is_str(reason_of(&rej, "g"), "node_ip: missing", "no node ip of either family");
 	ok(!strncmp(reason_of(&rej, "e"), "cidrs6[0]: ", 11), "an IPv4 prefix in cidrs6: %s", reason_of(&rej, "e"));
 	peers_free(&out);
 	rejects_free(&rej);
@@ -383,28 +411,100 @@ static void ipv6_over_ipv4(const struct plan *p, const struct plan *m)
 	ok((e = find_ipc(m, "fd01:2::", 64)) && e->val.peer_id == 1 && e->val.spi == 3, "  the cidr marked for the peer");
 }
 
+/* local_node(), encrypting, with two keys (3 current, 4 pending; OUT on
+ * 3), its peer's epoch known. */
+static void keyed_node(struct node *n)
+{
+	char err[128];
+
+	local_node(n);
+	n->cfg.encrypt = true;
+	n->cfg.epoch = 0x1122334455667788ull;
+	n->ifindex = 2;
+	n->mtu = 1500;
+	n->keys.n = 2;
+	if (key_parse_line("3+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128", &n->keys.v[0].k, err,
+			   sizeof(err)) ||
+	    key_parse_line("4+ rfc4106(gcm(aes)) 1102030405060708090a0b0c0d0e0f1011121314 128", &n->keys.v[1].k, err,
+			   sizeof(err)))
+		abort();
+	n->keys.v[0].state = KEY_CURRENT;
+	n->keys.v[1].state = KEY_PENDING;
+	n->peers.v[0].out_spi = 3;
+	n->peers.v[0].epoch = 0x99;
+}
+
+/* Does p hold an object of IPv4 (any SA, policy, route, rule or ipcache
+ * entry whose family is IPv4, outer or inner)? */
+static bool any_ipv4(const struct plan *p)
+{
+	return p->spd || !all_ipv6(p);
+}
+
+/* Drop the IPv4 half of the node (cfg) or of its peer. */
+static void no_ipv4(struct node *n, bool node)
+{
+	if (node) {
+		n->cfg.node_ip = 0;
+		n->cfg.n_pod_cidrs = 0;
+	} else {
+		n->peers.v[0].node_ip = 0;
+		n->peers.v[0].n_cidrs = 0;
+	}
+}
+
+/* IPv6-only nodes and peers: a pair without IPv4 node ips on both plans
+ * no IPv4 object of the peer's; without IPv6 ones on both, IPv6 over
+ * IPv4 when both have IPv4 ones, else nothing. */
+static void ipv6_only_plans(void)
+{
+	struct node n;
+	struct plan p = { 0 }, q = { 0 };
+
+	keyed_node(&n);
+	no_ipv4(&n, true);
+	no_ipv4(&n, false);
+	ok(node_plan(&n, &p) == 0 && !any_ipv4(&p), "IPv6-only node and peer: no IPv4 object at all");
+	ipv6_objects(&p);
+	plan_free(&p);
+	keyed_node(&n);
+	no_ipv4(&n, false);
+	ok(node_plan(&n, &p) == 0 && p.spd && p.spd6, "a dual-stack node, an IPv6-only peer: both families' node-wide objects");
+	ok(plan_peer(&n.cfg, &n.keys, &n.peers.v[0], 2, 1500, &q) == 0 && q.n_sas == 4 && !any_ipv4(&q),
+	   "  the peer's objects: IPv6 only (%zu SAs)", q.n_sas);
+	ok(plan_v6_outer(&n.cfg, &n.peers.v[0]) == AF_INET6 && !plan_pair4(&n.cfg, &n.peers.v[0]), "  an IPv6 pair, no IPv4 one");
+	plan_free(&p);
+	plan_free(&q);
+	keyed_node(&n);
+	no_ipv4(&n, true);
+	ok(node_plan(&n, &p) == 0 && !any_ipv4(&p) && p.n_sas == 4,
+	   "an IPv6-only node, a dual-stack peer: the peer's IPv4 half unplanned (IPv4 is not carried over IPv6)");
+	plan_free(&p);
+	/* An IPv4 node ip with IPv6 pod cidrs, an IPv6-only peer: no node ips
+	 * of one family, nothing planned for the peer; status says why. */
+	keyed_node(&n);
+	memset(n.cfg.node_ip6, 0, 16);
+	n.cfg.n_pod_cidrs = 0;
+	no_ipv4(&n, false);
+	ok(plan_v6_outer(&n.cfg, &n.peers.v[0]) == 0 && !plan_pair4(&n.cfg, &n.peers.v[0]), "no pair of either family");
+	ok(plan_peer(&n.cfg, &n.keys, &n.peers.v[0], 2, 1500, &q) == 0 && plan_empty(&q), "  nothing planned for the peer");
+	is_int(status_ipv6(&n.cfg, &n.peers.v[0]), V6_NO_PAIR, "  status: not encrypted, no pair");
+	memset(n.cfg.node_ip6, 0, 16);
+	n.cfg.n_pod_cidrs6 = 0;
+	n.cfg.n_pod_cidrs = 1;
+	is_int(status_ipv6(&n.cfg, &n.peers.v[0]), V6_NO_LOCAL, "  an IPv4-only node: no IPv6 half here");
+	plan_free(&q);
+	keys_wipe(&n.keys);
+	peers_free(&n.peers);
+}
+
 /* The planner's objects with the IPv6 half and without it. */
 static void plans(void)
 {
 	struct node n, v4;
 	struct plan p6 = { 0 }, p4 = { 0 }, m, e;
-	char err[128];
 
-	local_node(&n);
-	n.cfg.encrypt = true;
-	n.cfg.epoch = 0x1122334455667788ull;
-	n.ifindex = 2;
-	n.mtu = 1500;
-	n.keys.n = 2;
-	if (key_parse_line("3+ rfc4106(gcm(aes)) 0102030405060708090a0b0c0d0e0f1011121314 128", &n.keys.v[0].k, err,
-			   sizeof(err)) ||
-	    key_parse_line("4+ rfc4106(gcm(aes)) 1102030405060708090a0b0c0d0e0f1011121314 128", &n.keys.v[1].k, err,
-			   sizeof(err)))
-		abort();
-	n.keys.v[0].state = KEY_CURRENT;
-	n.keys.v[1].state = KEY_PENDING;
-	n.peers.v[0].out_spi = 3;
-	n.peers.v[0].epoch = 0x99;
+	keyed_node(&n);
 	v4 = n;
 	v4.peers.v = malloc(sizeof(struct peer));
 	v4.peers.v[0] = n.peers.v[0];
@@ -489,6 +589,7 @@ int main(void)
 	tenc_json();
 	same_objects();
 	plans();
+	ipv6_only_plans();
 	config_files();
 	return done_testing();
 }

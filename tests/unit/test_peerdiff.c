@@ -15,6 +15,7 @@
  * prune, and its old form then wins against a third), a parse reject of
  * a known peer kept with prune, and the counts of what is applied. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "converge.h"
@@ -374,33 +375,37 @@ static void test_parse_rejects(void)
 		NODE("twice", IP("10.0.0.8"), "\"podCIDRs\": [\"10.8.0.0/24\"]") ","
 		NODE("bad name", IP("10.0.0.9"), "\"podCIDRs\": [\"10.9.0.0/24\"]") ","
 		NODE("self", IP("10.0.0.1"), "") ","
+		NODE("self6", IP("fd00::1"), "") ","
 		NODE("good2", IP("10.0.0.10"), "\"podCIDR\": \"10.10.0.0/24\"") "]}";
 	struct node_rejects rej;
 	struct peers out;
 	char err[256];
 	size_t twice = 0;
+	struct node_ips local = { .ip4 = htonl(0x0a000001) };
 
-	is_int(nodelist_parse(doc, strlen(doc), htonl(0x0a000001), &out, &rej, err, sizeof(err)), 0,
+	if (inet_pton(AF_INET6, "fd00::1", local.ip6) != 1)
+		abort();
+	is_int(nodelist_parse(doc, strlen(doc), &local, &out, &rej, err, sizeof(err)), 0,
 	       "a list with bad nodes parses");
-	is_int(out.n, 2, "the two good nodes taken");
-	ok(out.n == 2 && !strcmp(out.v[0].name, "good") && !strcmp(out.v[1].name, "good2"), "good, good2");
-	is_int(rej.n, 7, "seven rejects (the local node skipped, not rejected)");
+	is_int(out.n, 3, "the three good nodes taken");
+	ok(out.n == 3 && !strcmp(out.v[0].name, "good") && !strcmp(out.v[1].name, "v6only") &&
+	   !strcmp(out.v[2].name, "good2"), "good, v6only (an IPv6-only node), good2");
+	is_int(rej.n, 6, "six rejects (the local node skipped, by either of its ips, not rejected)");
 	ok(has(why(&rej, "noip"), "status.addresses: no InternalIP"), "noip: %s", why(&rej, "noip"));
-	ok(has(why(&rej, "v6only"), IPV4_REQUIRED), "v6only: %s", why(&rej, "v6only"));
 	ok(has(why(&rej, "nocidr"), "spec.podCIDRs: none"), "nocidr: %s", why(&rej, "nocidr"));
 	ok(has(why(&rej, "badip"), "not an IP address"), "badip: %s", why(&rej, "badip"));
 	ok(has(why(&rej, "item 7"), "metadata.name"), "a bad name is item 7: %s", why(&rej, "item 7"));
 	for (size_t i = 0; i < rej.n; i++)
 		twice += !strcmp(rej.v[i].name, "twice") && has(rej.v[i].reason, "appears twice");
 	is_int(twice, 2, "a name given twice: both holders rejected");
-	ok(!why(&rej, "self"), "the local node is not a reject");
+	ok(!why(&rej, "self") && !why(&rej, "self6"), "the local node is not a reject");
 	peers_free(&out);
 	rejects_free(&rej);
 
-	is_int(nodelist_parse("{\"items\": 3}", 12, 0, &out, &rej, err, sizeof(err)), -1,
+	is_int(nodelist_parse("{\"items\": 3}", 12, NULL, &out, &rej, err, sizeof(err)), -1,
 	       "not a node list: the document refused");
 	ok(out.n == 0 && rej.n == 0 && rej.v == NULL, "nothing kept");
-	is_int(nodelist_parse("{\"items\": [", 11, 0, &out, &rej, err, sizeof(err)), -1, "not JSON: refused");
+	is_int(nodelist_parse("{\"items\": [", 11, NULL, &out, &rej, err, sizeof(err)), -1, "not JSON: refused");
 }
 
 /* Each peer of names is in fin, as given (node ip's last byte, cidr's

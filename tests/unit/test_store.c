@@ -76,7 +76,12 @@ static const struct {
 	{ DOC("{\"name\": \"a\", \"id\": \"7\", \"node_ip\": \"10.0.0.2\", \"cidrs\": [\"10.1.0.0/24\"]}"), -1, "id: not an integer" },
 	{ DOC("{\"name\": \"a\", \"id\": 1, \"node_ip\": null, \"cidrs\": [\"10.1.0.0/24\"]}"), -1, "node_ip: not a string" },
 	{ DOC("{\"name\": \"a\", \"id\": 1, \"node_ip\": \"10.0.0.2\", \"cidrs\": \"x\"}"), -1, "cidrs: not an array" },
-	{ DOC("{\"name\": \"a\", \"id\": 1, \"node_ip\": \"10.0.0.2\", \"cidrs\": []}"), -1, "cidrs: 0 entries" },
+	{ DOC("{\"name\": \"a\", \"id\": 1, \"node_ip\": \"10.0.0.2\", \"cidrs\": []}"), -1, "cidrs: required (one of either family" },
+	{ DOC("{\"name\": \"a\", \"id\": 1, \"cidrs\": [\"10.1.0.0/24\"], \"node_ip6\": \"fd00::2\"}"), -1,
+	  "cidrs: IPv4 pod cidrs need an IPv4 node ip" },
+	{ DOC("{\"name\": \"a\", \"id\": 1, \"cidrs\": [\"10.1.0.0/24\"]}"), -1, "node_ip: required (one of either family" },
+	/* An IPv6-only peer: no node_ip, no IPv4 cidr. */
+	{ DOC("{\"name\": \"a\", \"id\": 1, \"cidrs\": [], \"node_ip6\": \"fd00::2\", \"cidrs6\": [\"fd01:2::/64\"]}"), 1, NULL },
 	{ DOC(P(", \"spi\": 16")), -1, "spi: 16 is out of range" },
 	{ DOC(P(", \"out_spi\": -1")), -1, "out_spi: -1 is out of range" },
 	{ DOC(P(", \"spi\": 1e1")), -1, "spi: not an integer" },

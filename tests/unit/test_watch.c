@@ -2,7 +2,8 @@
 /* test_watch.c: the watch stream parser (lib/model/watch.c) on a stream
  * in kubectl's exact form (pretty-printed objects one after another):
  * ADDED, MODIFIED, DELETED of an unknown node, BOOKMARK, ERROR, a node
- * with no InternalIP, an IPv6-only node, the local node, junk between
+ * with no InternalIP, an IPv6-only node, the local node (by its IPv4 and
+ * by its IPv6 node ip), junk between
  * events, an object that is no JSON, an unfinished one at the end; the
  * same events whatever the chunking (1, 7, 4096 bytes, whole); 1 MiB of
  * garbage, then an event: the garbage one bad event, the event read. */
@@ -29,6 +30,7 @@ static const char stream[] =
 	"{\"type\": \"ERROR\", \"object\": {\"kind\": \"Status\", \"message\": \"too old resource version\"}}\n"
 	NODE_EV("ADDED", "noip", "", "\"podCIDRs\": [\"10.1.4.0/24\"]")
 	NODE_EV("ADDED", "v6", IP("fd00::5"), "\"podCIDRs\": [\"fd00:5::/64\"]")
+	NODE_EV("ADDED", "self6", IP("fd00::1"), "\"podCIDRs\": [\"fd00:1::/64\"]")
 	"garbage ]] here\n"
 	"{\"type\": \"ADDED\", \"object\": {\"metadata\": {\"name\": \"x\"}, oops}}\n"
 	"{\"type\": \"RENAMED\", \"object\": {}}\n"
@@ -50,7 +52,8 @@ static const struct want wants[] = {
 	{ WATCH_DELETED, "ghost", false, false, NULL },
 	{ WATCH_ERROR, "", false, false, "too old resource version" },
 	{ WATCH_ADDED, "noip", false, true, "no InternalIP" },
-	{ WATCH_ADDED, "v6", false, true, "an IPv4 node ip is required (IPv6-only nodes are not supported yet)" },
+	{ WATCH_ADDED, "v6", false, false, NULL },
+	{ WATCH_ADDED, "self6", true, false, NULL },
 	{ WATCH_BAD, "", false, false, "no JSON object" },
 	{ WATCH_BAD, "", false, false, "not JSON" },
 	{ WATCH_BAD, "", false, false, "no watch event type" },
@@ -63,14 +66,17 @@ static const struct want wants[] = {
 /* The stream fed in chunks of step bytes: the events, at most max. */
 static size_t run(const char *text, size_t len, size_t step, struct watch_event *evs, size_t max)
 {
+	struct node_ips local = { .ip4 = htonl(0x0a000001) };
 	struct watch_stream s;
 	size_t k = 0;
 
+	if (inet_pton(AF_INET6, "fd00::1", local.ip6) != 1)
+		abort();
 	watch_init(&s);
 	for (size_t off = 0; off < len; off += step) {
 		if (watch_feed(&s, text + off, len - off < step ? len - off : step))
 			break;
-		while (k < max && watch_next(&s, htonl(0x0a000001), &evs[k]) == 1)
+		while (k < max && watch_next(&s, &local, &evs[k]) == 1)
 			k++;
 	}
 	if (k < max && watch_finish(&s, &evs[k]))
