@@ -70,10 +70,10 @@ NODE_INFO=$TENC_STATE_DIR/k8s-node.info
 
 node_info() { kubectl get node "$NODE_NAME" -o jsonpath="$NODE_TPL"; }
 
-# parse_info LINE: NODE_IP (the first IPv4 InternalIP), NODE_IP6 (the
-# first IPv6 one, empty on a single-stack node) and POD_CIDRS (both
-# families) from a NODE_TPL line; 0 when it has an IPv4 node ip and a pod
-# CIDR (tenc needs an IPv4 node ip: IPv6-only nodes are not supported yet).
+# parse_info LINE: NODE_IP (the first IPv4 InternalIP, empty on an
+# IPv6-only node), NODE_IP6 (the first IPv6 one, empty on an IPv4-only
+# node) and POD_CIDRS (both families) from a NODE_TPL line; 0 when it has
+# a node ip of either family and a pod CIDR.
 parse_info() {
 	NODE_IP="" NODE_IP6="" POD_CIDRS=""
 	for w in $1; do
@@ -84,14 +84,14 @@ parse_info() {
 		cidr=*/*) POD_CIDRS="$POD_CIDRS${POD_CIDRS:+ }${w#cidr=}" ;;
 		esac
 	done
-	[ -n "$NODE_IP" ] && [ -n "$POD_CIDRS" ]
+	[ -n "$NODE_IP$NODE_IP6" ] && [ -n "$POD_CIDRS" ]
 }
 
 # read_node: NODE_IP and POD_CIDRS, waiting until the node has both (a node
 # that has just registered has no pod CIDR until the controller assigns it).
 read_node() {
 	until parse_info "$(node_info)"; do
-		say "node $NODE_NAME has no IPv4 InternalIP or pod CIDR yet; retrying"
+		say "node $NODE_NAME has no InternalIP or pod CIDR yet; retrying"
 		sleep "$TENC_POLL"
 	done
 }
@@ -123,7 +123,8 @@ devices() {
 }
 
 tenc_enable() {
-	set -- enable --node-ip "$NODE_IP" --name "$NODE_NAME" --mode "$TENC_MODE"
+	set -- enable --name "$NODE_NAME" --mode "$TENC_MODE"
+	[ -z "$NODE_IP" ] || set -- "$@" --node-ip "$NODE_IP"
 	[ -z "$NODE_IP6" ] || set -- "$@" --node-ip "$NODE_IP6"
 	[ "$TENC_ENCRYPT" = 1 ] && set -- "$@" --encrypt
 	for c in $POD_CIDRS; do set -- "$@" --pod-cidr "$c"; done
@@ -224,7 +225,7 @@ reenable_if_changed() {
 	fi
 	now=$(devices)
 	[ "$NODE_IP $NODE_IP6 $POD_CIDRS" = "$ip $ip6 $cidrs" ] && [ "$now" = "$DEVS" ] && return 0
-	say "node ip $NODE_IP${NODE_IP6:+ $NODE_IP6} pod cidrs $POD_CIDRS devices ${now:-none}"
+	say "node ip $NODE_IP${NODE_IP:+${NODE_IP6:+ }}$NODE_IP6 pod cidrs $POD_CIDRS devices ${now:-none}"
 	DEVS=$now
 	tenc_enable || say "tenc enable failed; the node keeps its last configuration"
 }
@@ -288,7 +289,7 @@ run() {
 	trap 'trap "" TERM INT; kill -TERM 0; exit 0' TERM INT
 	read_node
 	DEVS=$(devices)
-	say "node $NODE_NAME ip $NODE_IP${NODE_IP6:+ $NODE_IP6} pod cidrs $POD_CIDRS devices ${DEVS:-none}"
+	say "node $NODE_NAME ip $NODE_IP${NODE_IP:+${NODE_IP6:+ }}$NODE_IP6 pod cidrs $POD_CIDRS devices ${DEVS:-none}"
 	setup_key
 	tenc_enable || die "tenc enable failed"
 	declare_subnets || die "tenc subnet add failed"

@@ -121,7 +121,7 @@ static bool is_ip(uint8_t fam, const uint8_t *a, const uint32_t *ip4, const uint
 {
 	if (kfam(fam) == AF_INET6)
 		return !ipv6_is_zero(ip6) && kaddr_eq(fam, a, ip6);
-	return kaddr_eq(fam, a, (const uint8_t *)ip4);
+	return *ip4 && kaddr_eq(fam, a, (const uint8_t *)ip4); /* 0: none (IPv6-only) */
 }
 
 #define is_peer_ip(fam, a, x) is_ip((fam), (a), &(x)->node_ip, (x)->node_ip6)

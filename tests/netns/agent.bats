@@ -107,7 +107,7 @@ isnt() { ! is "$@"; }
 	k8s join node2 10.0.0.2 # registered, no pod CIDR yet
 	agent_start 1 TENC_ENCRYPT=0
 	agent_start 2 TENC_ENCRYPT=0
-	wait_line "$T_DIR/agent2.log" "has no IPv4 InternalIP or pod CIDR yet" "${AGENT[2]}"
+	wait_line "$T_DIR/agent2.log" "has no InternalIP or pod CIDR yet" "${AGENT[2]}"
 	tenc_on node2 -j status
 	[ "$(tenc_on node2 -j status | json_get "j['enabled']")" = False ]
 	! agent_ready 2 || false
@@ -204,5 +204,22 @@ sys.stdout.write(jsonpath(sys.argv[1], json.load(open(sys.argv[2]))))' "$tpl" "$
 	k8s cidrs node2 10.1.2.0/24 fd01:2::/64 fd01:22::/64
 	wait_until "node1 sees node2's new IPv6 CIDR" is "peer_cidrs6 1 node2" fd01:2::/64 fd01:22::/64
 	wait_until "node2 enabled with it" is "pod_cidrs6 2" fd01:2::/64 fd01:22::/64
+	no_unsupported
+}
+
+@test "agent, IPv6-only Nodes: enabled with IPv6 only, no IPv4 node ip; the peers learn each other from the watch" {
+	for i in 1 2; do echo "addr add fd00::$i/64 dev eth0 nodad" | ip_in "node$i"; done
+	for i in 1 2; do
+		k8s join "node$i" "fd00::$i" "fd01:$i::/64"
+		agent_start "$i" TENC_ENCRYPT=0
+	done
+	for i in 1 2; do wait_until -p "${AGENT[$i]}" "node$i ready" agent_ready $i; done
+	wait_until "node1 peers node2" is "peer_of 1 node2 p['node_ip6']" fd00::2
+	wait_until "node2 peers node1" is "peer_of 2 node1 p['node_ip6']" fd00::1
+	[ "$(tenc_on node1 -j status | json_get "('node_ip' in j, j['node_ip6'], j['pod_cidrs6'], j['pod_cidrs'])")" = \
+		"(False, 'fd00::1', ['fd01:1::/64'], [])" ]
+	[ "$(peer_of 1 node2 "('node_ip' in p, p['cidrs'], p['cidrs6'])")" = "(False, [], ['fd01:2::/64'])" ]
+	grep -q "tenc-node: node node1 ip fd00::1 pod cidrs fd01:1::/64" "$T_DIR/agent1.log"
+	on node1 "$DPTOOL" ipc-dump "$T_DIR/node1/bpf" | grep -q "^fd01:2::/64 peer"
 	no_unsupported
 }

@@ -253,8 +253,8 @@ kube_dual() {
 		"[('node2', '10.0.0.2', 'fd00::2', ['10.1.2.0/24'], ['fd01:2::/64']), ('node3', '10.0.0.3', None, ['10.1.3.0/24'], None), ('node4', None, 'fd00::4', [], ['fd01:4::/64'])]" ]
 	# the IPv6-only peer: an IPv6 pair, no IPv4 object of its own
 	tenc_on node1 -j status >"$T_DIR/st.json"
-	[ "$(json_get "[(p['name'], 'node_ip' in p, p['ipv6']) for p in j['peers'] if p['name'] == 'node4']" <"$T_DIR/st.json")" = \
-		"[('node4', False, {'encrypted': True, 'outer': 'ipv6'})]" ]
+	[ "$(json_get "[(p['name'], 'node_ip' in p, p['ipv6'], p['policies']) for p in j['peers'] if p['name'] == 'node4']" <"$T_DIR/st.json")" = \
+		"[('node4', False, {'encrypted': True, 'outer': 'ipv6'}, 0)]" ] # (keyless: no policy; the IPv4 in/fwd are no peer's)
 	[ "$(json_get "[e['prefix'] for p in j['peers'] if p['name'] == 'node4' for e in p['ipcache']]" <"$T_DIR/st.json")" = \
 		"['fd00::4/128', 'fd01:4::/64']" ]
 	before=$(snapshot node1; cat "$T_DIR/node1/peers.json")
