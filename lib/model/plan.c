@@ -263,8 +263,10 @@ int plan_node(const struct tenc_config *c, int ifindex, uint32_t mtu, struct pla
 	if (!c->encrypt)
 		return 0;
 	for (int f = 0; f < 2; f++) {
-		if (!h[f].has_ip && !h[f].n)
-			continue; /* no half of that family */
+		/* No half of that family, and no subnet of it, whose SUBNET
+		 * entries mark for the default drop: nothing of the family. */
+		if (!h[f].has_ip && !h[f].n && (c->mode != MODE_SUBNET || !config_n_subnets(c, h[f].fam)))
+			continue;
 		*(f ? &p->spd6 : &p->spd) = true;
 		if ((ret = node_xfrm(h[f].fam, p)))
 			return ret;

@@ -64,7 +64,8 @@ struct plan {
 
 /* Node-wide: default-drop, in/fwd policies, the fwmark rule, the policy
  * hash thresholds (all only with encrypt, each family's when the node has
- * a half of that family: a node ip or pod cidrs of it), and the ipcache entries of the local pod cidrs of
+ * a half of that family, a node ip or pod cidrs of it, or in subnet mode
+ * a subnet of it: its SUBNET entries mark for that drop), and the ipcache entries of the local pod cidrs of
  * both families. In subnet mode also, per declared subnet: its ipcache entry (SUBNET), its route in table
  * 2005, and a block policy for node-originated traffic to it, with an
  * allow policy per local pod cidr in front. */

@@ -460,6 +460,7 @@ static void ipv6_only_plans(void)
 {
 	struct node n;
 	struct plan p = { 0 }, q = { 0 };
+	size_t drops;
 
 	keyed_node(&n);
 	no_ipv4(&n, true);
@@ -493,6 +494,17 @@ static void ipv6_only_plans(void)
 	n.cfg.n_pod_cidrs6 = 0;
 	n.cfg.n_pod_cidrs = 1;
 	is_int(status_ipv6(&n.cfg, &n.peers.v[0]), V6_NO_LOCAL, "  an IPv4-only node: no IPv6 half here");
+	plan_free(&q);
+	/* Subnet mode: an IPv6 subnet on that IPv4-only node marks its
+	 * addresses for the IPv6 default drop, which so exists. */
+	n.cfg.mode = MODE_SUBNET;
+	n.cfg.n_subnets6 = 1;
+	n.cfg.subnets6[0] = c6("fd01::/16");
+	ok(plan_node(&n.cfg, 2, 1500, &q) == 0 && q.spd6 && q.n_rules == 2, "an IPv6 subnet, no IPv6 half: the IPv6 node-wide objects");
+	drops = 0;
+	for (size_t i = 0; i < q.n_pols; i++)
+		drops += q.pols[i].sel_family == AF_INET6 && q.pols[i].priority == PRIO_DROP && q.pols[i].block;
+	is_int((int)drops, 1, "  the IPv6 default drop");
 	plan_free(&q);
 	keys_wipe(&n.keys);
 	peers_free(&n.peers);
