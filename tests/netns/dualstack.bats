@@ -225,6 +225,22 @@ kobjs() {
 	[ "$(kobjs node1 6 | grep -c 'fd0\|0xe00\|proto 229')" -eq 0 ]
 }
 
+@test "subnet mode: a subnet of a family the node has no half of still fails closed (its default drop exists)" {
+	enable_node 1 --encrypt --mode subnet
+	on pod1 ping -6 -c 1 -W 2 fd01:2::2 # plaintext: no IPv6 in scope yet
+	tenc_on node1 subnet add fd01::/16
+	k6=$(kobjs node1 6)
+	echo "$k6"
+	[ "$(echo "$k6" | grep -c "src ::/0 dst ::/0 .*dir out action block priority 2000 .*mark 0xe00/0xf00")" -eq 1 ]
+	[[ $k6 == *"from all fwmark 0xe00/0xf00 lookup 2005 proto 229"* && $k6 == *"fd01::/16 peer 0 spi 0 flags subnet"* ]]
+	# the subnet's address no peer owns: marked for the drop, dropped
+	run on pod1 ping -6 -c 2 -i 0.2 -W 1 fd01:2::2
+	[ "$status" -ne 0 ]
+	[ "$(drift_count node1)" -eq 0 ]
+	tenc_on node1 subnet del fd01::/16
+	[ "$(kobjs node1 6 | grep -c '0xe00\|proto 229')" -eq 0 ]
+}
+
 kube_dual() {
 	cat <<-EOF
 	{"apiVersion": "v1", "kind": "List", "items": [
