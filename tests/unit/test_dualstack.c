@@ -456,6 +456,13 @@ static void no_ipv4(struct node *n, bool node)
 /* IPv6-only nodes and peers: a pair without IPv4 node ips on both plans
  * no IPv4 object of the peer's; without IPv6 ones on both, IPv6 over
  * IPv4 when both have IPv4 ones, else nothing. */
+/* keyed_node's keys and peers freed. */
+static void node_done(struct node *n)
+{
+	keys_wipe(&n->keys);
+	peers_free(&n->peers);
+}
+
 static void ipv6_only_plans(void)
 {
 	struct node n;
@@ -468,6 +475,7 @@ static void ipv6_only_plans(void)
 	ok(node_plan(&n, &p) == 0 && !any_ipv4(&p), "IPv6-only node and peer: no IPv4 object at all");
 	ipv6_objects(&p);
 	plan_free(&p);
+	node_done(&n);
 	keyed_node(&n);
 	no_ipv4(&n, false);
 	ok(node_plan(&n, &p) == 0 && p.spd && p.spd6, "a dual-stack node, an IPv6-only peer: both families' node-wide objects");
@@ -476,6 +484,7 @@ static void ipv6_only_plans(void)
 	ok(plan_v6_outer(&n.cfg, &n.peers.v[0]) == AF_INET6 && !plan_pair4(&n.cfg, &n.peers.v[0]), "  an IPv6 pair, no IPv4 one");
 	plan_free(&p);
 	plan_free(&q);
+	node_done(&n);
 	keyed_node(&n);
 	no_ipv4(&n, true);
 	ok(node_plan(&n, &p) == 0 && !any_ipv4(&p) && p.n_sas == 4,
@@ -483,6 +492,7 @@ static void ipv6_only_plans(void)
 	plan_free(&p);
 	/* An IPv4 node ip with IPv6 pod cidrs, an IPv6-only peer: no node ips
 	 * of one family, nothing planned for the peer; status says why. */
+	node_done(&n);
 	keyed_node(&n);
 	memset(n.cfg.node_ip6, 0, 16);
 	n.cfg.n_pod_cidrs = 0;
@@ -506,8 +516,7 @@ static void ipv6_only_plans(void)
 		drops += q.pols[i].sel_family == AF_INET6 && q.pols[i].priority == PRIO_DROP && q.pols[i].block;
 	is_int((int)drops, 1, "  the IPv6 default drop");
 	plan_free(&q);
-	keys_wipe(&n.keys);
-	peers_free(&n.peers);
+	node_done(&n);
 }
 
 /* The planner's objects with the IPv6 half and without it. */
