@@ -11,87 +11,15 @@
  * state dir is an empty temporary one). */
 #include <stdlib.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include "status.h"
 #include "tenc.h"
+#include "manypeers.h"
 #include "tap.h"
 
-#define SPI 3
+#define SPI MANY_SPI
 #define NPEERS 400
 
-static uint32_t rnd_state = 12345;
-
-static uint32_t rnd(void)
-{
-	rnd_state = rnd_state * 1103515245u + 12345u;
-	return rnd_state >> 8;
-}
-
-static uint32_t ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
-{
-	return htonl(a << 24 | b << 16 | c << 8 | d);
-}
-
-static void ip6(uint8_t out[16], uint16_t net, uint32_t host)
-{
-	memset(out, 0, 16);
-	out[0] = 0xfd, out[1] = (uint8_t)(net >> 8), out[2] = (uint8_t)net;
-	memcpy(out + 12, &(uint32_t){ htonl(host) }, 4);
-}
-
-/* Peer i (id i + 1): kind i % 4: 0, 1 dual-stack; 2 IPv4 only; 3 IPv6
- * only (node ip 0) or, every other time, IPv6 over IPv4 (IPv6 pod cidrs,
- * no IPv6 node ip). */
-static void add_peer(struct node *n, int i)
-{
-	struct peer *x = peers_add(&n->peers);
-	int kind = i % 4;
-
-	snprintf(x->name, sizeof(x->name), "node%d", i);
-	x->id = (uint16_t)(i + 1);
-	if (kind != 3 || i % 8 == 7) {
-		x->node_ip = ip4(10, 0, (uint32_t)(i + 2) >> 8, (uint32_t)(i + 2) & 0xff);
-		x->n_cidrs = 1;
-		x->cidrs[0] = (struct cidr){ ip4(10, 128 + ((uint32_t)i >> 8), (uint32_t)i & 0xff, 0), 24 };
-	}
-	if (kind != 2) {
-		if (kind != 3 || i % 8 == 3)
-			ip6(x->node_ip6, 0, (uint32_t)i + 2);
-		x->n_cidrs6 = 1;
-		ip6(x->cidrs6[0].addr, 0x100, (uint32_t)i << 16);
-		x->cidrs6[0].len = 64;
-	}
-}
-
-/* The node: 10.0.0.1 / fd00::1, key SPI, NPEERS peers. */
-static void node(struct node *n)
-{
-	n->enabled = true;
-	n->ifindex = 2;
-	n->mtu = 1500;
-	n->cfg.encrypt = true;
-	n->cfg.node_ip = ip4(10, 0, 0, 1);
-	n->cfg.n_pod_cidrs = 1;
-	n->cfg.pod_cidrs[0] = (struct cidr){ ip4(10, 255, 0, 0), 24 };
-	ip6(n->cfg.node_ip6, 0, 1);
-	n->cfg.n_pod_cidrs6 = 1;
-	ip6(n->cfg.pod_cidrs6[0].addr, 0xffff, 0);
-	n->cfg.pod_cidrs6[0].len = 64;
-	n->keys.n = 1;
-	n->keys.v[0].k.spi = SPI;
-	n->keys.v[0].state = KEY_CURRENT;
-	for (int i = 0; i < NPEERS; i++)
-		add_peer(n, i);
-}
-
-#define SHUFFLE(v, n)                                                     \
-	for (size_t i_ = (n); i_ > 1; i_--) {                             \
-		size_t j_ = rnd() % i_;                                   \
-		__typeof__(*(v)) t_ = (v)[i_ - 1];                        \
-		(v)[i_ - 1] = (v)[j_], (v)[j_] = t_;                      \
-	}
-
-/* Objects no peer owns, of either family: another node's SA, SAs from
+/* Objects no peer owns, of either family: an SA between two peers, SAs from
  * the node to 0.0.0.0 and ::, to 0.0.0.0 from it (an IPv6-only peer's
  * absent IPv4 node ip never matches), templates to both, an entry of no
  * peer id, a local one that names a peer's id. */
@@ -99,7 +27,7 @@ static void foreign(struct plan *p, const struct tenc_config *c)
 {
 	struct xsa *a;
 
-	*plan_push_sa(p) = (struct xsa){ .src = ip4(10, 0, 0, 2), .dst = ip4(10, 0, 0, 3), .spi = SPI, .mark = 1 };
+	*plan_push_sa(p) = (struct xsa){ .src = many_ip4(10, 1, 0, 2), .dst = many_ip4(10, 1, 0, 3), .spi = SPI, .mark = 1 };
 	*plan_push_sa(p) = (struct xsa){ .src = c->node_ip, .dst = 0, .spi = SPI };
 	*plan_push_sa(p) = (struct xsa){ .src = 0, .dst = c->node_ip, .spi = SPI, .mark = 1 };
 	a = plan_push_sa(p);
@@ -110,8 +38,8 @@ static void foreign(struct plan *p, const struct tenc_config *c)
 	memcpy(a->src6, c->node_ip6, 16);
 	*plan_push_pol(p) = (struct xpol){ .tmpl_dst = 0 };
 	*plan_push_pol(p) = (struct xpol){ .tmpl_family = AF_INET6 };
-	*plan_push_ipc(p) = (struct ipc_entry){ .prefix = { ip4(192, 168, 0, 0), 16 }, .val = { .peer_id = 60000 } };
-	*plan_push_ipc(p) = (struct ipc_entry){ .prefix = { ip4(10, 255, 0, 0), 24 },
+	*plan_push_ipc(p) = (struct ipc_entry){ .prefix = { many_ip4(192, 168, 0, 0), 16 }, .val = { .peer_id = 60000 } };
+	*plan_push_ipc(p) = (struct ipc_entry){ .prefix = { many_ip4(10, 255, 0, 0), 24 },
 						.val = { .peer_id = 1, .flags = IPC_F_LOCAL } };
 }
 
@@ -126,9 +54,7 @@ static void kernel_view(struct status *s)
 	for (size_t i = 0; i < p->n_sas; i++)
 		if (i % 5 == 1)
 			p->sas[i].integrity_errors = (uint32_t)i, p->sas[i].replay_errors = 1;
-	SHUFFLE(p->sas, p->n_sas);
-	SHUFFLE(p->pols, p->n_pols);
-	SHUFFLE(p->ipc, p->n_ipc);
+	many_shuffle(p);
 }
 
 static bool is_ip(uint8_t fam, const uint8_t *a, const uint32_t *v4, const uint8_t v6[16])
@@ -184,7 +110,7 @@ static void test_matching(void)
 	size_t sa0 = 0, ipc0 = 0, bad = 0, sas = 0, ipc = 0, rejecting = 0;
 
 	memset(&s, 0, sizeof(s));
-	node(&s.n);
+	ok(many_node(&s.n, NPEERS, true) == 0, "a node with %d peers of both families", NPEERS);
 	kernel_view(&s);
 	ok(plan_all(&s.n.cfg, &s.n.keys, &s.n.peers, 2, 1500, &s.want) == 0, "the intent planned");
 	is_int(status_derive(&s), 0, "derived");
