@@ -8,7 +8,8 @@
  * view the planner's objects (plan_all: 4 SAs, 4 OUT policies and 4
  * ipcache entries a peer) in a shuffled order, the intent the same plan;
  * the state dir a temporary one whose rx.json holds every IN SA, as a
- * converge leaves it (argv[3] "0": no rx.json). ROUNDS (argv[2],
+ * converge leaves it (argv[3] "0": no rx.json), then one SA in 7 refusing
+ * a packet. ROUNDS (argv[2],
  * default 5) rounds, each one derivation of each, alternating; the
  * medians, their ratio, and whether both gave the same answer (per peer
  * its SAs, ipcache entries in order, policies, rejecting; the drift).
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
 	struct status a, b;
 	bool agree = true;
 	char path[256];
+	size_t drift = 0;
 
 	if (np < 1 || np > 65535 || rounds < 1 || !to || !tn || !(g.state_dir = mkdtemp(dir)))
 		return 2;
@@ -129,21 +131,26 @@ int main(int argc, char **argv)
 		a.have.sas[i].add_time = 1700000000 + i;
 	if (rx && write_rx(dir, &a.have))
 		return 2;
+	for (size_t i = 0; i < a.have.n_sas; i += 7) /* refused since: some peers rejecting */
+		a.have.sas[i].integrity_errors++;
 	b = a; /* the same node and objects: b's derivation kept beside a's */
 	for (int r = 0; r < rounds; r++) {
 		to[r] = timed(old_status_derive, &a);
 		tn[r] = timed(status_derive, &b);
 		agree &= same(&a, &b);
+		drift = a.n_drift;
 		undo(&a);
 		undo(&b);
 	}
 	printf("{\"peers\": %d, \"sas\": %zu, \"policies\": %zu, \"ipcache\": %zu, \"rounds\": %d, "
-	       "\"rx_json\": %s, \"old_s\": %.6f, \"new_s\": %.6f, \"ratio_old_new\": %.1f, \"same_answer\": %s}\n",
-	       np, a.have.n_sas, a.have.n_pols, a.have.n_ipc, rounds, rx ? "true" : "false", median(to, rounds), median(tn, rounds),
+	       "\"rx_json\": %s, \"drift\": %zu, \"old_s\": %.6f, \"new_s\": %.6f, \"ratio_old_new\": %.1f, \"same_answer\": %s}\n",
+	       np, a.have.n_sas, a.have.n_pols, a.have.n_ipc, rounds, rx ? "true" : "false", drift, median(to, rounds), median(tn, rounds),
 	       median(to, rounds) / median(tn, rounds), agree ? "true" : "false");
 	status_free(&a);
 	snprintf(path, sizeof(path), "%s/rx.json", dir);
 	unlink(path);
 	rmdir(dir);
+	free(to);
+	free(tn);
 	return agree ? 0 : 1;
 }
