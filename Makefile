@@ -14,6 +14,8 @@
 #   make bench                 benchmarks (bench/)
 #   make bench-watch           the watch benchmark alone (bench/vm-watch.sh, in the VM)
 #   make bench-audit           BPF per-packet and `tenc audit` at scale (root; bench/audit/)
+#   make bench-status          status's matching at 5,000 dual-stack peers, against
+#                              STATUS_BASE's in the same run (no kernel; bench/status/)
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -87,7 +89,7 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 LINKS := enable disable key peer subnet status advertise audit trace shell version
 
 .PHONY: all clean install uninstall deps test test-unit test-netns test-vm \
-	unit-tests demo bench bench-watch bench-audit fuzz fuzz-build old-tenc pre6-tenc prev6-tenc next-tenc check-layers image
+	unit-tests demo bench bench-watch bench-audit bench-status fuzz fuzz-build old-tenc pre6-tenc prev6-tenc next-tenc check-layers image
 
 all: check-layers $(BUILD)/tenc $(TOOL_BINS)
 
@@ -240,6 +242,30 @@ $(AUDIT_BENCH)/rtime: bench/audit/rtime.c
 bench-audit: deps
 	$(Q)$(MAKE) --no-print-directory all $(AUDIT_BENCH)/bpfbench $(AUDIT_BENCH)/rtime
 	$(Q)bench/audit/run.sh
+
+# bench/status: status's matching of the kernel's objects to peers
+# (status_derive) at BENCH_STATUS_PEERS dual-stack peers, timed against
+# STATUS_BASE's (the scans per peer and per IN SA: its lib/uc/status.c
+# and lib/state/rxbase.c out of git) in the same run, BENCH_STATUS_ROUNDS
+# rounds; one JSON line.
+STATUS_BENCH := $(BUILD)/bench/status
+STATUS_BASE ?= 146ac22
+BENCH_STATUS_PEERS ?= 5000
+BENCH_STATUS_ROUNDS ?= 5
+
+$(STATUS_BENCH)/old_status.c $(STATUS_BENCH)/old_rxbase.c: $(STATUS_BENCH)/old_%.c:
+	$(call msg,GIT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)git show $(STATUS_BASE):$(if $(filter status,$*),lib/uc,lib/state)/$*.c > $@.tmp && mv $@.tmp $@
+
+$(STATUS_BENCH)/statusbench: bench/status/statusbench.c bench/status/old.c tests/unit/manypeers.h $(STATUS_BENCH)/old_status.c \
+		$(STATUS_BENCH)/old_rxbase.c $(BUILD)/libtenc.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(STATUS_BENCH) -Itests/unit $(LDFLAGS) -o $@ bench/status/statusbench.c \
+		bench/status/old.c $(BUILD)/libtenc.a $(PKG_LIBS)
+
+bench-status: $(STATUS_BENCH)/statusbench
+	$(Q)$< $(BENCH_STATUS_PEERS) $(BENCH_STATUS_ROUNDS)
 
 # Fuzzing (tests/fuzz, libFuzzer): every parser of outside input, built
 # with clang into build/fuzz/ (the library too, with coverage and ASan+UBSan;

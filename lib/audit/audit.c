@@ -14,6 +14,7 @@
 #include <linux/xfrm.h>
 #include "audit.h"
 #include "nodeio.h"
+#include "peerip.h"
 #include "reconcile.h"
 #include "rxbase.h"
 #include "tenc.h"
@@ -154,36 +155,6 @@ static uint32_t dst_bit(const struct peer *x, int v, const uint8_t *daddr)
 	return best < 0 ? 0 : 1u << best;
 }
 
-/* Peer by node ip of either family: a sorted index (5,000 peers, 10,000
- * SAs a family). Addresses zero-padded to 16 bytes. */
-struct ip_idx {
-	uint8_t v;
-	uint8_t ip[16];
-	struct audit_peer *ap;
-};
-
-static struct ip_idx ip_key(int v, const uint8_t *ip, struct audit_peer *ap)
-{
-	struct ip_idx k = { .v = (uint8_t)v, .ap = ap };
-
-	memcpy(k.ip, ip, kaddr_len(fam_af(v)));
-	return k;
-}
-
-static int ip_cmp(const void *x, const void *y)
-{
-	const struct ip_idx *a = x, *b = y;
-
-	return a->v != b->v ? (int)a->v - (int)b->v : memcmp(a->ip, b->ip, sizeof(a->ip));
-}
-
-static struct audit_peer *by_ip(struct ip_idx *idx, size_t n, int v, const uint8_t *ip)
-{
-	struct ip_idx k = ip_key(v, ip, NULL), *f = bsearch(&k, idx, n, sizeof(*idx), ip_cmp);
-
-	return f ? f->ap : NULL;
-}
-
 static void __attribute__((format(printf, 2, 3))) problem(struct audit_peer *ap, const char *fmt, ...)
 {
 	va_list ap_;
@@ -196,19 +167,19 @@ static void __attribute__((format(printf, 2, 3))) problem(struct audit_peer *ap,
 }
 
 /* An SA between the node's and a peer's node ips of its (outer) family:
- * that peer's OUT or IN SA of the family. */
-static void index_sa(struct audit *a, struct ip_idx *idx, size_t n, const struct xsa *s)
+ * that peer's OUT or IN SA of the family (ix: the peers by node ip). */
+static void index_sa(struct audit *a, const struct peer_ips *ix, const struct xsa *s)
 {
 	int v = af_fam(s->family);
 	const uint8_t *me = node_ip_of(&a->n.cfg, v);
-	struct audit_peer *ap;
+	long k;
 
 	if (s->spi < TENC_SPI_MIN || s->spi > TENC_SPI_MAX || (v == AUDIT_V6 ? ipv6_is_zero(me) : !a->n.cfg.node_ip))
 		return;
-	if (kaddr_eq(s->family, s->src6, me) && (ap = by_ip(idx, n, v, s->dst6)))
-		ap->fam[v].out[s->spi] = s;
-	else if (kaddr_eq(s->family, s->dst6, me) && (ap = by_ip(idx, n, v, s->src6)))
-		ap->fam[v].in[s->spi] = s;
+	if (kaddr_eq(s->family, s->src6, me) && (k = peer_ips_find(ix, s->family, s->dst6)) >= 0)
+		a->peers[k].fam[v].out[s->spi] = s;
+	else if (kaddr_eq(s->family, s->dst6, me) && (k = peer_ips_find(ix, s->family, s->src6)) >= 0)
+		a->peers[k].fam[v].in[s->spi] = s;
 }
 
 /* An OUT policy of its selector's family: the default drop, or one of a
@@ -259,31 +230,24 @@ static const char *nokey_why(const struct audit *a, const struct ipc_entry *e)
 
 static int index_kernel(struct audit *a)
 {
-	struct ip_idx *idx;
-	size_t n = a->n.peers.n, ni = 0;
+	struct peer_ips ix;
+	size_t n = a->n.peers.n;
 
 	a->peers = calloc(n ? n : 1, sizeof(*a->peers));
 	a->by_id = calloc(TENC_PEER_ID_MAX + 1, sizeof(*a->by_id));
-	idx = calloc(2 * n + 1, sizeof(*idx));
 	a->nokey = calloc(a->have.n_ipc ? a->have.n_ipc : 1, sizeof(*a->nokey));
-	if (!a->peers || !a->by_id || !idx || !a->nokey) {
-		free(idx);
+	if (!a->peers || !a->by_id || !a->nokey || peer_ips_init(&ix, &a->n.peers))
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct audit_peer *ap = &a->peers[i];
 
 		ap->p = &a->n.peers.v[i];
 		ap->out_spi = plan_out_spi(&a->n.keys, ap->p);
 		a->by_id[ap->p->id] = ap;
-		if (ap->p->node_ip)
-			idx[ni++] = ip_key(AUDIT_V4, peer_ip_of(ap->p, AUDIT_V4), ap);
-		if (!ipv6_is_zero(ap->p->node_ip6))
-			idx[ni++] = ip_key(AUDIT_V6, peer_ip_of(ap->p, AUDIT_V6), ap);
 	}
-	qsort(idx, ni, sizeof(*idx), ip_cmp);
 	for (size_t i = 0; i < a->have.n_sas; i++)
-		index_sa(a, idx, ni, &a->have.sas[i]);
+		index_sa(a, &ix, &a->have.sas[i]);
+	peer_ips_free(&ix);
 	for (size_t i = 0; i < a->have.n_pols; i++)
 		index_pol(a, &a->have.pols[i]);
 	for (size_t i = 0; i < a->have.n_ipc; i++) {
@@ -292,7 +256,6 @@ static int index_kernel(struct audit *a)
 		if (why)
 			a->nokey[a->n_nokey++] = (struct audit_nokey){ &a->have.ipc[i], why };
 	}
-	free(idx);
 	return 0;
 }
 

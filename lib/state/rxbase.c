@@ -43,6 +43,30 @@ void rxbase_save(const struct plan *have)
 	store_json_commit(&f);
 }
 
+/* The base's order: by SA instance (family, src, spi, mark, add time),
+ * then by place in rx.json (cmp_rx), so that the first of equal ones is
+ * found first, as a scan of the file would (cmp_key: the instance only). */
+static int cmp_key(const struct rx_sa *a, const struct rx_sa *b)
+{
+	int c = a->family != b->family ? (int)a->family - (int)b->family : memcmp(a->src, b->src, sizeof(a->src));
+
+	if (c)
+		return c;
+	if (a->spi != b->spi)
+		return a->spi < b->spi ? -1 : 1;
+	if (a->mark != b->mark)
+		return a->mark < b->mark ? -1 : 1;
+	return a->add_time < b->add_time ? -1 : a->add_time > b->add_time;
+}
+
+static int cmp_rx(const void *x, const void *y)
+{
+	const struct rx_sa *a = x, *b = y;
+	int c = cmp_key(a, b);
+
+	return c ? c : a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
 void rxbase_load(struct rxbase *b)
 {
 	json_t *j, *a, *v;
@@ -68,8 +92,9 @@ void rxbase_load(struct rxbase *b)
 			r->packets = (uint64_t)json_integer_value(json_object_get(v, "packets"));
 			r->integrity = (uint64_t)json_integer_value(json_object_get(v, "integrity"));
 			r->replay = (uint64_t)json_integer_value(json_object_get(v, "replay"));
-			b->n++;
+			r->pos = b->n++;
 		}
+		qsort(b->v, b->n, sizeof(*b->v), cmp_rx);
 	}
 	json_decref(j);
 }
@@ -83,13 +108,19 @@ void rxbase_free(struct rxbase *b)
 uint64_t rxbase_refused_since(const struct rxbase *b, const struct xsa *s)
 {
 	uint64_t now = (uint64_t)s->integrity_errors + s->replay_errors;
+	struct rx_sa k = { .family = (uint8_t)kfam(s->family), .spi = s->spi, .mark = s->mark, .add_time = s->add_time };
+	size_t lo = 0, hi = b->n;
 
-	for (size_t i = 0; i < b->n; i++) {
-		const struct rx_sa *r = &b->v[i];
+	memcpy(k.src, s->src6, kaddr_len(s->family));
+	while (lo < hi) { /* the first not below k */
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (r->family == kfam(s->family) && kaddr_eq(s->family, r->src, s->src6) && r->spi == s->spi &&
-		    r->mark == s->mark && r->add_time == s->add_time)
-			return now > r->integrity + r->replay ? now - r->integrity - r->replay : 0;
+		if (cmp_key(&b->v[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return now;
+	if (lo == b->n || cmp_key(&b->v[lo], &k))
+		return now;
+	return now > b->v[lo].integrity + b->v[lo].replay ? now - b->v[lo].integrity - b->v[lo].replay : 0;
 }

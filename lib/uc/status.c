@@ -8,6 +8,7 @@
 #include <string.h>
 #include "apply.h"
 #include "nodeio.h"
+#include "peerip.h"
 #include "reconcile.h"
 #include "rxbase.h"
 #include "status.h"
@@ -124,61 +125,128 @@ static bool is_ip(uint8_t fam, const uint8_t *a, const uint32_t *ip4, const uint
 	return *ip4 && kaddr_eq(fam, a, (const uint8_t *)ip4); /* 0: none (IPv6-only) */
 }
 
-#define is_peer_ip(fam, a, x) is_ip((fam), (a), &(x)->node_ip, (x)->node_ip6)
 #define is_my_ip(fam, a, c) is_ip((fam), (a), &(c)->node_ip, (c)->node_ip6)
 
-/* Does SA a run between this node and x, in either family? *out: from
- * this node. */
-static bool sa_of(const struct xsa *a, const struct tenc_config *c, const struct peer *x, bool *out)
+/* The peer at the far end of SA a, of either family: its dst when a is
+ * from this node (*out), its src when a is to it; a position in the set
+ * (ix: the peers by node ip), -1 none. */
+static long sa_peer(const struct peer_ips *ix, const struct tenc_config *c, const struct xsa *a, bool *out)
 {
-	*out = is_my_ip(a->family, a->src6, c) && is_peer_ip(a->family, a->dst6, x);
-	return *out || (is_peer_ip(a->family, a->src6, x) && is_my_ip(a->family, a->dst6, c));
+	long k = -1;
+
+	*out = is_my_ip(a->family, a->src6, c) && (k = peer_ips_find(ix, a->family, a->dst6)) >= 0;
+	if (*out)
+		return k;
+	return is_my_ip(a->family, a->dst6, c) ? peer_ips_find(ix, a->family, a->src6) : -1;
 }
 
-/* Packets x's IN SAs refused since tenc last converged (integrity and
- * replay failures): a peer that re-created its SAs (rxbase.h). */
-static void rejected(struct status *s, const struct rxbase *rx, struct status_peer *sp)
+/* Objects 0..n-1 grouped by their peer (own[i], -1 none), peers in set
+ * order, each group in the objects' order: peer k's are order[start[k]
+ * .. start[k + 1]) (start: np + 1 entries). A stable counting sort. */
+static void group(const long *own, size_t n, size_t np, size_t *start, size_t *order)
 {
-	for (size_t i = 0; i < s->have.n_sas; i++) {
-		const struct xsa *a = &s->have.sas[i];
-		uint64_t k;
-		bool out;
-
-		if (!sa_of(a, &s->n.cfg, sp->p, &out) || out || !a->mark)
-			continue;
-		if ((k = rxbase_refused_since(rx, a)) > 0)
-			sp->rejected += k, sp->rejected_spi = a->spi;
-	}
+	memset(start, 0, (np + 1) * sizeof(*start));
+	for (size_t i = 0; i < n; i++)
+		if (own[i] >= 0)
+			start[own[i] + 1]++;
+	for (size_t k = 0; k < np; k++)
+		start[k + 1] += start[k];
+	/* start[k] the next free slot of group k: its end once placed */
+	for (size_t i = 0; i < n; i++)
+		if (own[i] >= 0)
+			order[start[own[i]]++] = i;
+	memmove(start + 1, start, np * sizeof(*start));
+	start[0] = 0;
 }
 
-/* A peer's SAs (both ways), policies and ipcache entries, in the order
- * the kernel gave them. Each SA and entry belongs to one peer at most
- * (node ips and ids are unique), so s->sas and s->ipc have room. */
-static void read_peer(struct status *s, const struct rxbase *rx, size_t k)
+/* Scratch for matching: per object its peer and way, the groups. */
+struct match {
+	long *own;
+	bool *out;
+	size_t *start, *order;
+};
+
+/* Each peer's SAs (both ways), in the order the kernel gave them. */
+static void match_sas(struct status *s, const struct peer_ips *ix, struct match *m)
 {
-	struct status_peer *sp = &s->peers[k];
-	const struct peer *x = sp->p = &s->n.peers.v[k];
-	size_t n_sas = k ? sp[-1].sa0 + sp[-1].n_sas : 0, n_ipc = k ? sp[-1].ipc0 + sp[-1].n_ipc : 0;
+	size_t np = s->n.peers.n;
 
-	sp->out_spi = plan_out_spi(&s->n.keys, x);
-	rejected(s, rx, sp);
-	sp->sa0 = n_sas;
-	for (size_t i = 0; i < s->have.n_sas; i++) {
-		const struct xsa *a = &s->have.sas[i];
-		bool out;
+	for (size_t i = 0; i < s->have.n_sas; i++)
+		m->own[i] = sa_peer(ix, &s->n.cfg, &s->have.sas[i], &m->out[i]);
+	group(m->own, s->have.n_sas, np, m->start, m->order);
+	for (size_t k = 0; k < np; k++)
+		s->peers[k].sa0 = m->start[k], s->peers[k].n_sas = m->start[k + 1] - m->start[k];
+	for (size_t j = 0; j < m->start[np]; j++)
+		s->sas[j] = (struct status_sa){ &s->have.sas[m->order[j]], m->out[m->order[j]] };
+}
 
-		if (sa_of(a, &s->n.cfg, x, &out))
-			s->sas[sp->sa0 + sp->n_sas++] = (struct status_sa){ a, out };
-	}
-	for (size_t i = 0; i < s->have.n_pols; i++)
-		sp->policies += !s->have.pols[i].block && !s->have.pols[i].allow_plain &&
-				is_peer_ip(s->have.pols[i].tmpl_family, s->have.pols[i].tmpl_dst6, x);
-	sp->ipc0 = n_ipc;
+/* Each peer's ipcache entries (by its id; not the node's own), in the
+ * kernel's order. */
+static void match_ipc(struct status *s, const struct peer_ips *ix, struct match *m)
+{
+	size_t np = s->n.peers.n;
+
 	for (size_t i = 0; i < s->have.n_ipc; i++) {
 		const struct ipc_entry *e = &s->have.ipc[i];
 
-		if (e->val.peer_id == x->id && !(e->val.flags & IPC_F_LOCAL))
-			s->ipc[sp->ipc0 + sp->n_ipc++] = e;
+		m->own[i] = e->val.flags & IPC_F_LOCAL ? -1 : peer_ips_by_id(ix, e->val.peer_id);
+	}
+	group(m->own, s->have.n_ipc, np, m->start, m->order);
+	for (size_t k = 0; k < np; k++)
+		s->peers[k].ipc0 = m->start[k], s->peers[k].n_ipc = m->start[k + 1] - m->start[k];
+	for (size_t j = 0; j < m->start[np]; j++)
+		s->ipc[j] = &s->have.ipc[m->order[j]];
+}
+
+/* The policies with a template towards each peer's node ip. */
+static void count_pols(struct status *s, const struct peer_ips *ix)
+{
+	for (size_t i = 0; i < s->have.n_pols; i++) {
+		const struct xpol *p = &s->have.pols[i];
+		long k = p->block || p->allow_plain ? -1 : peer_ips_find(ix, p->tmpl_family, p->tmpl_dst6);
+
+		if (k >= 0)
+			s->peers[k].policies++;
+	}
+}
+
+/* Every SA, policy and ipcache entry to its peer, once: through an index
+ * of the peers by node ip and id, not a scan of all per peer (5,000
+ * dual-stack peers: 20,000 SAs, as many policies). Each belongs to one
+ * peer at most (node ips and ids are unique), so s->sas and s->ipc have
+ * room. 0 or -ENOMEM. */
+static int match_peers(struct status *s)
+{
+	size_t n = s->have.n_sas > s->have.n_ipc ? s->have.n_sas : s->have.n_ipc;
+	struct match m = { calloc(n + 1, sizeof(*m.own)), calloc(n + 1, sizeof(*m.out)),
+			   calloc(s->n.peers.n + 1, sizeof(*m.start)), calloc(n + 1, sizeof(*m.order)) };
+	struct peer_ips ix;
+	int ret = -ENOMEM;
+
+	if (m.own && m.out && m.start && m.order && !peer_ips_init(&ix, &s->n.peers)) {
+		match_sas(s, &ix, &m);
+		match_ipc(s, &ix, &m);
+		count_pols(s, &ix);
+		peer_ips_free(&ix);
+		ret = 0;
+	}
+	free(m.own);
+	free(m.out);
+	free(m.start);
+	free(m.order);
+	return ret;
+}
+
+/* Packets sp's IN SAs refused since tenc last converged (integrity and
+ * replay failures): a peer that re-created its SAs (rxbase.h). */
+static void rejected(struct status *s, const struct rxbase *rx, struct status_peer *sp)
+{
+	for (size_t i = 0; i < sp->n_sas; i++) {
+		const struct status_sa *a = &s->sas[sp->sa0 + i];
+		uint64_t k;
+
+		if (!a->out && a->sa->mark && (k = rxbase_refused_since(rx, a->sa)) > 0)
+			sp->rejected += k, sp->rejected_spi = a->sa->spi;
 	}
 }
 
@@ -258,13 +326,25 @@ static int derive(struct status *s)
 	s->peers = calloc(np ? np : 1, sizeof(*s->peers));
 	s->sas = calloc(s->have.n_sas ? s->have.n_sas : 1, sizeof(*s->sas));
 	s->ipc = calloc(s->have.n_ipc ? s->have.n_ipc : 1, sizeof(*s->ipc));
-	if (!s->peers || !s->sas || !s->ipc)
+	if (!s->peers || !s->sas || !s->ipc || match_peers(s))
 		return -ENOMEM;
 	rxbase_load(&rx);
-	for (size_t k = 0; k < np; k++)
-		read_peer(s, &rx, k);
+	for (size_t k = 0; k < np; k++) {
+		struct status_peer *sp = &s->peers[k];
+
+		sp->p = &s->n.peers.v[k];
+		sp->out_spi = plan_out_spi(&s->n.keys, sp->p);
+		rejected(s, &rx, sp);
+	}
 	rxbase_free(&rx);
 	return find_drift(s);
+}
+
+int status_derive(struct status *s)
+{
+	if (derive(s))
+		return tenc_err(TENC_FAIL, "status", "out of memory");
+	return 0;
 }
 
 int status_read(struct status *s)
@@ -287,9 +367,7 @@ int status_read(struct status *s)
 	xfrm_stat_read(stat_cb, s);
 	if ((ret = node_plan(&s->n, &s->want)))
 		return ret;
-	if (derive(s))
-		return tenc_err(TENC_FAIL, "status", "out of memory");
-	return 0;
+	return status_derive(s);
 }
 
 void status_free(struct status *s)

@@ -109,6 +109,12 @@ struct status {
 
 /* Read it all. 0, or TENC_FAIL (reported); status_free either way. */
 int status_read(struct status *s);
+/* The derivation alone, over what s holds already (zeroed, then n, have
+ * and want filled): the missing and extra plans, per peer its SAs,
+ * policies, ipcache entries and rejecting (rx.json of the state dir
+ * only), the drift. Reads nothing of the kernel: the tests and the
+ * benchmark give it objects of their own. 0, or TENC_FAIL (reported). */
+int status_derive(struct status *s);
 void status_free(struct status *s);
 const char *status_drift_kind_str(enum status_drift_kind k);
 const char *status_problem_str(enum status_problem p);

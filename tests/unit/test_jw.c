@@ -336,17 +336,25 @@ static void test_state_files(void)
 		inet_pton(AF_INET6, "fd00::2", s->src6);
 		s->replay_errors = 2;
 	}
+	{
+		struct xsa *s = plan_push_sa(&p); /* the first IN SA again, later: its base stays the first */
+
+		*s = p.sas[1];
+		s->replay_errors = 100;
+	}
 	rxbase_save(&p);
 	as_jansson_wrote("rx.json");
 	{
 		struct rxbase rx;
 
 		rxbase_load(&rx);
-		is_int((int)rx.n, 3, "rx.json: the IN SAs of both families read back");
+		is_int((int)rx.n, 4, "rx.json: the IN SAs of both families read back");
 		p.sas[1].replay_errors += 5;
 		p.sas[3].replay_errors += 1;
 		ok(rxbase_refused_since(&rx, &p.sas[1]) == 5 && rxbase_refused_since(&rx, &p.sas[3]) == 1,
-		   "  each family's IN SA against its own base (IPv4 5 refused since, IPv6 1)");
+		   "  each family's IN SA against its own base (IPv4 5 refused since, IPv6 1; an SA twice: its first)");
+		p.sas[2].add_time++;
+		is_int((int)rxbase_refused_since(&rx, &p.sas[2]), 9, "  an SA instance not in the base: all it counts");
 		rxbase_free(&rx);
 	}
 	plan_free(&p);
