@@ -30,9 +30,13 @@
  *       to_wire6  tenc_to_wire, IPv6 ESP from this node to a peer's IPv6
  *                 node ip;
  *       lookup_pod6, lookup_esp6   bench_lookup6 (one ipcache6 lookup of
- *                 the destination) on those two packets.
- *     The baselines use tenc's own ipcache, ipcache6, tenc_cfg and flows
- *     maps. The code is in pktbench.c. Checks that every run did what it
+ *                 the destination) on those two packets;
+ *       step6_0..4  bench_step6_0..4 on the IPv6 UDP packet: from_pod6
+ *                 rebuilt one step at a time (baseline.bpf.c): the fixed
+ *                 header, + the extension headers and ports, + the flows6
+ *                 lookup, + the clock, + the atomics.
+ *     The baselines use tenc's own ipcache, ipcache6, tenc_cfg, flows and
+ *     flows6 maps. The code is in pktbench.c. Checks that every run did what it
  *     should (the mark, the flow's verdict, packet counters moved by
  *     exactly REPEAT); prints JSON.
  *
