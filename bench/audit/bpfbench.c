@@ -9,8 +9,9 @@
  *     NODE and its pod cidr /24, both with the peer id and SPI 1; one local
  *     pod cidr LOCAL), and ipcache6 with as many of the same peers (node ip
  *     /128 NODE, pod cidr /64), puts 100000 other flows in the flow table
- *     and half of flows6's size (TENC_FLOWS6_MAX / 2, 131072) in flows6,
- *     and loads the baselines (baseline.bpf.c) on the
+ *     and as many in flows6 (pktbench.c OTHER_FLOWS; until this change
+ *     flows6 got 131072, half its size: the two lookups were not measured
+ *     on tables as full), and loads the baselines (baseline.bpf.c) on the
  *     same maps (bpf_map__reuse_fd). Then, ROUNDS (7) times, each program
  *     runs REPEAT (1000000) times on its packet; the kernel's mean ns per run
  *     (bpf_test_run_opts.duration) is recorded. Measured:
