@@ -204,7 +204,18 @@ struct pkt6 {
 	struct flow_key6 k;
 	__u32 len;
 	__u32 spi;
-};
+} __attribute__((aligned(8)));
+
+static __always_inline void addrs6(struct flow_key6 *k, const struct ipv6hdr *ip6)
+{
+	const __u64 *a = (const void *)&ip6->saddr;
+	__u64 *w = (void *)k->saddr;
+
+	w[0] = a[0];
+	w[1] = a[1];
+	w[2] = a[2];
+	w[3] = a[3];
+}
 
 static __always_inline bool v6_link_or_mcast(const struct in6_addr *a)
 {
@@ -267,8 +278,7 @@ static __always_inline bool parse6(struct __sk_buff *skb, struct pkt6 *p, __u8 d
 	if (eth->h_proto != bpf_htons(ETH_P_IPV6) || ip6->version != 6 ||
 	    v6_link_or_mcast(&ip6->saddr) || v6_link_or_mcast(&ip6->daddr))
 		return false;
-	__builtin_memcpy(p->k.saddr, &ip6->saddr, 16);
-	__builtin_memcpy(p->k.daddr, &ip6->daddr, 16);
+	addrs6(&p->k, ip6);
 	p->k.sport = 0;
 	p->k.dport = 0;
 	p->k.dir = dir;
