@@ -19,7 +19,9 @@
  *   4: + the two atomic adds (packets, bytes) and the seen/peer/spi/verdict
  *      updates: tenc_from_pod's steady state, written out again.
  * - bench_ktime: step 4 with bpf_ktime_get_ns (a helper call) instead of
- *   jiffies: what a nanosecond last-seen stamp per packet would cost. */
+ *   jiffies: what a nanosecond last-seen stamp per packet would cost.
+ * - bench_step6_0..4: the same steps for IPv6 (tenc_from_pod's from_pod6,
+ *   on the UDP packet after a hop-by-hop header; below, before them). */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
