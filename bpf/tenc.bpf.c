@@ -247,12 +247,13 @@ static __always_inline void account(struct pkt *p, const struct obs *o)
 
 /* ---- IPv6 parsing ---- */
 
-/* A parsed IPv6 packet: its flow key, its length as IP total length. */
+/* A parsed IPv6 packet: its flow key, its length as IP total length.
+ * 8-byte aligned: parse6 writes the key's addresses 8 bytes at a time. */
 struct pkt6 {
 	struct flow_key6 k;
 	__u32 len;
 	__u32 spi;		/* ESP only, host order */
-};
+} __attribute__((aligned(8)));
 
 /* Link-local (fe80::/10) or multicast (ff00::/8): never a flow. */
 static __always_inline bool v6_link_or_mcast(const struct in6_addr *a)
@@ -309,6 +310,22 @@ static __always_inline bool parse6_l4(struct pkt6 *p, const __u8 *h, void *data_
 	return true;
 }
 
+/* The header's two addresses into the flow key, as they are (network
+ * byte order), in four 8-byte loads and stores rather than eight 4-byte
+ * loads merged into four stores. The loads are at offsets 22, 30, 38 and 46
+ * of the frame: 8-byte aligned after the 2 bytes of NET_IP_ALIGN the
+ * verifier counts where it enforces alignment. */
+static __always_inline void addrs6(struct flow_key6 *k, const struct ipv6hdr *ip6)
+{
+	const __u64 *a = (const void *)&ip6->saddr;
+	__u64 *w = (void *)k->saddr;
+
+	w[0] = a[0];
+	w[1] = a[1];
+	w[2] = a[2];
+	w[3] = a[3];
+}
+
 /* Parse an Ethernet frame holding IPv6 into p; false if it is not one, is
  * truncated before the L4 part, or is not a flow of the audit. */
 static __always_inline bool parse6(struct __sk_buff *skb, struct pkt6 *p, __u8 dir)
@@ -325,8 +342,7 @@ static __always_inline bool parse6(struct __sk_buff *skb, struct pkt6 *p, __u8 d
 	if (eth->h_proto != bpf_htons(ETH_P_IPV6) || ip6->version != 6 ||
 	    v6_link_or_mcast(&ip6->saddr) || v6_link_or_mcast(&ip6->daddr))
 		return false;
-	__builtin_memcpy(p->k.saddr, &ip6->saddr, 16);
-	__builtin_memcpy(p->k.daddr, &ip6->daddr, 16);
+	addrs6(&p->k, ip6);
 	p->k.sport = 0;
 	p->k.dport = 0;
 	p->k.dir = dir;

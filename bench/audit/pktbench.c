@@ -152,8 +152,9 @@ static void fill_ipcaches(int ipc, int ipc6, size_t entries, uint32_t local, str
 	ps->entries = n;
 }
 
-/* n other IPv6 flows in flows6 (half its size: an LRU hash evicts before
- * it is full): out UDP from local pods to peers' pods, encrypted. */
+/* n other IPv6 flows in flows6 (OTHER_FLOWS, as many as in flows; under
+ * half its size: an LRU hash evicts before it is full): out UDP from local
+ * pods to peers' pods, encrypted. */
 static void fill_flows6(int fd, const struct peers *ps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -170,6 +171,11 @@ static void fill_flows6(int fd, const struct peers *ps, size_t n)
 			die("flows6: update: %s", strerror(errno));
 	}
 }
+
+/* Other flows in each family's table, besides the measured ones: the
+ * same number in flows and flows6, so that the two families' flow lookups
+ * are measured on tables as full (100000, the audit's scale). */
+#define OTHER_FLOWS	100000
 
 /* The measured frames, and the flows they count to. */
 enum { F_TCP, F_ESP, F_UDP6, F_ESP6, F__COUNT };
@@ -266,6 +272,11 @@ static int runs_init(struct run *r, const struct baseline *bl, int from_pod, int
 	RUN("from_pod6", from_pod, F_UDP6, true, m);
 	RUN("lookup_esp6", bpf_program__fd(bl->progs.bench_lookup6), F_ESP6, false, 0);
 	RUN("to_wire6", to_wire, F_ESP6, true, 0);
+	RUN("step6_0_fixed_header", bpf_program__fd(bl->progs.bench_step6_0), F_UDP6, false, m);
+	RUN("step6_1_no_accounting", bpf_program__fd(bl->progs.bench_step6_1), F_UDP6, false, m);
+	RUN("step6_2_flow_lookup", bpf_program__fd(bl->progs.bench_step6_2), F_UDP6, false, m);
+	RUN("step6_3_clock", bpf_program__fd(bl->progs.bench_step6_3), F_UDP6, false, m);
+	RUN("step6_4_atomics", bpf_program__fd(bl->progs.bench_step6_4), F_UDP6, true, m);
 #undef RUN
 	return n;
 }
@@ -340,14 +351,15 @@ static void steady(int from_pod, int to_wire, const int fds[2], struct frame *fr
 			    v[i].verdict, v[i].peer_id, id);
 }
 
-static struct baseline *baseline_on(int ipc, int ipc6, int flows, int cfgfd)
+static struct baseline *baseline_on(int ipc, int ipc6, const int flows[2], int cfgfd)
 {
 	struct baseline *bl = baseline__open();
 
 	if (!bl)
 		die("open the baseline object: %s", strerror(errno));
 	if (bpf_map__reuse_fd(bl->maps.ipcache, ipc) || bpf_map__reuse_fd(bl->maps.ipcache6, ipc6) ||
-	    bpf_map__reuse_fd(bl->maps.flows, flows) || bpf_map__reuse_fd(bl->maps.tenc_cfg, cfgfd))
+	    bpf_map__reuse_fd(bl->maps.flows, flows[0]) || bpf_map__reuse_fd(bl->maps.flows6, flows[1]) ||
+	    bpf_map__reuse_fd(bl->maps.tenc_cfg, cfgfd))
 		die("reuse tenc's maps for the baseline: %s", strerror(errno));
 	if (baseline__load(bl))
 		die("load the baseline programs: %s", strerror(errno));
@@ -384,7 +396,7 @@ void pkt(const char *bpffs, size_t entries, unsigned long repeat, int rounds)
 	struct flow_val before[F__COUNT], after[F__COUNT];
 	uint64_t counted[F__COUNT] = { 0 };
 	struct frame fr[F__COUNT];
-	struct run runs[16];
+	struct run runs[24];
 	struct peers ps;
 	struct baseline *bl;
 	int ipc, ipc6, fds[2], from_pod, to_wire, cfgfd, nruns;
@@ -400,11 +412,11 @@ void pkt(const char *bpffs, size_t entries, unsigned long repeat, int rounds)
 	to_wire = pin(bpffs, "prog_to_wire");
 	cfgfd = pin(bpffs, "tenc_cfg");
 	fill_ipcaches(ipc, ipc6, entries, local, &ps);
-	fill_flows(fds[0], &ps, node_ip, 100000);	/* other flows, as at the audit's scale */
-	fill_flows6(fds[1], &ps, TENC_FLOWS6_MAX / 2);
+	fill_flows(fds[0], &ps, node_ip, OTHER_FLOWS);
+	fill_flows6(fds[1], &ps, OTHER_FLOWS);
 	id = ps.v[ps.n / 2].id;				/* the measured peer: in the middle */
 	frames(fr, &ps.v[ps.n / 2], node_ip, local);
-	bl = baseline_on(ipc, ipc6, fds[0], cfgfd);
+	bl = baseline_on(ipc, ipc6, fds, cfgfd);
 	steady(from_pod, to_wire, fds, fr, id);
 	nruns = runs_init(runs, bl, from_pod, to_wire, TENC_MARK_OUT(1, id));
 	warm_up(runs, nruns, fr, repeat);

@@ -212,6 +212,15 @@ jq -n --slurpfile pkt "$work/pkt.json" --slurpfile t "$work/audit-times.json" \
 				accounting: diff($r.from_pod; $r.step1_no_accounting),
 				ktime_minus_lookup: diff($r.ktime_clock; $r.lookup_pod),
 				ktime_costs: diff($r.ktime_clock; $r.step4_atomics)
+			},
+			steps6_ns: {
+				fixed_header_cfg_mark: diff($r.step6_0_fixed_header; $r.lookup_pod6),
+				ext_headers_l4: diff($r.step6_1_no_accounting; $r.step6_0_fixed_header),
+				flow_lookup: diff($r.step6_2_flow_lookup; $r.step6_1_no_accounting),
+				clock: diff($r.step6_3_clock; $r.step6_2_flow_lookup),
+				atomics_updates: diff($r.step6_4_atomics; $r.step6_3_clock),
+				rest: diff($r.from_pod6; $r.step6_4_atomics),
+				accounting: diff($r.from_pod6; $r.step6_1_no_accounting)
 			}
 		}),
 		audit: {peers: $peers, summary: $sum[0], json_bytes: $json_bytes, times: $t, read_walk: $walk[0]}
@@ -250,6 +259,8 @@ jq -r '
 	"Per packet: BPF_PROG_TEST_RUN, the kernel'\''s mean ns per run over \($p.repeat) runs, median of \($p.rounds) rounds (differences: median of the per-round differences); \($p.ipcache_entries) ipcache entries as tenc writes them (\($p.peers) peers: node ip /32 NODE and pod cidr /24, SPI 1; one local pod cidr) and \($p.ipcache6_entries) ipcache6 entries of the same peers (node ip /128, pod cidr /64), \($p.flows_in_table) flows in the table and \($p.flows6_in_table) in flows6, encrypt mode; tenc'\''s programs loaded as `tenc enable` loads them. Baselines (bench/audit/baseline.bpf.c) on the same maps: an empty tc program, and one doing only the ipcache (ipcache6) lookup of the destination.",
 	"",
 	"Where `tenc_from_pod` − lookup only goes (bench_step1..4, tenc_from_pod rebuilt step by step): parsing + config + mark \($p.steps_ns.parse_cfg_mark | ns), flow table lookup \($p.steps_ns.flow_lookup | ns), `bpf_jiffies64` + stamp \($p.steps_ns.clock | ns), two atomic adds + updates \($p.steps_ns.atomics_updates | ns), rest \($p.steps_ns.rest | ns); the flow accounting alone (`tenc_from_pod` − step 1) \($p.steps_ns.accounting | ns). What-if (not tenc'\''s code): step 4 with `bpf_ktime_get_ns` per packet (bench_ktime) costs \($p.steps_ns.ktime_costs | ns) more than with jiffies, \($p.steps_ns.ktime_minus_lookup | ns) over the lookup only.",
+	"",
+	"Where `tenc_from_pod` IPv6 − lookup only goes (bench_step6_0..4, on the UDP packet after a hop-by-hop header): the fixed header (checks, the key'\''s addresses) + config + mark \($p.steps6_ns.fixed_header_cfg_mark | ns), the extension header walk and the ports \($p.steps6_ns.ext_headers_l4 | ns), flows6 lookup (40-byte key) \($p.steps6_ns.flow_lookup | ns), `bpf_jiffies64` + stamp \($p.steps6_ns.clock | ns), two atomic adds + updates \($p.steps6_ns.atomics_updates | ns), rest \($p.steps6_ns.rest | ns); the flow accounting alone (`tenc_from_pod` IPv6 − step6 1) \($p.steps6_ns.accounting | ns).",
 	"",
 	"Audit: a namespace node in **observe-only mode** (`tenc enable` without `--encrypt`): this host'\''s kernel has no ESP, so no SA can be installed and the audit had no SAs or XFRM policies to read or correlate (every claimed-encrypted flow is reported dropped: no SA). \($a.peers) peers (`tenc peer sync`), \($a.read_walk.ipcache) ipcache entries (the rest written to the pinned map, /24s of those peers), \($a.summary.summary.flows) flows written to the pinned flow table (\($a.summary.summary.encrypted) encrypted, \($a.summary.summary.dropped) dropped, \($a.summary.summary.violation) violation, \($a.summary.summary.plaintext) plaintext, \($a.summary.summary.local) local as the audit judged them); \($a.summary.no_key) ipcache entries listed as not encrypting. Median of \($t.audit_json.runs | length) runs each, wall clock and max RSS (bench/audit/rtime.c, wait4), stdout to /dev/null; the JSON is \($a.json_bytes / 1048576 * 10 | round / 10) MB. Baseline: the raw read of the same two maps in batches (`bpfbench read`: flows and ipcache with bpf_map_lookup_batch, no correlation, no output). For scale: `tenc -j peer list` (process start, loading \($a.peers) peers) \($t.peer_list.s | s), \($t.peer_list.rss_kb | mb); `tenc -j status` (reads the same kernel state) \($t.status.s | s), \($t.status.rss_kb | mb).",
 	"",
