@@ -6,7 +6,7 @@
  *  - never crashes; every event's name and message NUL-terminated;
  *  - a BAD event and a rejected node have a non-empty message;
  *  - a node peered (ADDED, MODIFIED, not rejected, not local): a valid
- *    name, 1..16 sorted cidrs, adv_spi 0..15, no id; a DELETED one: a
+ *    name, 0..16 cidrs of each family (halves_check), IPv4 ones sorted, adv_spi 0..15, no id; a DELETED one: a
  *    valid name;
  *  - the chunks give the same events as the whole, in the same order;
  *  - no more events than bytes, plus one. */
@@ -56,6 +56,8 @@ static void read_all(const uint8_t *data, size_t size, size_t step, struct evs *
 
 static void check_event(const struct watch_event *x)
 {
+	char why[160] = "";
+
 	FUZZ_CHECK(memchr(x->name, '\0', sizeof(x->name)), "name not terminated");
 	FUZZ_CHECK(memchr(x->err, '\0', sizeof(x->err)), "message not terminated");
 	if (x->type == WATCH_BAD || x->rejected)
@@ -65,8 +67,10 @@ static void check_event(const struct watch_event *x)
 	if ((x->type != WATCH_ADDED && x->type != WATCH_MODIFIED) || x->rejected || x->local)
 		return;
 	FUZZ_CHECK(peer_name_ok(x->peer.name), "peer name not valid");
-	FUZZ_CHECK(x->peer.n_cidrs >= 1 && x->peer.n_cidrs <= MAX_PEER_CIDRS, "peer '%s': %d cidrs", x->peer.name,
-		   x->peer.n_cidrs);
+	FUZZ_CHECK(!halves_check_msg(x->peer.node_ip, x->peer.n_cidrs, x->peer.node_ip6, x->peer.n_cidrs6, "node_ip",
+				     "cidrs", why, sizeof(why)) && x->peer.n_cidrs <= MAX_PEER_CIDRS &&
+			   x->peer.n_cidrs6 <= MAX_PEER_CIDRS, "peer '%s': %d, %d cidrs: %s", x->peer.name,
+		   x->peer.n_cidrs, x->peer.n_cidrs6, why);
 	FUZZ_CHECK(x->peer.adv_spi >= 0 && x->peer.adv_spi <= 15 && x->peer.id == 0, "peer '%s': spi %d id %u",
 		   x->peer.name, x->peer.adv_spi, x->peer.id);
 }

@@ -227,7 +227,7 @@ kobjs() {
 
 @test "subnet mode: a subnet of a family the node has no half of still fails closed (its default drop exists)" {
 	enable_node 1 --encrypt --mode subnet
-	on pod1 ping -6 -c 1 -W 2 fd01:2::2 # plaintext: no IPv6 in scope yet
+	on pod1 ping -6 -c 3 -i 0.2 -W 3 fd01:2::2 # plaintext: no IPv6 in scope yet (a reply of three)
 	tenc_on node1 subnet add fd01::/16
 	k6=$(kobjs node1 6)
 	echo "$k6"
