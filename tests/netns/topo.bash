@@ -12,8 +12,9 @@
 # Nodes route the other nodes' pod cidrs via their node ips (native routing,
 # plaintext until tenc encrypts). topo_dual adds IPv6 to the same topology:
 # node i fd00::i/64 on eth0, pod i fd01:i::2/64 behind fd01:i::1 on pod0,
-# ext fd00::9. Captures and receivers run in the
-# background (bg_on) and are waited for until ready, never slept for.
+# ext fd00::9; topo_v6only is that IPv6 without the IPv4. Captures and
+# receivers run in the background (bg_on) and are waited for until ready,
+# never slept for.
 # Load after helpers: load topo
 
 # shellcheck source=wait.bash
@@ -26,12 +27,14 @@ routes_to_others() {
 	for j in $2; do [ "$1" = "$j" ] || printf "$3\n" "$j" "$j"; done
 }
 
-# topo_up N: nodes 1..N with a pod each, the wire, and the non-peer "ext".
-# One ip -batch a namespace (ip_in): under TCG every exec counts. A node's
-# sysctls come before its pod's veth is made, so that pod0 is created with
-# the node's defaults.
+# topo_up N [v6only]: nodes 1..N with a pod each, the wire, and the
+# non-peer "ext". One ip -batch a namespace (ip_in): under TCG every exec
+# counts. A node's sysctls come before its pod's veth is made, so that pod0
+# is created with the node's defaults. With v6only, no IPv4 address or
+# route anywhere (topo_v6only adds the IPv6 ones).
 topo_up() {
-	local n=${1:-2} i nodes
+	local n=${1:-2} v4=1 i nodes
+	[ "${2:-}" != v6only ] || v4=
 	nodes=$(seq 1 "$n")
 	# shellcheck disable=SC2046 # one word a namespace
 	ns_new wire ext $(for i in $nodes; do echo "node$i pod$i"; done)
@@ -49,27 +52,27 @@ topo_up() {
 	for i in $nodes; do
 		on "node$i" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0
-		ip_in "pod$i" <<-EOF
-			link set lo up
-			link add eth0 type veth peer name pod0 netns $(ns "node$i")
-			addr add 10.1.$i.2/24 dev eth0
-			link set eth0 up
-			route add default via 10.1.$i.1
-		EOF
 		{
 			echo "link set lo up"
-			echo "addr add 10.0.0.$i/24 dev eth0"
+			echo "link add eth0 type veth peer name pod0 netns $(ns "node$i")"
+			[ -z "$v4" ] || echo "addr add 10.1.$i.2/24 dev eth0"
 			echo "link set eth0 up"
-			echo "addr add 10.1.$i.1/24 dev pod0"
+			[ -z "$v4" ] || echo "route add default via 10.1.$i.1"
+		} | ip_in "pod$i"
+		{
+			echo "link set lo up"
+			[ -z "$v4" ] || echo "addr add 10.0.0.$i/24 dev eth0"
+			echo "link set eth0 up"
+			[ -z "$v4" ] || echo "addr add 10.1.$i.1/24 dev pod0"
 			echo "link set pod0 up"
-			routes_to_others "$i" "$nodes" "route add 10.1.%s.0/24 via 10.0.0.%s"
+			[ -z "$v4" ] || routes_to_others "$i" "$nodes" "route add 10.1.%s.0/24 via 10.0.0.%s"
 		} | ip_in "node$i"
 	done
 	{
 		echo "link set lo up"
-		echo "addr add 10.0.0.9/24 dev eth0"
+		[ -z "$v4" ] || echo "addr add 10.0.0.9/24 dev eth0"
 		echo "link set eth0 up"
-		for i in $nodes; do echo "route add 10.1.$i.0/24 via 10.0.0.$i"; done
+		[ -z "$v4" ] || for i in $nodes; do echo "route add 10.1.$i.0/24 via 10.0.0.$i"; done
 	} | ip_in ext
 }
 
@@ -80,6 +83,13 @@ topo_up() {
 # neighbour discovery still resolves every hop.
 topo_dual() {
 	topo_up "${1:-2}"
+	topo_dual_addrs "${1:-2}"
+}
+
+# topo_v6only N: topo_dual's IPv6 alone: the same nodes, pods, wire and
+# ext, no IPv4 address or route on any of them (IPv6-only nodes).
+topo_v6only() {
+	topo_up "${1:-2}" v6only
 	topo_dual_addrs "${1:-2}"
 }
 
@@ -111,33 +121,43 @@ topo_dual_addrs() {
 	} | ip_in ext
 }
 
-# enable_node I [ARGS]: tenc enable --encrypt on node I with its pod device.
-enable_node() {
-	local i=$1; shift
-	tenc_on "node$i" enable --node-ip "10.0.0.$i" --pod-cidr "10.1.$i.0/24" --dev pod0 "$@"
+# node_opts I FAMILIES IP_OPT CIDR_OPT: node I's addresses in FAMILIES
+# ("4", "6" or "4 6") as tenc's options, for each family IP_OPT with its
+# node ip and CIDR_OPT with its pod cidr (one word each).
+node_opts() {
+	local f
+	for f in $2; do
+		case $f in
+		4) echo "$3 10.0.0.$1 $4 10.1.$1.0/24" ;;
+		6) echo "$3 fd00::$1 $4 fd01:$1::/64" ;;
+		esac
+	done
 }
 
-# peer_all N: on every node, add every other node as a peer.
+# enable_as FAMILIES I [ARGS]: tenc enable on node I with its pod device
+# and its addresses in FAMILIES (node_opts; "6": an IPv6-only node of
+# topo_v6only). enable_node I [ARGS]: IPv4's (ARGS: --encrypt...).
+enable_as() {
+	local f=$1 i=$2; shift 2
+	# shellcheck disable=SC2046 # node_opts: one option or value a word
+	tenc_on "node$i" enable $(node_opts "$i" "$f" --node-ip --pod-cidr) --dev pod0 "$@"
+}
+enable_node() { enable_as 4 "$@"; }
+
+# peer_all N [FAMILIES]: on every node, add every other node as a peer
+# with its addresses in FAMILIES (node_opts; default 4: IPv4's).
+# peer_all6 N: both families (topo_dual's addresses: every pair an IPv6
+# pair).
 peer_all() {
-	local n=$1 i j
+	local n=$1 f=${2:-4} i j
 	for i in $(seq 1 "$n"); do
 		for j in $(seq 1 "$n"); do
-			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --cidr "10.1.$j.0/24"
+			# shellcheck disable=SC2046 # node_opts: one option or value a word
+			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" $(node_opts "$j" "$f" --node-ip --cidr)
 		done
 	done
 }
-
-# peer_all6 N: peer_all with both families (topo_dual's addresses: every
-# pair an IPv6 pair).
-peer_all6() {
-	local n=$1 i j
-	for i in $(seq 1 "$n"); do
-		for j in $(seq 1 "$n"); do
-			[ "$i" = "$j" ] || tenc_on "node$i" peer add "node$j" --node-ip "10.0.0.$j" --node-ip "fd00::$j" \
-				--cidr "10.1.$j.0/24" --cidr "fd01:$j::/64"
-		done
-	done
-}
+peer_all6() { peer_all "$1" "4 6"; }
 
 # key_all N KEYFILE: add the same key on every node.
 key_all() {
