@@ -1,5 +1,6 @@
 # rotate.bash: the cluster of the rotation suites (rotate.bats,
-# rotate_faults.bats). Load after helpers and topo: load rotate
+# rotate_faults.bats) and the steps of a rotation they and rotate6.bats,
+# encrypt6only.bats share. Load after helpers and topo: load rotate
 
 # rotate_cluster: three nodes, encrypting with key 1 ($T_DIR/k1) and
 # peered; keys 2 and 3 in $T_DIR/k2 and k3 for the rotations. Needs ESP
@@ -15,6 +16,36 @@ rotate_cluster() {
 	key_all 3 "$T_DIR/k1"
 	peer_all 3
 	on pod1 ping -c 1 -W 5 10.1.2.2 >/dev/null
+}
+
+# advertise: every node syncs the others' advertisements (tenc -j
+# advertise: its families, the SPI it accepts, its epoch). rotate.bats
+# has its own (the SPIs of key list, IPv4's addresses written out).
+advertise() {
+	local i j
+	for j in 1 2 3; do tenc_on "node$j" -j advertise >"$T_DIR/own$j.json"; done
+	for i in 1 2 3; do
+		python3 -c 'import json, sys
+print(json.dumps({"peers": [p for f in sys.argv[1:] for p in json.load(open(f))["peers"]]}))' \
+			$(for j in 1 2 3; do [ "$i" = "$j" ] || echo "$T_DIR/own$j.json"; done) >"$T_DIR/adv$i.json"
+		tenc_on "node$i" peer sync "$T_DIR/adv$i.json"
+	done
+}
+
+# spis FILTER: the ESP SPIs on the wire of the packets matching FILTER, in
+# order, repeats folded.
+spis() { tcpdump -r "$T_DIR/wire.pcap" -nn "$1" 2>/dev/null | grep -o 'spi=0x[0-9a-f]*' | uniq; }
+
+# rotated: on every node key 2 alone is current, no SA of spi 1 is left
+# in either family, and status has no drift.
+rotated() {
+	local i
+	for i in 1 2 3; do
+		[ "$(tenc_on "node$i" -j key list | json_get "[(k['spi'], k['state']) for k in j['keys']]")" = "[(2, 'current')]" ]
+		[ -z "$(on "node$i" ip xfrm state list spi 1)" ]
+		[ "$(on "node$i" ip -6 xfrm state list spi 2 | grep -c '^src fd00::')" -eq 4 ]
+		[ "$(tenc_on "node$i" -j status | json_get "len(j['drift'])")" -eq 0 ]
+	done
 }
 
 # worst_order: node1 prepares and commits key 2 ($T_DIR/k2) before the

@@ -276,11 +276,16 @@ xfrm_err() { on "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat; }
 # all COUNT replies are in, or at the deadline: a drop is still a loss.
 ping_flow() { echo "-q -i 0.01 -c $1 -w $(($1 * 3 / 100 + 30))"; }
 
-# traffic_start SECONDS: pings both ways, UDP both ways, TCP pod1 -> pod3,
-# sent once the receivers listen.
+# pod_ip I [FAMILY]: pod I's address, IPv4's or (FAMILY 6) IPv6's.
+pod_ip() { if [ "${2:-4}" = 6 ]; then echo "fd01:$1::2"; else echo "10.1.$1.2"; fi; }
+
+# traffic_start SECONDS [FAMILY]: pings pod1 -> pod2 and pod3 -> pod1, UDP
+# both ways between pod1 and pod2, TCP pod1 -> pod3, sent once the
+# receivers listen; between the pods' IPv4 addresses, or with FAMILY 6
+# their IPv6 ones (topo_v6only's).
 # The pings send exactly SECONDS * 100 requests (ping_flow).
 traffic_start() {
-	local s=$1
+	local s=$1 f=${2:-4}
 	PINGS=$((s * 100))
 	for i in 1 2 3; do X0[$i]="$(xfrm_err node$i XfrmInNoStates) $(xfrm_err node$i XfrmInStateProtoError)"; done
 	SOFTNET0=$(softnet_drops)
@@ -290,11 +295,11 @@ traffic_start() {
 	wait_listen pod2 udp 6001 $R1
 	wait_listen pod1 udp 6002 $R2
 	wait_listen pod3 tcp 6003 $R3
-	bg_on pod1 ping $(ping_flow "$PINGS") 10.1.2.2 >"$T_DIR/ping12" 2>&1; P1=$!
-	bg_on pod3 ping $(ping_flow "$PINGS") 10.1.1.2 >"$T_DIR/ping31" 2>&1; P2=$!
-	bg_on pod1 python3 "$FLOWGEN" udp-send 10.1.2.2 6001 200 "$s"; S1=$!
-	bg_on pod2 python3 "$FLOWGEN" udp-send 10.1.1.2 6002 200 "$s"; S2=$!
-	bg_on pod1 python3 "$FLOWGEN" tcp-send 10.1.3.2 6003 100 "$s"; S3=$!
+	bg_on pod1 ping $(ping_flow "$PINGS") "$(pod_ip 2 "$f")" >"$T_DIR/ping12" 2>&1; P1=$!
+	bg_on pod3 ping $(ping_flow "$PINGS") "$(pod_ip 1 "$f")" >"$T_DIR/ping31" 2>&1; P2=$!
+	bg_on pod1 python3 "$FLOWGEN" udp-send "$(pod_ip 2 "$f")" 6001 200 "$s"; S1=$!
+	bg_on pod2 python3 "$FLOWGEN" udp-send "$(pod_ip 1 "$f")" 6002 200 "$s"; S2=$!
+	bg_on pod1 python3 "$FLOWGEN" tcp-send "$(pod_ip 3 "$f")" 6003 100 "$s"; S3=$!
 }
 
 # traffic_check: every flow complete, no loss, no new XFRM input errors.
@@ -343,6 +348,100 @@ seqs_kept() {
 	print("SAs before:", len(b), "kept:", len(b) - len(bad), "re-created or gone:", bad)
 	sys.exit(1 if bad or not b else 0)
 	PY
+}
+
+# A ping's pattern (-p) for the captures: cap_has TENC-CANARY-PING finds it.
+CANARY_HEX=54454e432d43414e4152592d50494e47 # "TENC-CANARY-PING"
+
+# IPv6 on the wire (cap_count filters): what may cross it in plaintext
+# between peers is neighbour discovery's solicitations and advertisements
+# (ND; unicast ones too: NUD) and anything to a multicast address (ND,
+# MLD, router solicitations): PLAIN6 is the rest, outside ESP. ECHO6: ping.
+ND='icmp6 and (icmp6[icmp6type] == 135 or icmp6[icmp6type] == 136)'
+PLAIN6="ip6 and not ip6 proto 50 and not dst net ff00::/8 and not ($ND)"
+ECHO6='icmp6 and (icmp6[icmp6type] == 128 or icmp6[icmp6type] == 129)'
+
+# kobjs NODE 4|6: what the planner installs, of one family, and the
+# ipcache (4) or ipcache6 (6): dualstack.bats' proof that the IPv6 half
+# changes no IPv4 object, encrypt6only.bats' that an IPv6-only node has
+# none.
+kobjs() {
+	local bpffs=$T_DIR/$1/bpf
+	on "$1" sh -c '
+		echo "# policy"; ip -$3 -o xfrm policy | sort
+		echo "# state"; ip -$3 -o xfrm state | sort
+		echo "# rule"; ip -$3 rule
+		echo "# table 2005"; ip -$3 route show table 2005 2>/dev/null
+		echo "# ipcache"; "$1" ipc-dump "$2" | if [ "$3" = 6 ]; then grep :; else grep -v :; fi | sort
+		echo "# spd"; ip -s -s xfrm policy count | grep "IPv$3 thresholds"' kobjs "$DPTOOL" "$bpffs" "$2"
+}
+
+# objects6: node1's IPv6 objects as planned, on a 3-node cluster whose
+# pairs are all IPv6 ones (topo_dual or topo_v6only, every other node a
+# peer, one key): status says encrypted, no drift; the IPv6 default drop,
+# in and fwd; per peer, marked OUT policies with IPv6 templates; the IPv6
+# rule, table 2005's routes with IPv6's ESP overhead, hthresh6; the SAs
+# (IPv6 outer, ESN, the IN SA's mark and window, each direction its own
+# key, the same on both ends, not the key file's). Leaves the listing in
+# OBJ6 (ip -s -s xfrm policy count's both families among it) and the OUT
+# SA's key to node2 in K12, for the caller's checks of IPv4.
+objects6() {
+	local j d blk pol out sa12 sa21 k21 k12_on2
+	run tenc_on node1 -j status
+	echo "$output"
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 0 ]
+	# the planner's contract: a planned pair says {"encrypted": true, "outer": "ipv6"}
+	[ "$(echo "$output" | json_get "sorted((p['name'], p['ipv6']['encrypted'] == True, p['ipv6'].get('outer')) for p in j['peers'])")" = \
+		"[('node2', True, 'ipv6'), ('node3', True, 'ipv6')]" ]
+	[ "$(echo "$output" | json_get "j['ipv6']['encrypted']")" = True ]
+	OBJ6=$(on node1 sh -c 'echo "# policy"; ip -6 xfrm policy
+		echo "# out"; ip -6 xfrm policy list dir out
+		echo "# count"; ip -s -s xfrm policy count
+		echo "# rule"; ip -6 rule
+		echo "# route"; ip -6 route show table 2005')
+	echo "$OBJ6"
+	pol=$(echo "$OBJ6" | sed -n '/^# policy/,/^# out/p')
+	out=$(echo "$OBJ6" | sed -n '/^# out/,/^# count/p')
+	# the IPv6 default drop, in and fwd
+	echo "$pol" | xfrm_block "src ::/0 dst ::/0" | grep -A1 "dir out action block priority 2000" | grep -q "mark 0xe00/0xf00"
+	echo "$pol" | xfrm_block "src ::/0 dst ::/0" | grep -A1 "dir in priority 1000" | grep -q "mark 0xd00/0xf00"
+	echo "$pol" | xfrm_block "src ::/0 dst ::/0" | grep -A1 "dir fwd priority 1000" | grep -q "mark 0xd00/0xf00"
+	[ "$(echo "$out" | grep -c 'dst ::/0')" -eq 1 ] # only the default drop is ::/0
+	# one marked OUT policy per IPv6 prefix of each peer, its template IPv6
+	# (reqid 0x7e01); the node's own traffic to a peer's pods, one more
+	for j in 2 3; do
+		for d in "fd00::$j/128" "fd01:$j::/64"; do
+			blk=$(echo "$out" | xfrm_block "src ::/0 dst $d")
+			echo "$blk"
+			[ "$(echo "$blk" | grep -c "mark 0x[0-9a-f]*1e00/0xffffff00")" -eq 1 ]
+			echo "$blk" | grep -A2 "priority 100 " | grep -q "mark 0x[0-9a-f]*1e00/0xffffff00"
+		done
+		blk=$(echo "$out" | xfrm_block "src ::/0 dst fd00::$j/128")
+		[ "$(echo "$blk" | grep -c "tmpl src fd00::1 dst fd00::$j *$")" -eq 1 ]
+		blk=$(echo "$out" | xfrm_block "src ::/0 dst fd01:$j::/64")
+		echo "$blk" | grep -A1 "priority 200 " | grep -q "mark 0/0xf00"
+		[ "$(echo "$blk" | grep -c "tmpl src fd00::1 dst fd00::$j *$")" -eq 2 ]
+		[ "$(echo "$blk" | grep -c "proto esp reqid 32257 mode tunnel")" -eq 2 ]
+	done
+	echo "$OBJ6" | grep -q "SPD IPv6 thresholds: local 0 remote 64"
+	echo "$OBJ6" | grep -q "^100:	from all fwmark 0xe00/0xf00 lookup 2005 proto 229"
+	[ "$(echo "$OBJ6" | sed -n '/^# route/,$p' | grep -c ' dev eth0 proto 229 .*mtu 1420 ')" -eq 2 ]
+	# the SAs: IPv6 outer, ESN, the IN SA's mark and window; each
+	# direction its own key, the same on both ends
+	sa12=$(on node1 ip -s xfrm state list src fd00::1 dst fd00::2)
+	sa21=$(on node1 ip -s xfrm state list src fd00::2 dst fd00::1)
+	echo "$sa12"; echo "$sa21"
+	echo "$sa12" | grep -Eq 'proto esp spi 0x00000001(\(1\))? reqid 32257(\(0x00007e01\))? mode tunnel'
+	echo "$sa12" | grep -q "flag.* esn"
+	echo "$sa21" | grep -q "mark 0x[0-9a-f]*0d00/0xffff0f00"
+	echo "$sa21" | grep -q "replay_window 4096, bitmap-length 128"
+	K12=$(echo "$sa12" | grep -o 'aead rfc4106(gcm(aes)) 0x[0-9a-f]*')
+	k21=$(echo "$sa21" | grep -o 'aead rfc4106(gcm(aes)) 0x[0-9a-f]*')
+	k12_on2=$(on node2 ip -s xfrm state list src fd00::1 dst fd00::2 | grep -o 'aead rfc4106(gcm(aes)) 0x[0-9a-f]*')
+	[ -n "$K12" ]
+	[ "$K12" = "$k12_on2" ]
+	[ "$K12" != "$k21" ]
+	run ! grep -q "${K12##* 0x}" "$KEY"
 }
 
 no_plaintext() { # nothing on the wire with a pod address outside ESP, no canary
