@@ -152,6 +152,7 @@ ESP12='ip6 proto 50 and host fd00::1 and host fd00::2'
 		'0:	from all lookup local' '32766:	from all lookup main' '32767:	from all lookup default' \
 		'# table 2005' '# ipcache')" ]
 	[ -z "$(on node1 ip -4 route show table all proto 229)" ]
+	[[ $k4 == *"SPD IPv4 thresholds: local 32 remote 32"* ]] # the kernel's default: no IPv4 half
 	tenc_on node1 disable
 	[ -z "$(on node1 ip xfrm state; on node1 ip xfrm policy)" ]
 	[[ $(kobjs node1 6) != *fd0* ]]
