@@ -31,15 +31,11 @@ test_setup() {
 
 @test "pod to pod, each family: ping and 2 MiB of TCP as ESP between node ips only; neighbour discovery passes and keeps working" {
 	cap_start
-	on pod1 sh -c "ping -c 5 -i 0.2 -W 2 -p $CANARY_HEX 10.1.2.2 && ping -6 -c 5 -i 0.2 -W 2 -p $CANARY_HEX fd01:2::2"
+	on pod1 ping -c 5 -i 0.2 -W 2 -p "$CANARY_HEX" 10.1.2.2
 	tcp_receiver pod2
 	tcp_send pod1 10.1.2.2 2048
-	tcp_receiver6 pod2
-	tcp_send pod1 '[fd01:2::2]' 2048
-	# node1 forgets node2's link-layer address: ND resolves it again, in
-	# plaintext, beside the ESP it is for
-	on node1 ip -6 neigh flush dev eth0
-	on pod1 ping -6 -c 2 -i 0.2 -W 2 fd01:2::2
+	pod2_traffic6
+	nd6_again
 	cap_stop
 	# 2 MiB of TCP is ~1,500 segments each family: each family's ESP carried its own
 	[ "$(cap_count 'ip proto 50')" -gt 1000 ]
@@ -47,20 +43,7 @@ test_setup() {
 	[ "$(cap_count 'esp and not (host 10.0.0.1 and host 10.0.0.2) and not (host fd00::1 and host fd00::2)')" -eq 0 ]
 	[ "$(cap_count 'net 10.1.0.0/16 or net fd01::/16')" -eq 0 ]
 	[ "$(cap_count "$PLAIN4")" -eq 0 ]
-	[ "$(cap_count "$PLAIN6")" -eq 0 ]
-	run ! cap_has TENC-CANARY-PING
-	run ! cap_has TENC-CANARY-PAYLOAD
-	# ND went over the wire in plaintext and resolved node2 again
-	# (the solicitation's source may be node1's link-local address)
-	tcpdump -r "$T_DIR/wire.pcap" -nn "icmp6 and icmp6[icmp6type] == 135" 2>/dev/null | grep -q "who has fd00::2"
-	[ "$(cap_count "icmp6 and icmp6[icmp6type] == 136 and src fd00::2")" -ge 1 ]
-	on node1 ip -6 neigh show fd00::2 dev eth0 | grep -Eq 'lladdr .*(REACHABLE|STALE|DELAY|PROBE)'
-	# the IPv6 OUT SA to node2 counted what went out
-	st=$(on node1 ip -s xfrm state list src fd00::1 dst fd00::2)
-	echo "$st"
-	pk=$(echo "$st" | sed -n 's/.*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n1)
-	[ "$pk" -gt 1000 ]
-	[ "$(drift_count node1)" -eq 0 ]
+	pod2_traffic6_seen
 }
 
 @test "pod to remote node and node to remote pod, each family: all ESP, no echo in plaintext" {
@@ -97,10 +80,8 @@ test_setup() {
 	[[ $st != *fd00::* ]]
 	[ "$(echo "$st" | grep -c '^src 10\.0\.0\.')" -eq 4 ]
 	cap_start
-	run on pod1 ping -6 -c 3 -i 0.2 -W 1 -p "$CANARY_HEX" fd01:2::2
-	[ "$status" -ne 0 ]
-	run on node1 ping -6 -c 2 -i 0.2 -W 1 -p "$CANARY_HEX" fd01:2::2
-	[ "$status" -ne 0 ]
+	no_reply6 pod1 fd01:2::2
+	no_reply6 node1 fd01:2::2
 	on pod1 ping -c 2 -i 0.2 -W 2 10.1.2.2
 	cap_stop
 	[ "$(cap_count 'net 10.1.0.0/16 or net fd01::/16')" -eq 0 ]
@@ -108,37 +89,13 @@ test_setup() {
 	[ "$(cap_count 'ip proto 50')" -ge 4 ]
 	[ "$(cap_count "$PLAIN6")" -eq 0 ]
 	run ! cap_has TENC-CANARY-PING
-	run tenc_on node1 -j status
-	echo "$output"
-	[ "$(echo "$output" | json_get "sorted(set((d['kind'], d['problem']) for d in j['drift']))")" = "[('sa', 'missing')]" ]
 	# OUT and IN for each of the two peers, all IPv6
-	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 4 ]
-	[ "$(echo "$output" | json_get "all('fd00::' in d['object'] for d in j['drift'])")" = True ]
-	enable6 1
-	[ "$(drift_count node1)" -eq 0 ]
-	# The re-created OUT SA starts its sequence again: node2's IN SA takes
-	# its first packet (seq 1, used above) for a replay; the next ones pass
-	# (ping's status is 0 once any reply came).
-	on pod1 ping -6 -c 3 -i 0.2 -W 2 fd01:2::2
+	sa_drift 4 fd00::
+	repaired6 enable6 1
 }
 
 @test "IPv6 MTU: table 2005's routes allow IPv6's ESP overhead, PMTU discovery reports it, bulk TCP from a 1500-MTU pod works" {
-	r6=$(on node1 ip -6 route show table 2005)
-	echo "$r6"
-	# underlay 1500 less AES-GCM's 80 over IPv6
-	[ "$(echo "$r6" | grep -c '^fd01:[23]::/64 dev eth0 proto 229 .*mtu 1420 ')" -eq 2 ]
-	[ "$(echo "$r6" | grep -c .)" -eq 2 ]
-	# 1452 + 8 + 40 = 1500: fits the pod's link, not the route
-	run on pod1 ping -6 -c 1 -W 2 -M do -s 1452 fd01:2::2
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"Packet too big: mtu=1420"* ]] || [[ $output == *"message too long, mtu: 1420"* ]]
-	on pod1 ping -6 -c 1 -W 2 -M do -s 1372 fd01:2::2 # 1420 exactly
-	# TCP finds the path MTU itself: the pod's cached one flushed first
-	on pod1 ip -6 route flush cache
-	tcp_receiver6 pod2
-	tcp_send pod1 '[fd01:2::2]' 1024
-	on pod1 ip -6 route get fd01:2::2 | grep -q ' mtu 1420 '
+	pmtu6
 }
 
 @test "IPv6 objects: status says encrypted, policies, SAs, routes, rule and hthresh6 as planned; disable removes them" {

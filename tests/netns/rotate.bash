@@ -48,6 +48,31 @@ rotated() {
 	done
 }
 
+# rolling_order: key 2 ($T_DIR/k2) prepared on every node (its IPv6 SAs
+# there before anything uses them), committed on every node once
+# advertised, then key 1 finished; each phase while the suite's traffic
+# flows (the sleeps are the point).
+rolling_order() {
+	local i
+	sleep 1 # traffic on key 1 first
+	for i in 1 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
+	[ "$(on node1 ip -6 xfrm state list spi 2 | grep -c '^src fd00::')" -eq 4 ]
+	sleep 1 # traffic while key 2 is pending
+	advertise
+	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
+	[ "$(tenc_on node1 -j status | json_get "sorted(p['out_spi'] for p in j['peers'])")" = "[2, 2]" ]
+	sleep 3 # traffic on key 2 while key 1 retires
+	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+}
+
+# spis6_switched: the IPv6 ESP on the wire used spi 1, then 2 to the end,
+# and went between the IPv6 node ips only.
+spis6_switched() {
+	[ "$(spis 'ip6 and esp' | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
+	[ "$(spis 'ip6 and esp' | tail -n1)" = "spi=0x00000002" ]
+	[ "$(cap_count 'ip6 and esp and not (net fd00::/64)')" -eq 0 ]
+}
+
 # worst_order: node1 prepares and commits key 2 ($T_DIR/k2) before the
 # others prepare (its finish refused while they still use spi 1), then
 # they catch up: each suite's advertise tells the nodes the SPIs. Run while

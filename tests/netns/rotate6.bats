@@ -55,25 +55,14 @@ traffic6_check() {
 	cap_start
 	traffic_start 15
 	traffic6_start 15
-	sleep 1 # traffic on key 1 first
-	for i in 1 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
-	# the pending key's SAs exist in both families before anything uses them
-	[ "$(on node1 ip -6 xfrm state list spi 2 | grep -c '^src fd00::')" -eq 4 ]
-	sleep 1 # traffic while key 2 is pending
-	advertise
-	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
-	[ "$(tenc_on node1 -j status | json_get "sorted(p['out_spi'] for p in j['peers'])")" = "[2, 2]" ]
-	sleep 3 # traffic on key 2 while key 1 retires
-	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+	rolling_order
 	traffic_check
 	traffic6_check
 	on pod1 ping -c 2 -i 0.2 10.1.2.2
 	on pod1 ping -c 2 -i 0.2 fd01:2::2
 	cap_stop
 	[ "$(spis 'ip and esp' | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
-	[ "$(spis 'ip6 and esp' | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
-	[ "$(spis 'ip6 and esp' | tail -n1)" = "spi=0x00000002" ]
-	[ "$(cap_count 'ip6 and esp and not (net fd00::/64)')" -eq 0 ]
+	spis6_switched
 	[ "$(cap_count 'net 10.1.0.0/16 or net fd01::/16')" -eq 0 ]
 	! cap_has TENC-UDP-CANARY || false
 	rotated

@@ -361,6 +361,93 @@ ND='icmp6 and (icmp6[icmp6type] == 135 or icmp6[icmp6type] == 136)'
 PLAIN6="ip6 and not ip6 proto 50 and not dst net ff00::/8 and not ($ND)"
 ECHO6='icmp6 and (icmp6[icmp6type] == 128 or icmp6[icmp6type] == 129)'
 
+# IPv6 between pod1 (node1) and pod2 (node2), for the suites whose pair
+# is IPv6 (encrypt6, encrypt64: IPv6 over IPv4, encrypt6only):
+# pod2_traffic6: pod1 pings pod2 with the canary (5 requests), then sends
+# it 2 MiB of TCP (~1,500 segments).
+pod2_traffic6() {
+	on pod1 ping -6 -c 5 -i 0.2 -W 2 -p "$CANARY_HEX" fd01:2::2
+	tcp_receiver6 pod2
+	tcp_send pod1 '[fd01:2::2]' 2048
+}
+
+# nd6_again: node1 forgets node2's link-layer address, pod1 pings pod2:
+# ND resolves it again, in plaintext, beside the ESP it is for.
+nd6_again() {
+	on node1 ip -6 neigh flush dev eth0
+	on pod1 ping -6 -c 2 -i 0.2 -W 2 fd01:2::2
+}
+
+# pod2_traffic6_seen, after cap_stop, pod2_traffic6 and nd6_again in the
+# capture (an IPv6 pair): no plaintext IPv6 (PLAIN6), no canary on the
+# wire; ND went over it and resolved node2 again (the solicitation's
+# source may be node1's link-local address); the IPv6 OUT SA to node2
+# counted what went out; no drift.
+pod2_traffic6_seen() {
+	local st
+	[ "$(cap_count "$PLAIN6")" -eq 0 ]
+	run ! cap_has TENC-CANARY-PING
+	run ! cap_has TENC-CANARY-PAYLOAD
+	tcpdump -r "$T_DIR/wire.pcap" -nn "icmp6 and icmp6[icmp6type] == 135" 2>/dev/null | grep -q "who has fd00::2"
+	[ "$(cap_count "icmp6 and icmp6[icmp6type] == 136 and src fd00::2")" -ge 1 ]
+	on node1 ip -6 neigh show fd00::2 dev eth0 | grep -Eq 'lladdr .*(REACHABLE|STALE|DELAY|PROBE)'
+	st=$(on node1 ip -s xfrm state list src fd00::1 dst fd00::2)
+	echo "$st"
+	[ "$(echo "$st" | sed -n 's/.*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n1)" -gt 1000 ]
+	[ "$(drift_count node1)" -eq 0 ]
+}
+
+# no_reply6 NS ADDR: NS pings ADDR over IPv6 (the canary its pattern) and
+# gets no reply.
+no_reply6() {
+	run on "$1" ping -6 -c 2 -i 0.2 -W 1 -p "$CANARY_HEX" "$2"
+	[ "$status" -ne 0 ]
+}
+
+# sa_drift N TEXT: node1's status reports N drift entries, each an SA
+# missing, each object's text naming TEXT.
+sa_drift() {
+	run tenc_on node1 -j status
+	echo "$output"
+	[ "$(echo "$output" | json_get "sorted(set((d['kind'], d['problem']) for d in j['drift']))")" = "[('sa', 'missing')]" ]
+	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq "$1" ]
+	[ "$(echo "$output" | json_get "all('$2' in d['object'] for d in j['drift'])")" = True ]
+}
+
+# repaired6 CMD...: CMD (node1 enabled again) leaves no drift, and pod1
+# reaches pod2 over IPv6 again. The re-created OUT SA starts its sequence
+# again: node2's IN SA takes its first packet (seq 1, used before) for a
+# replay; the next ones pass (ping's status is 0 once any reply came).
+repaired6() {
+	"$@"
+	[ "$(drift_count node1)" -eq 0 ]
+	on pod1 ping -6 -c 3 -i 0.2 -W 2 fd01:2::2
+}
+
+# pmtu6: node1's table 2005 routes to the IPv6 pod cidrs of node2 and
+# node3 (IPv6 pairs) allow IPv6's ESP overhead, PMTU discovery reports it
+# to pod1 (its link 1500), and bulk TCP from it finds it.
+pmtu6() {
+	local r6
+	r6=$(on node1 ip -6 route show table 2005)
+	echo "$r6"
+	# underlay 1500 less AES-GCM's 80 over IPv6
+	[ "$(echo "$r6" | grep -c '^fd01:[23]::/64 dev eth0 proto 229 .*mtu 1420 ')" -eq 2 ]
+	[ "$(echo "$r6" | grep -c .)" -eq 2 ]
+	[ "$(on pod1 cat /sys/class/net/eth0/mtu)" -eq 1500 ]
+	# 1452 + 8 + 40 = 1500: fits the pod's link, not the route
+	run on pod1 ping -6 -c 1 -W 2 -M do -s 1452 fd01:2::2
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"Packet too big: mtu=1420"* ]] || [[ $output == *"message too long, mtu: 1420"* ]]
+	on pod1 ping -6 -c 1 -W 2 -M do -s 1372 fd01:2::2 # 1420 exactly
+	# TCP finds the path MTU itself: the pod's cached one flushed first
+	on pod1 ip -6 route flush cache
+	tcp_receiver6 pod2
+	tcp_send pod1 '[fd01:2::2]' 1024
+	on pod1 ip -6 route get fd01:2::2 | grep -q ' mtu 1420 '
+}
+
 # kobjs NODE 4|6: what the planner installs, of one family, and the
 # ipcache (4) or ipcache6 (6): dualstack.bats' proof that the IPv6 half
 # changes no IPv4 object, encrypt6only.bats' that an IPv6-only node has
