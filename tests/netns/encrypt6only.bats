@@ -28,34 +28,22 @@ q() { json_get "$1" <"$T_DIR/audit.json"; }
 # ESP between node1 and node2 only: node ips fd00::1 and fd00::2.
 ESP12='ip6 proto 50 and host fd00::1 and host fd00::2'
 
+# esp12_only MIN: on the wire, at least MIN packets of ESP12, no other
+# ESP, and nothing of IPv4 (no ARP either).
+esp12_only() {
+	[ "$(cap_count "$ESP12")" -ge "$1" ]
+	[ "$(cap_count "esp and not ($ESP12)")" -eq 0 ]
+	[ "$(cap_count 'not ip6')" -eq 0 ]
+}
+
 @test "pod to pod: ping and 2 MiB of TCP as ESP between node ips only, no IPv4 on the wire; neighbour discovery passes and keeps working" {
 	cap_start
-	on pod1 ping -6 -c 5 -i 0.2 -W 2 -p "$CANARY_HEX" fd01:2::2
-	tcp_receiver6 pod2
-	tcp_send pod1 '[fd01:2::2]' 2048
-	# node1 forgets node2's link-layer address: ND resolves it again, in
-	# plaintext, beside the ESP it is for
-	on node1 ip -6 neigh flush dev eth0
-	on pod1 ping -6 -c 2 -i 0.2 -W 2 fd01:2::2
+	pod2_traffic6
+	nd6_again
 	cap_stop
-	# 2 MiB of TCP is ~1,500 segments
-	[ "$(cap_count "$ESP12")" -gt 1000 ]
-	[ "$(cap_count "esp and not ($ESP12)")" -eq 0 ]
+	esp12_only 1000 # 2 MiB of TCP: ~1,500 segments
 	[ "$(cap_count 'net fd01::/16')" -eq 0 ]
-	[ "$(cap_count "$PLAIN6")" -eq 0 ]
-	[ "$(cap_count 'not ip6')" -eq 0 ] # no IPv4, no ARP
-	run ! cap_has TENC-CANARY-PING
-	run ! cap_has TENC-CANARY-PAYLOAD
-	# ND went over the wire in plaintext and resolved node2 again
-	tcpdump -r "$T_DIR/wire.pcap" -nn "icmp6 and icmp6[icmp6type] == 135" 2>/dev/null | grep -q "who has fd00::2"
-	[ "$(cap_count "icmp6 and icmp6[icmp6type] == 136 and src fd00::2")" -ge 1 ]
-	on node1 ip -6 neigh show fd00::2 dev eth0 | grep -Eq 'lladdr .*(REACHABLE|STALE|DELAY|PROBE)'
-	# the IPv6 OUT SA to node2 counted what went out
-	st=$(on node1 ip -s xfrm state list src fd00::1 dst fd00::2)
-	echo "$st"
-	pk=$(echo "$st" | sed -n 's/.*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n1)
-	[ "$pk" -gt 1000 ]
-	[ "$(drift_count node1)" -eq 0 ]
+	pod2_traffic6_seen
 }
 
 @test "pod to remote node, node to remote pod: ESP; same node and non-peer: plaintext, and they flow" {
@@ -67,15 +55,13 @@ ESP12='ip6 proto 50 and host fd00::1 and host fd00::2'
 	on ext ping -6 -c 2 -i 0.2 -W 2 fd01:3::2
 	cap_stop
 	# the peers': 12 echoes and replies, all ESP between the node ips
-	[ "$(cap_count "$ESP12")" -ge 12 ]
-	[ "$(cap_count "esp and not ($ESP12)")" -eq 0 ]
+	esp12_only 12
 	[ "$(cap_count "$ECHO6 and (host fd00::2 or host fd01:2::2)")" -eq 0 ]
 	run ! cap_has TENC-CANARY-PING
 	# the non-peer's, both ways, in plaintext; the same node's never on the wire
 	[ "$(cap_count "$ECHO6 and host fd00::9 and host fd01:1::2")" -eq 6 ]
 	[ "$(cap_count "$ECHO6 and host fd00::9 and host fd01:3::2")" -eq 4 ]
 	[ "$(cap_count "$PLAIN6")" -eq 10 ]
-	[ "$(cap_count 'not ip6')" -eq 0 ]
 }
 
 @test "the IPv6 SAs to one peer deleted by hand: its traffic is dropped, never leaked, the other peer's flows; status reports drift; enable repairs" {
@@ -87,12 +73,9 @@ ESP12='ip6 proto 50 and host fd00::1 and host fd00::2'
 	[[ $st != *fd00::2* ]]
 	[ "$(echo "$st" | grep -c '^src fd00::[13] dst fd00::[13]')" -eq 2 ]
 	cap_start
-	run on pod1 ping -6 -c 3 -i 0.2 -W 1 -p "$CANARY_HEX" fd01:2::2
-	[ "$status" -ne 0 ]
-	run on node1 ping -6 -c 2 -i 0.2 -W 1 -p "$CANARY_HEX" fd01:2::2
-	[ "$status" -ne 0 ]
-	run on pod1 ping -6 -c 2 -i 0.2 -W 1 -p "$CANARY_HEX" fd00::2
-	[ "$status" -ne 0 ]
+	no_reply6 pod1 fd01:2::2
+	no_reply6 node1 fd01:2::2
+	no_reply6 pod1 fd00::2
 	on pod1 ping -6 -c 2 -i 0.2 -W 2 fd01:3::2
 	cap_stop
 	[ "$(cap_count 'net fd01::/16')" -eq 0 ]
@@ -101,38 +84,13 @@ ESP12='ip6 proto 50 and host fd00::1 and host fd00::2'
 	[ "$(cap_count "$PLAIN6")" -eq 0 ]
 	[ "$(cap_count 'not ip6')" -eq 0 ]
 	run ! cap_has TENC-CANARY-PING
-	run tenc_on node1 -j status
-	echo "$output"
-	[ "$(echo "$output" | json_get "sorted(set((d['kind'], d['problem']) for d in j['drift']))")" = "[('sa', 'missing')]" ]
 	# OUT and IN of node2's pair, IPv6
-	[ "$(echo "$output" | json_get "len(j['drift'])")" -eq 2 ]
-	[ "$(echo "$output" | json_get "all('fd00::2' in d['object'] for d in j['drift'])")" = True ]
-	enable_as 6 1 --encrypt --name node1
-	[ "$(drift_count node1)" -eq 0 ]
-	# The re-created OUT SA starts its sequence again: node2's IN SA takes
-	# its first packet (seq 1, used above) for a replay; the next ones pass
-	# (ping's status is 0 once any reply came).
-	on pod1 ping -6 -c 3 -i 0.2 -W 2 fd01:2::2
+	sa_drift 2 fd00::2
+	repaired6 enable_as 6 1 --encrypt --name node1
 }
 
 @test "MTU: table 2005's routes allow IPv6's ESP overhead, PMTU discovery reports it, bulk TCP from a 1500-MTU pod works" {
-	r6=$(on node1 ip -6 route show table 2005)
-	echo "$r6"
-	# underlay 1500 less AES-GCM's 80 over IPv6
-	[ "$(echo "$r6" | grep -c '^fd01:[23]::/64 dev eth0 proto 229 .*mtu 1420 ')" -eq 2 ]
-	[ "$(echo "$r6" | grep -c .)" -eq 2 ]
-	[ "$(on pod1 cat /sys/class/net/eth0/mtu)" -eq 1500 ]
-	# 1452 + 8 + 40 = 1500: fits the pod's link, not the route
-	run on pod1 ping -6 -c 1 -W 2 -M do -s 1452 fd01:2::2
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"Packet too big: mtu=1420"* ]] || [[ $output == *"message too long, mtu: 1420"* ]]
-	on pod1 ping -6 -c 1 -W 2 -M do -s 1372 fd01:2::2 # 1420 exactly
-	# TCP finds the path MTU itself: the pod's cached one flushed first
-	on pod1 ip -6 route flush cache
-	tcp_receiver6 pod2
-	tcp_send pod1 '[fd01:2::2]' 1024
-	on pod1 ip -6 route get fd01:2::2 | grep -q ' mtu 1420 '
+	pmtu6
 }
 
 @test "objects: the IPv6 ones as planned, ipcache6 with the peers' prefixes; no IPv4 object at all, no IPv4 in status; disable removes them" {
@@ -194,22 +152,11 @@ ESP12='ip6 proto 50 and host fd00::1 and host fd00::2'
 	on pod1 ping -6 -c 1 -W 5 fd01:2::2 >/dev/null
 	cap_start
 	traffic_start 10 6
-	sleep 1 # traffic on key 1 first
-	for i in 1 2 3; do tenc_on "node$i" key rotate "$T_DIR/k2"; done
-	# the pending key's SAs exist before anything uses them
-	[ "$(on node1 ip -6 xfrm state list spi 2 | grep -c '^src fd00::')" -eq 4 ]
-	sleep 1 # traffic while key 2 is pending
-	advertise
-	for i in 1 2 3; do tenc_on "node$i" key rotate --commit; done
-	[ "$(tenc_on node1 -j status | json_get "sorted(p['out_spi'] for p in j['peers'])")" = "[2, 2]" ]
-	sleep 2 # traffic on key 2 while key 1 retires
-	for i in 1 2 3; do tenc_on "node$i" key rotate --finish --quiet-for 2; done
+	rolling_order
 	traffic_check
 	on pod1 ping -6 -c 2 -i 0.2 fd01:2::2 # the new SPI on the wire, however slow the run was
 	cap_stop
-	[ "$(spis 'ip6 and esp' | sort -u | tr '\n' ' ')" = "spi=0x00000001 spi=0x00000002 " ]
-	[ "$(spis 'ip6 and esp' | tail -n1)" = "spi=0x00000002" ]
-	[ "$(cap_count 'esp and not net fd00::/64')" -eq 0 ]
+	spis6_switched
 	[ "$(cap_count 'net fd01::/16')" -eq 0 ]
 	[ "$(cap_count "$PLAIN6")" -eq 0 ]
 	[ "$(cap_count 'not ip6')" -eq 0 ]
