@@ -41,8 +41,10 @@ VM_SUITES=(tests/netns/bpf.bats tests/netns/bpf6.bats tests/netns/netlink.bats
 # first lane, rotate6 (both families at once) in this one: each once, for
 # make test's time; rotate6's rolling and worst-order rotations carry
 # rotate.bats' IPv4 traffic too, so rotate.bats runs in the first lane only.
+# IPv6-only nodes (encrypt6only) here too: this lane is the shorter one.
 VM612_SUITES=(tests/netns/encrypt.bats tests/netns/rotate6.bats tests/netns/rotate_faults.bats
-	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/live_faults.bats)
+	tests/netns/audit-esp.bats tests/netns/live.bats tests/netns/live_faults.bats
+	tests/netns/encrypt6only.bats)
 # The ASan lane: every netns suite but image.bats, which runs no $TENC (it
 # checks the image, whose tenc is build/tenc) and would only repeat itself.
 ASAN_SUITES=()

@@ -23,20 +23,6 @@ enable6() {
 	enable_node "$i" --encrypt --node-ip "fd00::$i" --pod-cidr "fd01:$i::/64" "$@"
 }
 
-# kobjs NODE 4|6: what the planner installs, of one family, and the
-# ipcache (4) or ipcache6 (6): the proof that the IPv6 half changes no
-# IPv4 object.
-kobjs() {
-	local bpffs=$T_DIR/$1/bpf
-	on "$1" sh -c '
-		echo "# policy"; ip -$3 -o xfrm policy | sort
-		echo "# state"; ip -$3 -o xfrm state | sort
-		echo "# rule"; ip -$3 rule
-		echo "# table 2005"; ip -$3 route show table 2005 2>/dev/null
-		echo "# ipcache"; "$1" ipc-dump "$2" | if [ "$3" = 6 ]; then grep :; else grep -v :; fi | sort
-		echo "# spd"; ip -s -s xfrm policy count | grep "IPv$3 thresholds"' kobjs "$DPTOOL" "$bpffs" "$2"
-}
-
 @test "enable and peer add with both families: shown by peer list, advertise and status; peer list -j feeds peer sync unchanged" {
 	enable6 1 --name node1
 	tenc_on node1 peer add node2 --node-ip 10.0.0.2 --node-ip fd00::2 --cidr 10.1.2.0/24 --cidr fd01:2::/64 --spi 3

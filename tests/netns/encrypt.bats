@@ -7,8 +7,6 @@
 load helpers
 load topo
 
-CANARY_HEX=54454e432d43414e4152592d50494e47   # "TENC-CANARY-PING"
-
 test_setup() {
 	need_root
 	encrypted_cluster 2

@@ -8,8 +8,6 @@
 load helpers
 load topo
 
-CANARY_HEX=54454e432d43414e4152592d50494e47   # "TENC-CANARY-PING"
-
 test_setup() {
 	local i j
 	need_root
@@ -33,9 +31,7 @@ not_link6='ip6 and not (src net fe80::/10 or dst net ff00::/8)'
 
 @test "IPv6 over IPv4: pod to pod ping and a 2 MiB TCP transfer in IPv4 ESP; no IPv6 of a pod on the wire" {
 	cap_start
-	on pod1 ping -6 -c 5 -i 0.2 -W 2 -p "$CANARY_HEX" fd01:2::2
-	tcp_receiver6 pod2
-	tcp_send pod1 "[fd01:2::2]" 2048
+	pod2_traffic6
 	on pod1 ping -c 2 -i 0.2 -W 2 10.1.2.2
 	cap_stop
 	[ "$(cap_count 'ip and esp and host 10.0.0.1 and host 10.0.0.2')" -gt 100 ]

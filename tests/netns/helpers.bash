@@ -157,6 +157,12 @@ audit_json() {
 	python3 "$REPO/tests/lib/schema-check.py" "$REPO/docs/schema/audit.schema.json" "$T_DIR/audit.json"
 }
 
+# xfrm_block HEAD: from ip xfrm policy / state output on stdin, the lines
+# of the objects whose first line starts with HEAD.
+xfrm_block() {
+	awk -v h="$1" '/^src /{ on = index($0, h) == 1 } on'
+}
+
 # drift_count NODE: how many drift entries `tenc -j status` reports.
 # (no python for the common case: under TCG a python start costs ~0.3 s)
 drift_count() {

@@ -28,12 +28,6 @@ test_setup() {
 
 nl() { on n "$NLTOOL" "$@"; }
 
-# xfrm_block HEAD: from ip xfrm policy / state output on stdin, the lines
-# of the object whose first line starts with HEAD.
-xfrm_block() {
-	awk -v h="$1" '/^src /{ on = index($0, h) == 1 } on'
-}
-
 # bulk_badlen [v6]: 5,000 policies (IPv4, or IPv6 with v6) in one flush,
 # request 1234 with a selector prefix one bit too long: the failure's index,
 # the kernel's text, the other 4,999 applied.
